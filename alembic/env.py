@@ -1,0 +1,28 @@
+"""Alembic environment: the schema is xobito_web.models, the URL comes from settings."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from xobito_web import models  # noqa: F401  (registers the tables)
+from xobito_web.db import get_engine
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations() -> None:
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url") or None
+    engine = get_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations()

@@ -1,0 +1,12 @@
+import reflex as rx
+
+from xobito_web.config import settings
+
+config = rx.Config(
+    app_name="xobito_web",
+    db_url=settings.database_url,
+    redis_url=settings.redis_url or None,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+)

@@ -1,0 +1,139 @@
+"""Shared fixtures: a fresh migrated database per test and a small populated workspace."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from xobito_web import migrations
+from xobito_web.db import get_engine, write_session
+from xobito_web.services import auth, workspaces
+from xobito_web.services.auth import CurrentUser
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("XOBITO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """A migrated empty database, built once and copied for every test."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite:///{path}"
+    migrations.upgrade(url)
+    get_engine(url).dispose()
+    return str(path)
+
+
+@pytest.fixture
+def db_url(tmp_path, sqlite_template) -> str:
+    path = tmp_path / "xobito.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    yield url
+    get_engine(url).dispose()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A database of its own on the local PostgreSQL server, dropped afterwards."""
+    admin_engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin_engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as error:  # noqa: BLE001 (any connection failure means "no server")
+        admin_engine.dispose()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI but unreachable at {POSTGRES_URL}: {error}")
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}")
+    name = f"xobito_test_{uuid.uuid4().hex[:12]}"
+    with admin_engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    migrations.upgrade(url)
+    yield url
+    get_engine(url).dispose()
+    with admin_engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+@dataclass
+class World:
+    """Two workspaces: `acme` with people in every role, and `other` to prove isolation."""
+
+    url: str
+    departments: dict[str, int]
+    admin: CurrentUser
+    sales_staff: CurrentUser  # member of Sales
+    support_staff: CurrentUser  # member of Support
+    customer: CurrentUser
+    other_customer: CurrentUser
+    foreign_admin: CurrentUser  # admin of the workspace "other"
+    foreign_customer: CurrentUser
+    foreign_departments: dict[str, int]
+
+
+def _populate(url: str) -> World:
+    people = {}
+    with write_session(url) as session:
+        acme = workspaces.create_workspace(session, "acme", "Acme Inc.")
+        departments = {
+            name: workspaces.create_department(session, acme, name).id for name in ("Sales", "Support", "Billing")
+        }
+        other = workspaces.create_workspace(session, "other", "Other Ltd.")
+        foreign_departments = {name: workspaces.create_department(session, other, name).id for name in ("Sales", "Support")}
+        for key, workspace, email, role, deps in [
+            ("admin", acme, "admin@acme.example.com", "admin", ()),
+            ("sales_staff", acme, "sam@acme.example.com", "staff", ("Sales",)),
+            ("support_staff", acme, "sue@acme.example.com", "staff", ("Support",)),
+            ("customer", acme, "carol@customer.example.com", "customer", ()),
+            ("other_customer", acme, "dave@customer.example.com", "customer", ()),
+            ("foreign_admin", other, "admin@other.example.com", "admin", ()),
+            ("foreign_customer", other, "erin@customer.example.com", "customer", ()),
+        ]:
+            workspaces.create_user(session, workspace, email, key.replace("_", " ").title(), role, PASSWORD, deps)
+    for key, subdomain, email in [
+        ("admin", "acme", "admin@acme.example.com"),
+        ("sales_staff", "acme", "sam@acme.example.com"),
+        ("support_staff", "acme", "sue@acme.example.com"),
+        ("customer", "acme", "carol@customer.example.com"),
+        ("other_customer", "acme", "dave@customer.example.com"),
+        ("foreign_admin", "other", "admin@other.example.com"),
+        ("foreign_customer", "other", "erin@customer.example.com"),
+    ]:
+        with write_session(url) as session:
+            _token, people[key] = auth.sign_in(session, subdomain, email, PASSWORD)
+    return World(url=url, departments=departments, foreign_departments=foreign_departments, **people)
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory, sqlite_template) -> tuple[str, World]:
+    """Populated once (password hashing is slow on purpose), copied for every test."""
+    path = tmp_path_factory.mktemp("world") / "world.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    populated = _populate(url)
+    get_engine(url).dispose()
+    return str(path), populated
+
+
+@pytest.fixture
+def world(tmp_path, world_template) -> World:
+    template_path, populated = world_template
+    path = tmp_path / "world.db"
+    shutil.copy(template_path, path)
+    url = f"sqlite:///{path}"
+    yield dataclasses.replace(populated, url=url)
+    get_engine(url).dispose()
+
+
+@pytest.fixture
+def pg_world(pg_url) -> World:
+    return _populate(pg_url)

@@ -1,0 +1,175 @@
+"""The single schema: plain SQLModel tables (Alembic migrations under alembic/ follow it).
+
+Times are timezone-aware UTC (`utcnow()`); SQLModel stores them as UTC on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    CUSTOMER = "customer"
+
+
+class Status(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Workspace(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    subdomain: str = Field(max_length=63, unique=True, index=True)
+    name: str = Field(max_length=120)
+    # Last ticket number handed out; bumped with UPDATE .. RETURNING inside the creating
+    # transaction so numbers are gap-free and never reused.
+    ticket_seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+    __table_args__ = (UniqueConstraint("workspace_id", "email", name="uq_user_workspace_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    email: str = Field(max_length=254)
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=16)  # a Role value
+    password_hash: str = Field(max_length=255)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Department(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_department_workspace_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=80)
+
+
+class DepartmentMember(SQLModel, table=True):
+    __tablename__ = "department_member"
+
+    department_id: int = Field(foreign_key="department.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_ticket_workspace_number"),
+        # The list is always "newest activity first" within a workspace, narrowed by one of
+        # these; (last_reply_at, id) is the keyset for paging.
+        Index("ix_ticket_ws_activity", "workspace_id", "last_reply_at", "id"),
+        Index("ix_ticket_ws_status_activity", "workspace_id", "status", "last_reply_at", "id"),
+        Index("ix_ticket_ws_customer_activity", "workspace_id", "customer_id", "last_reply_at", "id"),
+        Index("ix_ticket_ws_department_activity", "workspace_id", "department_id", "last_reply_at", "id"),
+        Index("ix_ticket_ws_assignee_activity", "workspace_id", "assignee_id", "last_reply_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    number: int
+    subject: str = Field(max_length=200)
+    body: str = Field(max_length=2000)
+    department_id: int = Field(foreign_key="department.id")
+    priority: str = Field(default=Priority.MEDIUM.value, max_length=16)  # a Priority value
+    status: str = Field(default=Status.OPEN.value, max_length=16)  # a Status value
+    customer_id: int = Field(foreign_key="app_user.id")
+    assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_reply_at: datetime = Field(default_factory=utcnow)
+    # Who wrote the last message, so the list can say whose turn it is without a join.
+    last_message_by_team: bool = Field(default=False)
+
+
+class Reply(SQLModel, table=True):
+    __table_args__ = (Index("ix_reply_ticket_created", "ticket_id", "created_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    author_id: int = Field(foreign_key="app_user.id")
+    body: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    __table_args__ = (Index("ix_attachment_ticket", "ticket_id", "reply_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    ticket_id: int = Field(foreign_key="ticket.id")
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")  # None: the original message
+    original_name: str = Field(max_length=255)
+    stored_name: str = Field(max_length=64, unique=True)
+    size: int
+    content_type: str = Field(max_length=100)
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    __tablename__ = "session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in; recent rows slow down guessing per account and per address."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_account", "workspace_id", "email", "created_at"),
+        Index("ix_login_failure_address", "ip_address", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    email: str = Field(max_length=254)
+    ip_address: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxEmail(SQLModel, table=True):
+    """An email queued in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_email"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body: str
+    body_html: str = ""
+    event: str = Field(max_length=32)
+    status: str = Field(default="queued", max_length=16)  # queued | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
