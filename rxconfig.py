@@ -8,5 +8,6 @@ config = rx.Config(
     redis_url=settings.redis_url or None,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -1,13 +1,23 @@
+"""The Reflex app: pages and start-up."""
+
 import reflex as rx
 
+from xobito_web.components.layout import not_found
+from xobito_web.pages.login import login_page
+from xobito_web.pages.new_ticket import new_ticket_page
+from xobito_web.pages.ticket_list import ticket_list_page
+from xobito_web.pages.ticket_view import ticket_view_page
+from xobito_web.state.login import LoginState
+from xobito_web.state.new_ticket import NewTicketState
+from xobito_web.state.session import SessionState
+from xobito_web.state.ticket_list import TicketListState
+from xobito_web.state.ticket_view import TicketViewState
 
-class State(rx.State):
-    pass
+TITLE = "Xobito tickets"
 
-
-def login() -> rx.Component:
-    return rx.text("Login for ", State.subdomain)
-
-
-app = rx.App()
-app.add_page(login, route="/[subdomain]/login")
+app = rx.App(stylesheets=["/styles.css"])
+app.add_page(login_page, route="/[subdomain]/login", title=f"Sign in · {TITLE}", on_load=LoginState.load)
+app.add_page(ticket_list_page, route="/[subdomain]/tickets", title=f"Tickets · {TITLE}", on_load=TicketListState.load)
+app.add_page(new_ticket_page, route="/[subdomain]/tickets/new", title=f"New Ticket · {TITLE}", on_load=NewTicketState.load)
+app.add_page(ticket_view_page, route="/[subdomain]/tickets/[ticket]", title=f"Ticket · {TITLE}", on_load=TicketViewState.load)
+app.add_page(not_found, route="/404", title=f"Page not found · {TITLE}")

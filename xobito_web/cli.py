@@ -1,0 +1,156 @@
+"""The `xobito` console script (PRODUCT.md, "Configuration and command line")."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from xobito_web.config import settings
+from xobito_web.migrations import PROJECT_ROOT
+
+
+class CommandFailed(Exception):
+    """A one-line reason the command could not do its job."""
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from xobito_web import migrations
+
+    migrations.upgrade()
+    print(f"Database is up to date ({_safe_url()}).")
+
+
+def cmd_create_workspace(args: argparse.Namespace) -> None:
+    from xobito_web.db import write_session
+    from xobito_web.services import workspaces
+
+    with write_session() as session:
+        workspace = workspaces.create_workspace(session, args.subdomain, args.name)
+    print(f"Created workspace {workspace.subdomain!r} ({workspace.name}).")
+
+
+def cmd_create_department(args: argparse.Namespace) -> None:
+    from xobito_web.db import write_session
+    from xobito_web.services import workspaces
+
+    with write_session() as session:
+        workspace = workspaces.get_workspace(session, args.subdomain)
+        department = workspaces.create_department(session, workspace, args.name)
+    print(f"Created department {department.name!r} in {args.subdomain!r}.")
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    from xobito_web.db import write_session
+    from xobito_web.services import workspaces
+
+    with write_session() as session:
+        workspace = workspaces.get_workspace(session, args.subdomain)
+        user = workspaces.create_user(
+            session, workspace, args.email, args.name, args.role, args.password, args.department or ()
+        )
+    print(f"Created {user.role} {user.email} in {args.subdomain!r}.")
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from xobito_web import seed
+
+    created = seed.seed_demo()
+    print("Demo workspace 'acme' created." if created else "Demo workspace 'acme' exists already; left as it is.")
+    print(seed.demo_sign_in_details(settings.base_url))
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    from xobito_web import seed
+
+    if args.tickets < 1:
+        raise CommandFailed("--tickets must be at least 1.")
+    figures = seed.seed_tickets(args.subdomain, args.tickets, replies_per_ticket=args.replies)
+    print(
+        f"Seeded {figures.tickets} tickets and {figures.replies} replies in {args.subdomain!r} "
+        f"in {figures.seconds:.1f} s."
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from xobito_web import migrations
+
+    migrations.upgrade()
+    os.chdir(PROJECT_ROOT)
+    env = reflex_environment()
+    port = str(settings.port)
+    command = ["reflex", "run", "--env", "prod", "--single-port", "--frontend-port", port, "--backend-port", port]
+    print(f"Serving Xobito tickets on {settings.base_url} (port {port}).", flush=True)
+    os.execvpe(command[0], command, env)
+
+
+def reflex_environment() -> dict[str, str]:
+    """Reflex's build runs the bun that `make` installed from the npm registry, and stays offline."""
+    env = dict(os.environ)
+    bun_bin = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+    if (bun_bin / "bun").exists():
+        env["PATH"] = f"{bun_bin}{os.pathsep}{env.get('PATH', '')}"
+        env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    env.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+    venv_bin = os.path.dirname(sys.executable)
+    env["PATH"] = f"{venv_bin}{os.pathsep}{env['PATH']}"
+    return env
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xobito", description="Xobito tickets command line.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], None], help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("migrate", cmd_migrate, "Bring the database schema up to date.")
+    sub = add("create-workspace", cmd_create_workspace, "Create a workspace.")
+    sub.add_argument("subdomain")
+    sub.add_argument("--name", required=True)
+    sub = add("create-department", cmd_create_department, "Create a department in a workspace.")
+    sub.add_argument("subdomain")
+    sub.add_argument("name")
+    sub = add("create-user", cmd_create_user, "Create a person in a workspace.")
+    sub.add_argument("subdomain")
+    sub.add_argument("email")
+    sub.add_argument("--name", required=True)
+    sub.add_argument("--role", required=True, choices=["admin", "staff", "customer"])
+    sub.add_argument("--password", required=True)
+    sub.add_argument("--department", action="append", help="a department to join (repeatable)")
+    add("seed-demo", cmd_seed_demo, "Create the demo workspace 'acme' when it does not exist yet.")
+    sub = add("seed", cmd_seed, "Generate N tickets with replies in a workspace, fast.")
+    sub.add_argument("subdomain")
+    sub.add_argument("--tickets", type=int, required=True)
+    sub.add_argument("--replies", type=int, default=2, help="replies per ticket (default 2)")
+    add("serve", cmd_serve, "Apply migrations, then serve the production build on PORT.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from xobito_web.services.errors import ServiceError
+
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except (ServiceError, CommandFailed) as error:
+        print(f"xobito {args.command}: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 (the contract is one line, not a stack trace)
+        print(f"xobito {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

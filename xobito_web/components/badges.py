@@ -1,0 +1,23 @@
+"""Status and priority badges: the same colours everywhere; Urgent and High stand out."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+STATUS_COLORS = {"open": "blue", "answered": "green", "closed": "gray"}
+PRIORITY_COLORS = {"low": "gray", "medium": "blue", "high": "orange", "urgent": "red"}
+
+
+def status_badge(status: rx.Var, label: rx.Var) -> rx.Component:
+    return rx.badge(label, color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"), variant="soft", size="2")
+
+
+def priority_badge(priority: rx.Var, label: rx.Var) -> rx.Component:
+    return rx.badge(
+        rx.cond(priority == "urgent", rx.icon("flame", size=12)),
+        rx.cond(priority == "high", rx.icon("arrow-up", size=12)),
+        label,
+        color_scheme=rx.match(priority, *PRIORITY_COLORS.items(), "gray"),
+        variant=rx.cond((priority == "urgent") | (priority == "high"), "solid", "soft"),
+        size="2",
+    )

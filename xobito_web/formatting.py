@@ -1,0 +1,29 @@
+"""How values read on screen (plain Python, shared by the state classes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+STATUS_LABELS = {"open": "Open", "answered": "Answered", "closed": "Closed"}
+PRIORITY_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "urgent": "Urgent"}
+ROLE_LABELS = {"admin": "Admin", "staff": "Staff", "customer": "Customer"}
+
+
+def relative_time(moment: datetime, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for unit_seconds, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= unit_seconds:
+            count = seconds // unit_seconds
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def exact_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def waiting_label(waiting_on: str) -> str:
+    return {"team": "Waiting on team", "customer": "Waiting on customer"}.get(waiting_on, "")

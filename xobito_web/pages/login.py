@@ -1,0 +1,53 @@
+"""/{subdomain}/login"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components.layout import not_found
+from xobito_web.state.login import LoginState
+
+
+def login_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Sign in", as_="h1", size="6"),
+                rx.text(LoginState.workspace_name, color_scheme="gray"),
+                rx.vstack(
+                    rx.el.label("Email", html_for="email", class_name="field-label"),
+                    rx.input(id="email", name="email", type="email", auto_complete="username", required=True, width="100%"),
+                    width="100%",
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.el.label("Password", html_for="password", class_name="field-label"),
+                    rx.input(
+                        id="password", name="password", type="password", auto_complete="current-password",
+                        required=True, width="100%",
+                    ),
+                    width="100%",
+                    spacing="1",
+                ),
+                rx.cond(
+                    LoginState.error != "",
+                    rx.callout(LoginState.error, color_scheme="red", role="alert", width="100%"),
+                ),
+                rx.button("Sign in", type="submit", width="100%", size="3"),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=LoginState.submit,
+            reset_on_submit=False,
+        ),
+        width="100%",
+        max_width="400px",
+    )
+
+
+def login_page() -> rx.Component:
+    return rx.cond(
+        LoginState.workspace_missing,
+        not_found(),
+        rx.center(login_form(), min_height="80vh", padding="4"),
+    )

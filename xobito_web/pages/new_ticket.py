@@ -1,0 +1,101 @@
+"""/{subdomain}/tickets/new"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components.layout import signed_in_page
+from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN, SUBJECT_MAX, SUBJECT_MIN
+from xobito_web.state.new_ticket import NewTicketState
+
+PRIORITY_CHOICES = (("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent"))
+
+
+def field_error(field: str) -> rx.Component:
+    return rx.cond(
+        NewTicketState.errors.contains(field),
+        rx.text(NewTicketState.errors[field], color_scheme="red", size="2", role="alert", id=f"{field}-error"),
+    )
+
+
+def counter(length: rx.Var, minimum: int, maximum: int, element_id: str) -> rx.Component:
+    return rx.text(
+        length, f" / {maximum} characters (at least {minimum})",
+        id=element_id,
+        size="1",
+        color_scheme=rx.cond((length > maximum) | ((length > 0) & (length < minimum)), "red", "gray"),
+    )
+
+
+def new_ticket_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.vstack(
+                rx.el.label("Subject", html_for="subject", class_name="field-label"),
+                rx.input(id="subject", value=NewTicketState.subject, on_change=NewTicketState.set_subject, width="100%"),
+                counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
+                field_error("subject"),
+                spacing="1",
+                width="100%",
+            ),
+            rx.flex(
+                rx.vstack(
+                    rx.el.label("Department", html_for="department", class_name="field-label"),
+                    rx.select.root(
+                        rx.select.trigger(id="department", placeholder="Choose a department", aria_label="Department"),
+                        rx.select.content(
+                            rx.foreach(NewTicketState.departments, lambda d: rx.select.item(d.label, value=d.value))
+                        ),
+                        value=NewTicketState.department,
+                        on_change=NewTicketState.set_department,
+                    ),
+                    field_error("department"),
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.el.label("Priority", html_for="priority", class_name="field-label"),
+                    rx.select.root(
+                        rx.select.trigger(id="priority", aria_label="Priority"),
+                        rx.select.content(*[rx.select.item(label, value=value) for value, label in PRIORITY_CHOICES]),
+                        value=NewTicketState.priority,
+                        on_change=NewTicketState.set_priority,
+                    ),
+                    field_error("priority"),
+                    spacing="1",
+                ),
+                gap="5",
+                wrap="wrap",
+            ),
+            rx.vstack(
+                rx.el.label("Message", html_for="body", class_name="field-label"),
+                rx.text_area(id="body", value=NewTicketState.body, on_change=NewTicketState.set_body, rows="8", width="100%"),
+                counter(NewTicketState.body_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
+                field_error("body"),
+                spacing="1",
+                width="100%",
+            ),
+            field_error("form"),
+            rx.cond(NewTicketState.form_error != "", rx.callout(NewTicketState.form_error, color_scheme="red", role="alert")),
+            rx.hstack(rx.button("Create Ticket", type="submit", size="3"), justify="end", width="100%"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=lambda _form: NewTicketState.submit(),
+        reset_on_submit=False,
+    )
+
+
+def new_ticket_page() -> rx.Component:
+    return signed_in_page(
+        rx.vstack(
+            rx.heading("New Ticket", as_="h1", size="6"),
+            rx.cond(
+                NewTicketState.is_team,
+                rx.text("Tickets are opened by customers. Team members answer them from the ticket list."),
+                rx.card(new_ticket_form(), width="100%"),
+            ),
+            spacing="4",
+            width="100%",
+            max_width="800px",
+        )
+    )

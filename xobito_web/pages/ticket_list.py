@@ -1,0 +1,204 @@
+"""/{subdomain}/tickets"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components.badges import priority_badge, status_badge
+from xobito_web.components.layout import signed_in_page
+from xobito_web.state.ticket_list import ListRow, TicketListState
+
+STATUS_CHOICES = (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"))
+PRIORITY_CHOICES = (("any", "Any priority"), ("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent"))
+
+
+def status_filter() -> rx.Component:
+    return rx.el.fieldset(
+        rx.el.legend("Status", class_name="field-label"),
+        rx.hstack(
+            *[
+                rx.el.label(
+                    rx.checkbox(
+                        checked=TicketListState.selected_statuses.contains(value)
+                        | TicketListState.selected_statuses.contains("all"),
+                        on_change=lambda _checked, value=value: TicketListState.toggle_status(value),
+                    ),
+                    rx.text(label, size="2"),
+                    class_name="checkbox-label",
+                )
+                for value, label in STATUS_CHOICES
+            ],
+            spacing="3",
+        ),
+        class_name="filter-group",
+    )
+
+
+def priority_filter() -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Priority", html_for="priority-filter", class_name="field-label"),
+        rx.select.root(
+            rx.select.trigger(id="priority-filter", aria_label="Priority"),
+            rx.select.content(*[rx.select.item(label, value=value) for value, label in PRIORITY_CHOICES]),
+            value=rx.cond(TicketListState.selected_priority == "", "any", TicketListState.selected_priority),
+            on_change=TicketListState.set_priority_filter,
+        ),
+        spacing="1",
+    )
+
+
+def department_filter() -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Department", html_for="department-filter", class_name="field-label"),
+        rx.select.root(
+            rx.select.trigger(id="department-filter", aria_label="Department"),
+            rx.select.content(
+                rx.select.item("Any department", value="any"),
+                rx.foreach(TicketListState.departments, lambda d: rx.select.item(d.label, value=d.value)),
+            ),
+            value=rx.cond(TicketListState.selected_department == "", "any", TicketListState.selected_department),
+            on_change=TicketListState.set_department_filter,
+        ),
+        spacing="1",
+    )
+
+
+def search_box() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.el.label("Search", html_for="ticket-search", class_name="field-label"),
+            rx.hstack(
+                rx.input(
+                    id="ticket-search",
+                    name="q",
+                    default_value=TicketListState.search,
+                    key=TicketListState.search,
+                    placeholder="TKT-000042 or words of the subject",
+                    width="260px",
+                ),
+                rx.button("Search", type="submit", variant="soft"),
+                spacing="2",
+            ),
+            spacing="1",
+        ),
+        on_submit=TicketListState.submit_search,
+        reset_on_submit=False,
+    )
+
+
+def filters_bar() -> rx.Component:
+    return rx.flex(
+        status_filter(),
+        priority_filter(),
+        department_filter(),
+        rx.cond(
+            TicketListState.is_team,
+            rx.el.label(
+                rx.checkbox(checked=TicketListState.assigned_to_me, on_change=TicketListState.toggle_assigned_to_me),
+                rx.text("Assigned to me", size="2"),
+                class_name="checkbox-label",
+            ),
+        ),
+        search_box(),
+        rx.cond(
+            TicketListState.filters_active,
+            rx.button("Clear filters", variant="ghost", on_click=TicketListState.clear_filters),
+        ),
+        gap="5",
+        wrap="wrap",
+        align="end",
+        width="100%",
+    )
+
+
+def ticket_row(row: ListRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(row.ref, href=row.href, weight="medium", class_name="ticket-ref")),
+        rx.table.cell(
+            rx.vstack(
+                rx.link(row.subject, href=row.href, color_scheme="gray", high_contrast=True),
+                rx.cond(row.waiting != "", rx.text(row.waiting, size="1", color_scheme="gray")),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(row.department),
+        rx.table.cell(priority_badge(row.priority, row.priority_label)),
+        rx.table.cell(status_badge(row.status, row.status_label)),
+        rx.table.cell(rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact)),
+        on_click=rx.redirect(row.href),
+        class_name="ticket-row",
+        cursor="pointer",
+    )
+
+
+def ticket_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(title)
+                    for title in ("Ticket ID", "Subject", "Department", "Priority", "Status", "Last activity")
+                ]
+            )
+        ),
+        rx.table.body(rx.foreach(TicketListState.rows, ticket_row)),
+        variant="surface",
+        width="100%",
+        aria_label="Tickets",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("No tickets here", size="4", as_="h2"),
+            rx.cond(
+                TicketListState.filters_active,
+                rx.text("No ticket matches these filters. Clear them to see every open ticket."),
+                rx.cond(
+                    TicketListState.is_team,
+                    rx.text("Nothing is waiting. New tickets appear here as customers open them."),
+                    rx.text("You have no open tickets. Need help? Open a new ticket and we will answer."),
+                ),
+            ),
+            rx.cond(
+                TicketListState.filters_active,
+                rx.button("Clear filters", variant="soft", on_click=TicketListState.clear_filters),
+                rx.cond(~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)),
+            ),
+            spacing="3",
+            align="start",
+        ),
+        width="100%",
+        id="empty-state",
+    )
+
+
+def pager() -> rx.Component:
+    return rx.hstack(
+        rx.button("Previous", variant="soft", disabled=~TicketListState.has_previous, on_click=TicketListState.previous_page),
+        rx.button("Next", variant="soft", disabled=TicketListState.next_cursor == "", on_click=TicketListState.next_page),
+        justify="end",
+        width="100%",
+    )
+
+
+def ticket_list_page() -> rx.Component:
+    return signed_in_page(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Tickets", as_="h1", size="6"),
+                rx.cond(~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)),
+                justify="between",
+                width="100%",
+                align="center",
+            ),
+            filters_bar(),
+            rx.cond(
+                TicketListState.loaded,
+                rx.cond(TicketListState.rows.length() > 0, rx.fragment(ticket_table(), pager()), empty_state()),
+            ),
+            spacing="4",
+            width="100%",
+        )
+    )

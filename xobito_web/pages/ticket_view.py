@@ -1,0 +1,164 @@
+"""/{subdomain}/tickets/{ticket}"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components.badges import priority_badge, status_badge
+from xobito_web.components.layout import not_found, signed_in_page
+from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN
+from xobito_web.state.ticket_view import ThreadMessage, TicketViewState
+
+
+def ticket_header() -> rx.Component:
+    return rx.vstack(
+        rx.link("← All tickets", href=TicketViewState.list_href, size="2"),
+        rx.hstack(
+            rx.text(TicketViewState.ref, color_scheme="gray", weight="medium", id="ticket-ref"),
+            status_badge(TicketViewState.status, TicketViewState.status_label),
+            priority_badge(TicketViewState.priority, TicketViewState.priority_label),
+            rx.cond(TicketViewState.waiting != "", rx.text(TicketViewState.waiting, size="2", color_scheme="gray")),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.heading(TicketViewState.subject, as_="h1", size="6"),
+        rx.data_list.root(
+            rx.data_list.item(rx.data_list.label("Department"), rx.data_list.value(TicketViewState.department)),
+            rx.cond(
+                TicketViewState.is_team,
+                rx.fragment(
+                    rx.data_list.item(rx.data_list.label("Customer"), rx.data_list.value(TicketViewState.customer_name)),
+                    rx.data_list.item(
+                        rx.data_list.label("Assignee"),
+                        rx.data_list.value(rx.cond(TicketViewState.assignee_name != "", TicketViewState.assignee_name, "Unassigned")),
+                    ),
+                ),
+            ),
+            orientation="horizontal",
+            size="2",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def thread_message(message: ThreadMessage) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(message.author_name, weight="bold"),
+                rx.badge(message.author_role, variant="soft", color_scheme=rx.cond(message.is_team, "indigo", "gray")),
+                rx.el.time(message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"),
+                spacing="2",
+                align="center",
+            ),
+            # Plain text with its line breaks; React escapes it, so markup shows as typed.
+            rx.text(message.body, white_space="pre-wrap", class_name="message-body"),
+            # Attachments of this message will be listed here.
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name=rx.cond(message.is_team, "message message-team", "message message-customer"),
+    )
+
+
+def composer() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.el.label("Message", html_for="reply-body", class_name="field-label"),
+            rx.text_area(
+                id="reply-body",
+                value=TicketViewState.draft,
+                on_change=TicketViewState.set_draft,
+                rows="5",
+                width="100%",
+                placeholder="Write your reply",
+                aria_describedby="reply-count",
+            ),
+            rx.hstack(
+                rx.text(
+                    TicketViewState.draft_length, f" / {MESSAGE_MAX} characters (at least {MESSAGE_MIN})",
+                    id="reply-count",
+                    size="1",
+                    color_scheme=rx.cond(
+                        (TicketViewState.draft_length > MESSAGE_MAX)
+                        | ((TicketViewState.draft_length > 0) & (TicketViewState.draft_length < MESSAGE_MIN)),
+                        "red",
+                        "gray",
+                    ),
+                ),
+                # Attachments will be chosen here.
+                justify="between",
+                width="100%",
+            ),
+            rx.cond(
+                TicketViewState.reply_error != "",
+                rx.callout(TicketViewState.reply_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
+            ),
+            rx.hstack(rx.button("Send Reply", type="submit", size="3"), justify="end", width="100%"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=lambda _form: TicketViewState.send_reply(),
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def close_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Close Ticket", variant="outline", color_scheme="gray")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Close this ticket?"),
+            rx.alert_dialog.description(
+                "A closed ticket is archived: nobody can reply to it any more. Open a new ticket for anything else."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Close Ticket", color_scheme="red", on_click=TicketViewState.close_ticket)),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+        open=TicketViewState.confirm_close_open,
+        on_open_change=TicketViewState.set_confirm_close_open,
+    )
+
+
+def closed_notice() -> rx.Component:
+    return rx.callout(
+        "This ticket is closed and archived. Need more help? Open a new ticket.",
+        icon="archive",
+        color_scheme="gray",
+        width="100%",
+        id="closed-notice",
+    )
+
+
+def ticket_view_page() -> rx.Component:
+    return signed_in_page(
+        rx.cond(
+            TicketViewState.found,
+            rx.vstack(
+                ticket_header(),
+                rx.cond(
+                    TicketViewState.action_error != "",
+                    rx.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),
+                ),
+                rx.vstack(rx.foreach(TicketViewState.messages, thread_message), spacing="3", width="100%", id="thread"),
+                rx.cond(
+                    TicketViewState.can_reply,
+                    rx.card(composer(), width="100%"),
+                    closed_notice(),
+                ),
+                rx.cond(TicketViewState.can_close, rx.hstack(close_button(), justify="start", width="100%")),
+                spacing="4",
+                width="100%",
+                max_width="800px",
+            ),
+            not_found(),
+        )
+    )

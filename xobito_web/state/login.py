@@ -1,0 +1,52 @@
+"""The sign-in form."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.db import write_session
+from xobito_web.services import auth
+from xobito_web.services.errors import ServiceError
+from xobito_web.state.session import SessionState
+
+
+class LoginState(SessionState):
+    error: str = ""
+
+    def _next_page(self) -> str:
+        """Only a page of this workspace; anything else (another site, //host) goes to the list."""
+        home = f"/{self.workspace_subdomain}/tickets"
+        target = self.router.url.query_parameters.get("next", "")
+        if target.startswith(f"/{self.workspace_subdomain}/") and not target.startswith("//") and "\\" not in target:
+            return target
+        return home
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self._remember(None)
+        if not self._show_workspace():
+            return None
+        user = self.current_user()
+        if user is not None:  # already signed in here
+            return rx.redirect(self._next_page(), replace=True)
+        return None
+
+    @rx.event
+    def submit(self, form_data: dict):
+        self.error = ""
+        try:
+            with write_session() as session:
+                token, user = auth.sign_in(
+                    session,
+                    self.workspace_subdomain,
+                    str(form_data.get("email", "")),
+                    str(form_data.get("password", "")),
+                    ip_address=self.router.session.client_ip,
+                )
+        except ServiceError as error:
+            self.error = error.message
+            return None
+        self.session_token = token
+        self._remember(user)
+        return rx.redirect(self._next_page(), replace=True)

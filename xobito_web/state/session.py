@@ -1,0 +1,75 @@
+"""Who is signed in, for every page under /{subdomain}/ (a thin layer over services.auth)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import reflex as rx
+
+from xobito_web.db import read_session, write_session
+from xobito_web.services import auth, workspaces
+from xobito_web.services.auth import CurrentUser
+
+SESSION_COOKIE = "xobito_session"
+
+
+class SessionState(rx.State):
+    session_token: str = rx.Cookie(
+        "", name=SESSION_COOKIE, path="/", max_age=int(auth.SESSION_LIFETIME.total_seconds()), same_site="lax"
+    )
+    workspace_missing: bool = False
+    workspace_name: str = ""
+    signed_in: bool = False
+    user_name: str = ""
+    user_role: str = ""
+
+    @rx.var
+    def workspace_subdomain(self) -> str:
+        return self.subdomain  # the [subdomain] route argument
+
+    @rx.var
+    def is_team(self) -> bool:
+        return self.user_role in ("admin", "staff")
+
+    def current_user(self) -> CurrentUser | None:
+        """Resolved from the cookie on every call, so a sign-out elsewhere takes effect at once."""
+        with read_session() as session:
+            return auth.resolve_session(session, self.session_token, self.workspace_subdomain)
+
+    def _show_workspace(self) -> bool:
+        with read_session() as session:
+            workspace = workspaces.find_workspace(session, self.workspace_subdomain)
+        self.workspace_missing = workspace is None
+        self.workspace_name = workspace.name if workspace else ""
+        return workspace is not None
+
+    def _remember(self, user: CurrentUser | None) -> None:
+        self.signed_in = user is not None
+        self.user_name = user.name if user else ""
+        self.user_role = user.role if user else ""
+
+    def login_redirect(self) -> rx.event.EventSpec:
+        back_to = self.router.url.path
+        if self.router.url.query:
+            back_to += "?" + self.router.url.query
+        return rx.redirect(f"/{self.workspace_subdomain}/login?next={quote(back_to, safe='')}", replace=True)
+
+    @rx.event
+    def require_sign_in(self):
+        """on_load of every protected page: 404 for an unknown workspace, else sign-in first."""
+        self._remember(None)
+        if not self._show_workspace():
+            return None
+        user = self.current_user()
+        if user is None:
+            return self.login_redirect()
+        self._remember(user)
+        return None
+
+    @rx.event
+    def sign_out(self):
+        with write_session() as session:
+            auth.sign_out(session, self.session_token)
+        self.session_token = ""
+        self._remember(None)
+        return rx.redirect(f"/{self.workspace_subdomain}/login", replace=True)

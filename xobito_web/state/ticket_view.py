@@ -1,0 +1,165 @@
+"""One ticket: header, thread, the reply composer and Close Ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from xobito_web.db import read_session, write_session
+from xobito_web.formatting import PRIORITY_LABELS, ROLE_LABELS, STATUS_LABELS, exact_time, relative_time, waiting_label
+from xobito_web.services import tickets
+from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
+from xobito_web.state.session import SessionState
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    key: str
+    author_name: str
+    author_role: str
+    is_team: bool
+    body: str
+    when: str
+    when_exact: str
+
+
+class TicketViewState(SessionState):
+    found: bool = True
+    ref: str = ""
+    subject: str = ""
+    status: str = ""
+    status_label: str = ""
+    priority: str = ""
+    priority_label: str = ""
+    department: str = ""
+    customer_name: str = ""
+    assignee_name: str = ""
+    waiting: str = ""
+    messages: list[ThreadMessage] = []
+    can_reply: bool = False
+    can_close: bool = False
+    draft: str = ""
+    reply_error: str = ""
+    action_error: str = ""
+    confirm_close_open: bool = False
+    _just_sent: bool = False
+
+    def _number(self) -> int | None:
+        return tickets.parse_ref(self.ticket)  # the [ticket] route argument
+
+    @rx.event
+    def load(self):
+        redirect = self.require_sign_in()
+        if redirect is not None or not self.signed_in:
+            return redirect
+        self.reply_error = ""
+        self.action_error = ""
+        self.confirm_close_open = False
+        self._refresh()
+        return None
+
+    def _refresh(self) -> None:
+        user = self.current_user()
+        number = self._number()
+        if user is None or number is None:
+            self.found = False
+            return
+        try:
+            with read_session() as session:
+                self._show(tickets.get_ticket(session, user, number))
+        except NotFound:
+            self.found = False
+
+    def _show(self, view: tickets.TicketView) -> None:
+        self.found = True
+        self.ref = view.ref
+        self.subject = view.subject
+        self.status = view.status
+        self.status_label = STATUS_LABELS.get(view.status, view.status)
+        self.priority = view.priority
+        self.priority_label = PRIORITY_LABELS.get(view.priority, view.priority)
+        self.department = view.department
+        self.customer_name = view.customer_name
+        self.assignee_name = view.assignee_name
+        self.waiting = waiting_label(view.waiting_on)
+        self.can_reply = view.can_reply
+        self.can_close = view.can_close
+        self.messages = [
+            ThreadMessage(
+                key=f"m{message.id}",
+                author_name=message.author_name,
+                author_role=ROLE_LABELS.get(message.author_role, message.author_role),
+                is_team=message.is_team,
+                body=message.body,
+                when=relative_time(message.created_at),
+                when_exact=exact_time(message.created_at),
+            )
+            for message in view.messages
+        ]
+
+    @rx.event
+    def set_draft(self, value: str):
+        self.draft = value
+        self._just_sent = False
+        if self.reply_error and tickets.MESSAGE_MIN <= len(value.strip()) <= tickets.MESSAGE_MAX:
+            self.reply_error = ""
+
+    @rx.event
+    def send_reply(self):
+        if not self.draft.strip():
+            # Events of one tab run one after another and the draft is cleared on success, so a
+            # double click (or a re-sent event) finds nothing left to post: ignore it quietly.
+            if not self._just_sent:
+                self.reply_error = "The message is required."
+            return None
+        user, number = self.current_user(), self._number()
+        if user is None or number is None:
+            return self.login_redirect()
+        try:
+            with write_session() as session:
+                view = tickets.post_reply(session, user, number, self.draft)
+        except NotFound:
+            self.found = False
+        except InvalidInput as error:
+            self.reply_error = error.message
+        except ServiceError as error:  # e.g. closed meanwhile by the other party
+            self.reply_error = error.message
+            self._refresh()
+        else:
+            self.draft = ""
+            self.reply_error = ""
+            self._just_sent = True
+            self._show(view)
+        return None
+
+    @rx.event
+    def set_confirm_close_open(self, value: bool):
+        self.confirm_close_open = value
+
+    @rx.event
+    def close_ticket(self):
+        self.confirm_close_open = False
+        user, number = self.current_user(), self._number()
+        if user is None or number is None:
+            return self.login_redirect()
+        try:
+            with write_session() as session:
+                view = tickets.close_ticket(session, user, number)
+        except NotFound:
+            self.found = False
+        except ServiceError as error:
+            self.action_error = error.message
+            self._refresh()
+        else:
+            self.action_error = ""
+            self._show(view)
+        return None
+
+    @rx.var
+    def draft_length(self) -> int:
+        return len(self.draft.strip())
+
+    @rx.var
+    def list_href(self) -> str:
+        return f"/{self.workspace_subdomain}/tickets"
