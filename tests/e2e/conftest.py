@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,3 +98,36 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    subdomain: str
+    admin: str
+    sales_staff: str
+    customer: str
+    other_customer: str
+    password: str
+
+
+@pytest.fixture
+def workspace(app, request) -> Workspace:
+    """A workspace of the test's own on the running app, so tests never see each other's tickets."""
+    from xobito_web.db import write_session
+    from xobito_web.services import workspaces
+
+    subdomain = f"t{uuid.uuid4().hex[:10]}"
+    password = "e2e-password"
+    people = {
+        "admin": ("admin@team.example.com", "Alice Admin", "admin", ()),
+        "sales_staff": ("sam@team.example.com", "Sam Sales", "staff", ("Sales",)),
+        "customer": ("cleo@customer.example.com", "Cleo Customer", "customer", ()),
+        "other_customer": ("otto@customer.example.com", "Otto Other", "customer", ()),
+    }
+    with write_session(app.database_url) as session:
+        created = workspaces.create_workspace(session, subdomain, f"Workspace {request.node.name[:40]}")
+        for name in ("Sales", "Support", "Billing"):
+            workspaces.create_department(session, created, name)
+        for email, name, role, departments in people.values():
+            workspaces.create_user(session, created, email, name, role, password, departments)
+    return Workspace(subdomain, *(email for email, *_ in people.values()), password)

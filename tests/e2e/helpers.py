@@ -10,7 +10,7 @@ from xobito_web.seed import DEMO_PASSWORD
 def sign_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD, subdomain: str = "acme") -> None:
     page.goto(f"{base_url}/{subdomain}/login")
     fill_sign_in_form(page, email, password)
-    expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tickets", exact=True)).to_be_visible()
 
 
 def fill_sign_in_form(page: Page, email: str, password: str) -> None:

@@ -44,7 +44,7 @@ def test_signed_out_visit_goes_to_login_and_back(page: Page, app):
     expect(page).to_have_url(re.compile(r"/acme/login\?next="))
     fill_sign_in_form(page, "admin@acme.example.com", DEMO_PASSWORD)
     expect(page).to_have_url(app.url("/acme/tickets?status=closed"))
-    expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tickets", exact=True)).to_be_visible()
 
 
 def test_sign_out_ends_the_session(page: Page, app):

@@ -5,6 +5,7 @@ the same checks where the two databases differ (case-insensitive search, LIKE es
 timestamp precision in the paging keyset).
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +21,6 @@ from xobito_web.services.tickets import PAGE_SIZE, TicketFilter
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BODY = "The printer on the second floor smokes."
 ALL_STATUSES = ()
-TEAM = ("admin", "support_staff")  # both can see a Support ticket
 
 
 def at(minutes: float) -> datetime:
@@ -851,3 +851,26 @@ def test_filters_and_search_on_postgresql(pg_mixed):
     assert matches(world, search="TKT-000003", statuses=()) == {3}
     assert matches(world, priorities=("urgent",), department_ids=(world.departments["Billing"],)) == {5}
     assert matches(world, world.support_staff, assigned_to_me=True) == {4}
+
+
+def test_a_reply_racing_a_close_waits_and_is_refused_on_postgresql(pg_world):
+    world = pg_world
+    number = open_ticket(world).number
+    outcome = {}
+
+    def late_reply():
+        try:
+            reply(world, world.customer, number, "Wait, one more thing!")
+        except Conflict as error:
+            outcome["refused"] = error.message
+
+    with write_session(world.url) as session:
+        tickets.close_ticket(session, world.admin, number)
+        racer = threading.Thread(target=late_reply)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # blocked on the ticket's row lock until the close commits
+    racer.join(timeout=30)
+    assert outcome == {"refused": "This ticket is closed. Open a new ticket instead."}
+    assert stored(world, number).status == "closed"
+    assert stored_replies(world, number) == []

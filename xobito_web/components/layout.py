@@ -29,7 +29,7 @@ def header() -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.hstack(
-                rx.heading(SessionState.workspace_name, size="4", as_="p"),
+                rx.text(SessionState.workspace_name, size="4", weight="bold"),
                 rx.link("Tickets", href=f"/{SessionState.workspace_subdomain}/tickets", weight="medium"),
                 spacing="5",
                 align="center",

@@ -165,7 +165,7 @@ def _visible_to(user: CurrentUser) -> ColumnElement[bool]:
         return in_workspace
     if user.role == Role.STAFF:
         my_departments = select(DepartmentMember.department_id).where(DepartmentMember.user_id == user.user_id)
-        return and_(in_workspace, Ticket.department_id.in_(my_departments))
+        return and_(in_workspace, or_(Ticket.department_id.in_(my_departments), Ticket.assignee_id == user.user_id))
     if user.role == Role.CUSTOMER:
         return and_(in_workspace, Ticket.customer_id == user.user_id)
     return false()  # an unknown role sees nothing

@@ -15,9 +15,9 @@ class LoginState(SessionState):
 
     def _next_page(self) -> str:
         """Only a page of this workspace; anything else (another site, //host) goes to the list."""
-        home = f"/{self.workspace_subdomain}/tickets"
+        home = f"/{self._subdomain()}/tickets"
         target = self.router.url.query_parameters.get("next", "")
-        if target.startswith(f"/{self.workspace_subdomain}/") and not target.startswith("//") and "\\" not in target:
+        if target.startswith(f"/{self._subdomain()}/") and not target.startswith("//") and "\\" not in target:
             return target
         return home
 
@@ -39,7 +39,7 @@ class LoginState(SessionState):
             with write_session() as session:
                 token, user = auth.sign_in(
                     session,
-                    self.workspace_subdomain,
+                    self._subdomain(),
                     str(form_data.get("email", "")),
                     str(form_data.get("password", "")),
                     ip_address=self.router.session.client_ip,

@@ -70,7 +70,7 @@ class NewTicketState(SessionState):
             self.form_error = error.message
             return None
         self.subject, self.body, self._just_created = "", "", True
-        return rx.redirect(f"/{self.workspace_subdomain}/tickets/{view.ref}")
+        return rx.redirect(f"/{self._subdomain()}/tickets/{view.ref}")
 
     @rx.var
     def subject_length(self) -> int:

@@ -18,14 +18,19 @@ class SessionState(rx.State):
         "", name=SESSION_COOKIE, path="/", max_age=int(auth.SESSION_LIFETIME.total_seconds()), same_site="lax"
     )
     workspace_missing: bool = False
+    workspace_subdomain: str = ""
     workspace_name: str = ""
     signed_in: bool = False
     user_name: str = ""
     user_role: str = ""
 
-    @rx.var
-    def workspace_subdomain(self) -> str:
-        return self.subdomain  # the [subdomain] route argument
+    def _path_segments(self) -> list[str]:
+        """The page's path, read from this event's own router data."""
+        return [segment for segment in self.router.url.path.split("/") if segment]
+
+    def _subdomain(self) -> str:
+        segments = self._path_segments()
+        return segments[0].lower() if segments else ""
 
     @rx.var
     def is_team(self) -> bool:
@@ -34,9 +39,10 @@ class SessionState(rx.State):
     def current_user(self) -> CurrentUser | None:
         """Resolved from the cookie on every call, so a sign-out elsewhere takes effect at once."""
         with read_session() as session:
-            return auth.resolve_session(session, self.session_token, self.workspace_subdomain)
+            return auth.resolve_session(session, self.session_token, self._subdomain())
 
     def _show_workspace(self) -> bool:
+        self.workspace_subdomain = self._subdomain()
         with read_session() as session:
             workspace = workspaces.find_workspace(session, self.workspace_subdomain)
         self.workspace_missing = workspace is None
@@ -52,7 +58,7 @@ class SessionState(rx.State):
         back_to = self.router.url.path
         if self.router.url.query:
             back_to += "?" + self.router.url.query
-        return rx.redirect(f"/{self.workspace_subdomain}/login?next={quote(back_to, safe='')}", replace=True)
+        return rx.redirect(f"/{self._subdomain()}/login?next={quote(back_to, safe='')}", replace=True)
 
     @rx.event
     def require_sign_in(self):
@@ -72,4 +78,4 @@ class SessionState(rx.State):
             auth.sign_out(session, self.session_token)
         self.session_token = ""
         self._remember(None)
-        return rx.redirect(f"/{self.workspace_subdomain}/login", replace=True)
+        return rx.redirect(f"/{self._subdomain()}/login", replace=True)

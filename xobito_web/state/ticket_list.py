@@ -98,7 +98,7 @@ class TicketListState(SessionState):
     def _row(self, row: tickets.TicketRow) -> ListRow:
         return ListRow(
             ref=row.ref,
-            href=f"/{self.workspace_subdomain}/tickets/{row.ref}",
+            href=f"/{self._subdomain()}/tickets/{row.ref}",
             subject=row.subject,
             department=row.department,
             priority=row.priority,
@@ -124,7 +124,7 @@ class TicketListState(SessionState):
         if params["status"] == ",".join(tickets.DEFAULT_STATUSES):
             params["status"] = ""
         query = urlencode({key: value for key, value in params.items() if value})
-        return f"/{self.workspace_subdomain}/tickets" + (f"?{query}" if query else "")
+        return f"/{self._subdomain()}/tickets" + (f"?{query}" if query else "")
 
     @rx.event
     def toggle_status(self, status: str):
@@ -148,7 +148,7 @@ class TicketListState(SessionState):
 
     @rx.event
     def clear_filters(self):
-        return rx.redirect(f"/{self.workspace_subdomain}/tickets")
+        return rx.redirect(f"/{self._subdomain()}/tickets")
 
     @rx.event
     def submit_search(self, form_data: dict):
@@ -160,7 +160,7 @@ class TicketListState(SessionState):
             with read_session() as session:
                 number = tickets.find_ticket_number(session, user, text)
             if number is not None:
-                return rx.redirect(f"/{self.workspace_subdomain}/tickets/{tickets.format_ref(number)}")
+                return rx.redirect(f"/{self._subdomain()}/tickets/{tickets.format_ref(number)}")
         return rx.redirect(self._url(search=text, statuses=["all"] if tickets.parse_ref(text) else self.selected_statuses))
 
     @rx.event

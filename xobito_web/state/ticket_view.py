@@ -46,7 +46,8 @@ class TicketViewState(SessionState):
     _just_sent: bool = False
 
     def _number(self) -> int | None:
-        return tickets.parse_ref(self.ticket)  # the [ticket] route argument
+        segments = self._path_segments()  # /{subdomain}/tickets/{ticket}
+        return tickets.parse_ref(segments[2]) if len(segments) == 3 else None
 
     @rx.event
     def load(self):
