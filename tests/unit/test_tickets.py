@@ -431,9 +431,17 @@ def test_the_view_header(world):
     assert (shown.number, shown.ref, shown.subject) == (number, "TKT-000001", "Need a bigger plan")
     assert (shown.status, shown.priority, shown.waiting_on) == ("answered", "urgent", "customer")
     assert (shown.department_id, shown.department) == (world.departments["Sales"], "Sales")
-    assert (shown.customer_name, shown.assignee_name) == ("Customer", "Support Staff")
+    assert (shown.customer_name, shown.assignee_name) == ("Customer", "")  # customers are not told
+    assert view(world, world.admin, number).assignee_name == "Support Staff"
     assert (shown.created_at, shown.last_reply_at) == (at(0), at(4))
     assert shown.can_reply and shown.can_close
+
+
+def test_customers_are_not_told_who_is_assigned_in_the_list(world):
+    number = open_ticket(world).number
+    assign(world, number, world.support_staff)
+    assert [row.assignee_name for row in page(world, world.customer).rows] == [""]
+    assert [row.assignee_name for row in page(world, world.support_staff).rows] == ["Support Staff"]
 
 
 # --- visibility --------------------------------------------------------------------------

@@ -233,7 +233,7 @@ def list_tickets(
     found = session.exec(query).all()
     page = found[:limit]
     next_cursor = _encode_cursor(page[-1].last_reply_at, page[-1].id) if len(found) > limit else None
-    return TicketPage(rows=[_ticket_row(row) for row in page], next_cursor=next_cursor)
+    return TicketPage(rows=[_ticket_row(row, user) for row in page], next_cursor=next_cursor)
 
 
 def find_ticket_number(session: Session, user: CurrentUser, text: str) -> int | None:
@@ -247,7 +247,7 @@ def find_ticket_number(session: Session, user: CurrentUser, text: str) -> int | 
     return session.exec(select(Ticket.number).where(_visible_to(user), Ticket.number == number)).first()
 
 
-def _ticket_row(row) -> TicketRow:
+def _ticket_row(row, user: CurrentUser) -> TicketRow:
     return TicketRow(
         number=row.number,
         ref=format_ref(row.number),
@@ -259,8 +259,13 @@ def _ticket_row(row) -> TicketRow:
         created_at=row.created_at,
         waiting_on=_waiting_on(row.status, row.last_message_by_team),
         customer_name=row.customer_name,
-        assignee_name=row.assignee_name or "",
+        assignee_name=_assignee_shown_to(user, row.assignee_name),
     )
+
+
+def _assignee_shown_to(user: CurrentUser, assignee_name: str | None) -> str:
+    """Who works on a ticket is the team's business: customers are not told (PRODUCT.md)."""
+    return (assignee_name or "") if user.is_team else ""
 
 
 def _filter_conditions(user: CurrentUser, filters: TicketFilter) -> list[ColumnElement[bool]]:
@@ -371,7 +376,7 @@ def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
         department_id=row.department_id,
         department=row.department,
         customer_name=row.customer_name,
-        assignee_name=row.assignee_name or "",
+        assignee_name=_assignee_shown_to(user, row.assignee_name),
         created_at=row.created_at,
         last_reply_at=row.last_reply_at,
         waiting_on=_waiting_on(row.status, row.last_message_by_team),
