@@ -129,12 +129,49 @@ def close_button() -> rx.Component:
 
 
 def closed_notice() -> rx.Component:
-    return rx.callout(
-        "This ticket is closed and archived. Need more help? Open a new ticket.",
-        icon="archive",
-        color_scheme="gray",
+    return rx.vstack(
+        rx.callout(
+            "This ticket is closed and archived. Need more help? Open a new ticket.",
+            icon="archive",
+            color_scheme="gray",
+            width="100%",
+            id="closed-notice",
+        ),
+        # Closed by the other party while this person was typing: their text stays, to copy.
+        rx.cond(
+            TicketViewState.draft.strip() != "",
+            rx.vstack(
+                rx.el.label("Your unsent text", html_for="unsent-text", class_name="field-label"),
+                rx.text_area(id="unsent-text", value=TicketViewState.draft, read_only=True, rows="4", width="100%"),
+                width="100%",
+                spacing="1",
+            ),
+        ),
         width="100%",
-        id="closed-notice",
+    )
+
+
+def live_notice() -> rx.Component:
+    return rx.box(
+        rx.cond(
+            TicketViewState.live_notice != "",
+            rx.callout(
+                rx.hstack(
+                    rx.text(TicketViewState.live_notice),
+                    rx.button("Dismiss", size="1", variant="ghost", on_click=TicketViewState.dismiss_live_notice),
+                    justify="between",
+                    width="100%",
+                    align="center",
+                ),
+                icon="bell",
+                color_scheme="indigo",
+                width="100%",
+            ),
+        ),
+        role="status",
+        aria_live="polite",
+        id="live-notice",
+        width="100%",
     )
 
 
@@ -149,6 +186,7 @@ def ticket_view_page() -> rx.Component:
                     rx.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),
                 ),
                 rx.vstack(rx.foreach(TicketViewState.messages, thread_message), spacing="3", width="100%", id="thread"),
+                live_notice(),
                 rx.cond(
                     TicketViewState.can_reply,
                     rx.card(composer(), width="100%"),

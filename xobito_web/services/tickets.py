@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from xobito_web.models import Department, DepartmentMember, Priority, Reply, Role, Status, Ticket, User, utcnow
 from xobito_web.services.auth import CurrentUser
+from xobito_web.services import live
 from xobito_web.services.errors import Conflict, InvalidInput, NotFound
 from xobito_web.services.workspaces import one_line
 
@@ -462,6 +463,7 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     _queue_notifications(session, "ticket_created", ticket, user)
+    _announce(session, "created", ticket, user)
     return get_ticket(session, user, ticket.number)
 
 
@@ -490,6 +492,7 @@ def post_reply(
     session.flush()
     # One email per recipient even when the reply also changed the status (PRODUCT.md).
     _queue_notifications(session, "reply_posted", ticket, user, old_status=old_status)
+    _announce(session, "replied", ticket, user)
     return get_ticket(session, user, ticket.number)
 
 
@@ -503,6 +506,7 @@ def close_ticket(session: Session, user: CurrentUser, number: int) -> TicketView
     session.add(ticket)
     session.flush()
     _queue_notifications(session, "status_changed", ticket, user, old_status=old_status)
+    _announce(session, "closed", ticket, user)
     return get_ticket(session, user, ticket.number)
 
 
@@ -523,6 +527,13 @@ def _lock_visible_ticket(session: Session, user: CurrentUser, number: int) -> Ti
     if ticket is None:
         raise NotFound()
     return ticket
+
+
+def _announce(session: Session, kind: str, ticket: Ticket, actor: CurrentUser) -> None:
+    """Tell the open screens (services/live.py) once this transaction commits."""
+    live.publish_after_commit(
+        session, live.Change(ticket.workspace_id, ticket.number, kind, actor.user_id, ticket.customer_id)
+    )
 
 
 def _queue_notifications(

@@ -24,6 +24,7 @@ class LoginState(SessionState):
     @rx.event
     def load(self):
         self.error = ""
+        self._unwatch()
         self._remember(None)
         if not self._show_workspace():
             return None

@@ -28,6 +28,7 @@ class NewTicketState(SessionState):
             return redirect
         self.subject, self.department, self.priority, self.body = "", "", "medium", ""
         self.errors, self.form_error, self._just_created = {}, "", False
+        self._unwatch()
         user = self.current_user()
         with read_session() as session:
             self.departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]

@@ -9,6 +9,7 @@ import reflex as rx
 from xobito_web.db import read_session, write_session
 from xobito_web.services import auth, workspaces
 from xobito_web.services.auth import CurrentUser
+from xobito_web.state.live import Watch, hub
 
 SESSION_COOKIE = "xobito_session"
 
@@ -53,6 +54,13 @@ class SessionState(rx.State):
         self.signed_in = user is not None
         self.user_name = user.name if user else ""
         self.user_role = user.role if user else ""
+
+    def _watch(self, user: CurrentUser, number: int | None = None) -> None:
+        """This screen wants live changes (see state/live.py); only one screen per tab."""
+        hub.watch(self.router.session.client_token, Watch(type(self), user.workspace_id, user.user_id, user.is_team, number))
+
+    def _unwatch(self) -> None:
+        hub.forget(self.router.session.client_token)
 
     def login_redirect(self) -> rx.event.EventSpec:
         back_to = self.router.url.path

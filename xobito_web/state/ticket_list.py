@@ -54,6 +54,7 @@ class TicketListState(SessionState):
     loaded: bool = False
     # Cursors of the pages before this one, to walk back without a "before" query.
     _previous_cursors: list[str] = []
+    _after: str = ""  # this page's cursor, to re-read the same page on a live change
 
     @rx.event
     def load(self):
@@ -71,8 +72,13 @@ class TicketListState(SessionState):
         if after is None:
             self._previous_cursors = []
         self.has_previous = after is not None
+        self._after = after or ""
         self._fetch(after)
         return None
+
+    def apply_live_change(self, change) -> None:
+        """Someone changed a ticket: re-read this very page (filters, page and scroll stay)."""
+        self._fetch(self._after or None)
 
     def _filters(self) -> tickets.TicketFilter:
         statuses = () if "all" in self.selected_statuses else tuple(self.selected_statuses)
@@ -87,7 +93,9 @@ class TicketListState(SessionState):
     def _fetch(self, after: str | None) -> None:
         user = self.current_user()
         if user is None:
+            self._unwatch()
             return
+        self._watch(user)
         with read_session() as session:
             page = tickets.list_tickets(session, user, self._filters(), after=after)
             self.departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]

@@ -8,7 +8,7 @@ import reflex as rx
 
 from xobito_web.db import read_session, write_session
 from xobito_web.formatting import PRIORITY_LABELS, ROLE_LABELS, STATUS_LABELS, exact_time, relative_time, waiting_label
-from xobito_web.services import tickets
+from xobito_web.services import live, tickets
 from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
 from xobito_web.state.session import SessionState
 
@@ -43,6 +43,7 @@ class TicketViewState(SessionState):
     reply_error: str = ""
     action_error: str = ""
     confirm_close_open: bool = False
+    live_notice: str = ""
     _just_sent: bool = False
 
     def _number(self) -> int | None:
@@ -56,6 +57,7 @@ class TicketViewState(SessionState):
             return redirect
         self.reply_error = ""
         self.action_error = ""
+        self.live_notice = ""
         self.confirm_close_open = False
         self._refresh()
         return None
@@ -65,12 +67,36 @@ class TicketViewState(SessionState):
         number = self._number()
         if user is None or number is None:
             self.found = False
+            self._unwatch()
             return
         try:
             with read_session() as session:
                 self._show(tickets.get_ticket(session, user, number))
         except NotFound:
             self.found = False
+            self._unwatch()
+        else:
+            self._watch(user, number)
+
+    def apply_live_change(self, change: live.Change) -> None:
+        """The other party acted on this ticket: show it, keep whatever is being typed."""
+        known = len(self.messages)
+        self._refresh()
+        user = self.current_user()
+        if user is None or change.actor_user_id == user.user_id:
+            return
+        if change.kind == "replied" and len(self.messages) > known:
+            self.live_notice = f"New reply from {self.messages[-1].author_name}."
+        elif change.kind == "closed":
+            self.live_notice = "This ticket was just closed." + (
+                " Your unsent text is kept below for copying." if self.draft.strip() else ""
+            )
+        elif change.kind == "assigned" and self.is_team:
+            self.live_notice = f"Assigned to {self.assignee_name or 'nobody'} in {self.department}."
+
+    @rx.event
+    def dismiss_live_notice(self):
+        self.live_notice = ""
 
     def _show(self, view: tickets.TicketView) -> None:
         self.found = True

@@ -1,0 +1,61 @@
+"""The live bus announces committed changes only, and only to screens that may be concerned."""
+
+import pytest
+
+from tests.unit.test_tickets import close, open_ticket, reply
+from xobito_web.db import write_session
+from xobito_web.services import live, tickets
+from xobito_web.state.live import LiveHub, Watch
+
+
+@pytest.fixture
+def heard(monkeypatch):
+    bus = live.LocalBus()
+    monkeypatch.setattr(live, "_bus", bus)
+    changes: list[live.Change] = []
+    bus.subscribe(changes.append)
+    return changes
+
+
+def test_create_reply_and_close_are_announced_after_commit(world, heard):
+    number = open_ticket(world).number
+    reply(world, world.admin, number, "We are on it, hang on.")
+    close(world, world.customer, number)
+    assert [(c.kind, c.number, c.workspace_id, c.customer_id) for c in heard] == [
+        ("created", number, world.customer.workspace_id, world.customer.user_id),
+        ("replied", number, world.customer.workspace_id, world.customer.user_id),
+        ("closed", number, world.customer.workspace_id, world.customer.user_id),
+    ]
+    assert [c.actor_user_id for c in heard] == [world.customer.user_id, world.admin.user_id, world.customer.user_id]
+
+
+def test_a_rolled_back_change_is_never_announced(world, heard):
+    number = open_ticket(world).number
+    heard.clear()
+    with pytest.raises(RuntimeError), write_session(world.url) as session:
+        tickets.post_reply(session, world.admin, number, "This reply will be rolled back.")
+        raise RuntimeError("the commit never happens")
+    assert heard == []
+
+
+def test_a_refused_reply_is_not_announced(world, heard):
+    number = open_ticket(world).number
+    heard.clear()
+    with pytest.raises(Exception), write_session(world.url) as session:
+        tickets.post_reply(session, world.admin, number, "no")
+    assert heard == []
+
+
+def test_only_concerned_screens_hear_a_change(world):
+    hub = LiveHub()
+    ws = world.customer.workspace_id
+    hub.watch("customer-list", Watch(object, ws, world.customer.user_id, False, None))
+    hub.watch("customer-thread", Watch(object, ws, world.customer.user_id, False, 7))
+    hub.watch("other-thread", Watch(object, ws, world.customer.user_id, False, 8))
+    hub.watch("bystander-list", Watch(object, ws, world.other_customer.user_id, False, None))
+    hub.watch("admin-list", Watch(object, ws, world.admin.user_id, True, None))
+    hub.watch("foreign-admin", Watch(object, world.foreign_admin.workspace_id, world.foreign_admin.user_id, True, None))
+    change = live.Change(ws, 7, "replied", world.admin.user_id, world.customer.user_id)
+    assert {token for token, _ in hub.concerned(change)} == {"customer-list", "customer-thread", "admin-list"}
+    hub.forget("customer-thread")
+    assert {token for token, _ in hub.concerned(change)} == {"customer-list", "admin-list"}

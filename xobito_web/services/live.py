@@ -1,0 +1,123 @@
+"""The live bus: "ticket N of workspace W changed", published once the change is committed.
+
+A message carries no ticket content: each screen that hears it re-reads what its own user may
+see through the services, so a client can never learn about a ticket it may not see.
+One process: an in-process bus. With REDIS_URL: Redis pub/sub, so a change made through one
+app worker reaches the screens connected to every other worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import event
+from sqlmodel import Session
+
+from xobito_web.config import settings
+
+log = logging.getLogger(__name__)
+CHANNEL = "xobito:live"
+
+
+@dataclass(frozen=True)
+class Change:
+    workspace_id: int
+    number: int
+    kind: str  # created | replied | closed | assigned
+    actor_user_id: int
+    customer_id: int
+
+
+Listener = Callable[[Change], None]
+
+
+class LocalBus:
+    """Delivers to the listeners of this process only."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def publish(self, change: Change) -> None:
+        self._deliver(change)
+
+    def _deliver(self, change: Change) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(change)
+            except Exception:  # noqa: BLE001 (one broken screen must not stop the others)
+                log.exception("live listener failed")
+
+
+class RedisBus(LocalBus):
+    """Publishes through Redis; one reader thread per process hands messages to local listeners."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._reader: threading.Thread | None = None
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        unsubscribe = super().subscribe(listener)
+        with self._lock:
+            if self._reader is None:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(CHANNEL)
+                self._reader = threading.Thread(target=self._read, args=(pubsub,), name="xobito-live", daemon=True)
+                self._reader.start()
+        return unsubscribe
+
+    def publish(self, change: Change) -> None:
+        self._redis.publish(CHANNEL, json.dumps(asdict(change)))
+
+    def _read(self, pubsub) -> None:
+        for message in pubsub.listen():
+            try:
+                change = Change(**json.loads(message["data"]))
+            except (TypeError, ValueError):
+                log.warning("ignored a malformed live message")
+                continue
+            self._deliver(change)
+
+
+_bus: LocalBus | None = None
+_bus_lock = threading.Lock()
+
+
+def get_bus() -> LocalBus:
+    global _bus
+    with _bus_lock:
+        if _bus is None:
+            _bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
+        return _bus
+
+
+def publish_after_commit(session: Session, change: Change) -> None:
+    """Announce the change only if, and once, the caller's transaction commits."""
+
+    def _announce(_session) -> None:
+        try:
+            get_bus().publish(change)
+        except Exception:  # noqa: BLE001 (the change is stored; screens catch up on their next load)
+            log.exception("could not publish a live change")
+
+    event.listen(session, "after_commit", _announce, once=True)

@@ -1,0 +1,83 @@
+"""Pushes live changes into the screens of the clients connected to this process.
+
+A screen registers what it shows (`watch`) when it loads. When the bus announces a change,
+every watching screen of that workspace that could be concerned refreshes itself through the
+services, with its own user's visibility, out of band (`app.modify_state`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import reflex as rx
+
+from xobito_web.services import live
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Watch:
+    state_cls: type[rx.State]
+    workspace_id: int
+    user_id: int
+    is_team: bool
+    number: int | None  # the open ticket, or None for the list
+
+
+class LiveHub:
+    def __init__(self) -> None:
+        self._watches: dict[str, Watch] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._app = None
+
+    def watch(self, client_token: str, watch: Watch) -> None:
+        if client_token:
+            self._watches[client_token] = watch
+
+    def forget(self, client_token: str) -> None:
+        self._watches.pop(client_token, None)
+
+    def concerned(self, change: live.Change) -> list[tuple[str, Watch]]:
+        return [
+            (token, watch)
+            for token, watch in list(self._watches.items())
+            if watch.workspace_id == change.workspace_id
+            and (watch.is_team or watch.user_id == change.customer_id)
+            and (watch.number is None or watch.number == change.number)
+        ]
+
+    async def run(self, app) -> None:
+        """Lifespan task: hear the bus for as long as the app runs."""
+        self._app, self._loop = app, asyncio.get_running_loop()
+        unsubscribe = live.get_bus().subscribe(self._hear)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            unsubscribe()
+
+    def _hear(self, change: live.Change) -> None:
+        # Called from whichever thread published (or the Redis reader): hop onto the app's loop.
+        if self._loop is not None and not self._loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self._dispatch(change), self._loop)
+
+    async def _dispatch(self, change: live.Change) -> None:
+        connected = self._app.event_namespace.token_to_sid if self._app.event_namespace else {}
+        targets = self.concerned(change)
+        for token, watch in targets:
+            if token not in connected:
+                self.forget(token)  # the tab is gone; it catches up on its next load anyway
+        await asyncio.gather(*(self._refresh(token, watch, change) for token, watch in targets if token in connected))
+
+    async def _refresh(self, token: str, watch: Watch, change: live.Change) -> None:
+        try:
+            async with self._app.modify_state(rx.BaseStateToken(ident=token, cls=watch.state_cls)) as root:
+                screen = await root.get_state(watch.state_cls)
+                screen.apply_live_change(change)
+        except Exception:  # noqa: BLE001 (one failing screen must not stop the others)
+            log.exception("live refresh failed")
+
+
+hub = LiveHub()
