@@ -45,6 +45,21 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     raise RuntimeError(f"xobito serve did not answer within {SERVER_START_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
 
 
+def start_server(command: list[str], cwd: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with open(log_path, "w") as log:
+        return subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory) -> RunningApp:
     data_dir = tmp_path_factory.mktemp("e2e-data")
@@ -62,20 +77,13 @@ def app(tmp_path_factory) -> RunningApp:
     subprocess.run([xobito, "migrate"], env=env, check=True, cwd=PROJECT_ROOT)
     subprocess.run([xobito, "seed-demo"], env=env, check=True, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
     log_path = data_dir / "serve.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [xobito, "serve"], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    process = start_server([xobito, "serve"], PROJECT_ROOT, env, log_path)
     try:
         _wait_until_up(f"{base_url}/ping", process, log_path)
         _wait_until_up(f"{base_url}/acme/login", process, log_path)
         yield RunningApp(base_url=base_url, database_url=f"sqlite:///{data_dir / 'xobito.db'}", data_dir=data_dir)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +121,10 @@ class Workspace:
 @pytest.fixture
 def workspace(app, request) -> Workspace:
     """A workspace of the test's own on the running app, so tests never see each other's tickets."""
+    return make_workspace(app.database_url, request.node.name)
+
+
+def make_workspace(database_url: str, title: str) -> Workspace:
     from xobito_web.db import write_session
     from xobito_web.services import workspaces
 
@@ -124,8 +136,8 @@ def workspace(app, request) -> Workspace:
         "customer": ("cleo@customer.example.com", "Cleo Customer", "customer", ()),
         "other_customer": ("otto@customer.example.com", "Otto Other", "customer", ()),
     }
-    with write_session(app.database_url) as session:
-        created = workspaces.create_workspace(session, subdomain, f"Workspace {request.node.name[:40]}")
+    with write_session(database_url) as session:
+        created = workspaces.create_workspace(session, subdomain, f"Workspace {title[:40]}")
         for name in ("Sales", "Support", "Billing"):
             workspaces.create_department(session, created, name)
         for email, name, role, departments in people.values():

@@ -8,6 +8,7 @@ app worker reaches the screens connected to every other worker.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -20,7 +21,8 @@ from sqlmodel import Session
 from xobito_web.config import settings
 
 log = logging.getLogger(__name__)
-CHANNEL = "xobito:live"
+# Workers that share a database share a channel; two installations on one Redis do not mix.
+CHANNEL = "xobito:live:" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
