@@ -173,3 +173,7 @@ class OutboxEmail(SQLModel, table=True):
     last_error: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    # The delivery worker that is sending the row (status "sending") and since when; a claim
+    # older than the lease (services/mailer.py) belongs to a crashed worker and is taken back.
+    claim_token: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = None

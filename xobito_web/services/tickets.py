@@ -13,6 +13,7 @@ user may not see raises NotFound, exactly like a missing one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from xobito_web.models import Department, DepartmentMember, Priority, Reply, Role, Status, Ticket, User, utcnow
+from xobito_web.services import attachments as attachment_files
+from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services import live
 from xobito_web.services.errors import Conflict, InvalidInput, NotFound
@@ -119,14 +122,6 @@ class TicketPage:
 
 
 @dataclass(frozen=True)
-class AttachmentRecord:
-    id: int
-    name: str
-    size: int
-    content_type: str
-
-
-@dataclass(frozen=True)
 class MessageRecord:
     id: int  # 0 for the original body, else the reply id
     author_name: str
@@ -170,6 +165,16 @@ def _visible_to(user: CurrentUser) -> ColumnElement[bool]:
     if user.role == Role.CUSTOMER:
         return and_(in_workspace, Ticket.customer_id == user.user_id)
     return false()  # an unknown role sees nothing
+
+
+def visible_ticket_id(session: Session, user: CurrentUser, number: int) -> int:
+    """The database id of ticket `number` if `user` may see it, else NotFound (downloads use it)."""
+    if not _is_ticket_number(number):
+        raise NotFound()
+    ticket_id = session.exec(select(Ticket.id).where(_visible_to(user), Ticket.number == number)).first()
+    if ticket_id is None:
+        raise NotFound()
+    return ticket_id
 
 
 def _waiting_on(status: str, last_message_by_team: bool) -> str:
@@ -366,7 +371,8 @@ def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
     row = session.exec(_tickets_with_names(Ticket.body).where(_visible_to(user), Ticket.number == number)).first()
     if row is None:
         raise NotFound()
-    messages = (_original_message(row), *_replies(session, row.id))
+    files = attachment_files.records_by_message(session, row.id)  # one query for the whole thread
+    messages = (_original_message(row, files.get(None, ())), *_replies(session, row.id, files))
     is_open = row.status != Status.CLOSED
     return TicketView(
         number=row.number,
@@ -387,9 +393,7 @@ def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
     )
 
 
-def _original_message(row) -> MessageRecord:
-    # Attachments of the original message (Attachment.reply_id is None) come with the
-    # attachments issue; the field is already there.
+def _original_message(row, attachments: tuple[AttachmentRecord, ...] = ()) -> MessageRecord:
     return MessageRecord(
         id=0,
         author_name=row.customer_name,
@@ -397,10 +401,13 @@ def _original_message(row) -> MessageRecord:
         is_team=_is_team_role(row.customer_role),
         body=row.body,
         created_at=row.created_at,
+        attachments=attachments,
     )
 
 
-def _replies(session: Session, ticket_id: int) -> list[MessageRecord]:
+def _replies(
+    session: Session, ticket_id: int, files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None
+) -> list[MessageRecord]:
     rows = session.exec(
         select(Reply.id, Reply.body, Reply.created_at, User.name, User.role)
         .join(User, User.id == Reply.author_id)
@@ -415,6 +422,7 @@ def _replies(session: Session, ticket_id: int) -> list[MessageRecord]:
             is_team=_is_team_role(row.role),
             body=row.body,
             created_at=row.created_at,
+            attachments=(files or {}).get(row.id, ()),
         )
         for row in rows
     ]
@@ -436,14 +444,20 @@ def create_ticket(
     body: str,
     *,
     now: datetime | None = None,
+    attachments: Sequence[StagedFile] = (),
 ) -> TicketView:
-    """A customer opens a ticket: status Open, the customer's turn is over (waiting on team)."""
+    """A customer opens a ticket: status Open, the customer's turn is over (waiting on team).
+
+    `attachments` (staged by services.attachments) are stored with the original message in
+    this same transaction.
+    """
     if user.role != Role.CUSTOMER:
         raise Conflict(ONLY_CUSTOMERS_OPEN)
     subject = _subject_text(subject)
     department = _department_of_workspace(session, user.workspace_id, department_id)
     priority = _priority_value(priority)
     body = _message_text(body)
+    attachment_files.check_staged(attachments)
     now = now or utcnow()
 
     # The number is taken last, so the workspace row stays locked as briefly as possible.
@@ -462,6 +476,7 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()
+    attachment_files.attach_files(session, user.workspace_id, ticket.id, None, attachments)
     _queue_notifications(session, "ticket_created", ticket, user)
     _announce(session, "created", ticket, user)
     return get_ticket(session, user, ticket.number)
@@ -474,15 +489,22 @@ def post_reply(
     body: str,
     *,
     now: datetime | None = None,
+    attachments: Sequence[StagedFile] = (),
 ) -> TicketView:
-    """Add a reply. A team reply makes the ticket Answered; a customer reply keeps its status."""
+    """Add a reply. A team reply makes the ticket Answered; a customer reply keeps its status.
+
+    `attachments` (staged by services.attachments) are stored with the reply in this same
+    transaction.
+    """
     ticket = _lock_visible_ticket(session, user, number)
     if ticket.status == Status.CLOSED:
         raise Conflict(TICKET_CLOSED)
     body = _message_text(body)
+    attachment_files.check_staged(attachments)
     now = now or utcnow()
 
-    session.add(Reply(ticket_id=ticket.id, author_id=user.user_id, body=body, created_at=now))
+    reply = Reply(ticket_id=ticket.id, author_id=user.user_id, body=body, created_at=now)
+    session.add(reply)
     old_status = ticket.status
     if user.is_team:
         ticket.status = Status.ANSWERED.value
@@ -490,6 +512,7 @@ def post_reply(
     ticket.last_message_by_team = user.is_team
     session.add(ticket)
     session.flush()
+    attachment_files.attach_files(session, user.workspace_id, ticket.id, reply.id, attachments)
     # One email per recipient even when the reply also changed the status (PRODUCT.md).
     _queue_notifications(session, "reply_posted", ticket, user, old_status=old_status)
     _announce(session, "replied", ticket, user)
@@ -537,14 +560,23 @@ def _announce(session: Session, kind: str, ticket: Ticket, actor: CurrentUser) -
 
 
 def _queue_notifications(
-    session: Session, event: str, ticket: Ticket, actor: CurrentUser, old_status: str | None = None
+    session: Session,
+    event: str,
+    ticket: Ticket,
+    actor: CurrentUser,
+    old_status: str | None = None,
+    **details: Any,
 ) -> None:
-    """Issue 5 (email notifications) goes here: queue OutboxEmail rows in this same transaction.
+    """Queue the event's OutboxEmail rows in this same transaction (services/notifications.py).
 
     Events: "ticket_created" (admins + department staff), "reply_posted" (the other party; one
-    email even if the status changed too), "status_changed" (the other party). Recipients and
-    wording are in PRODUCT.md "Email notifications". Deliberately does nothing yet.
+    email even if the status changed too), "status_changed" (the other party),
+    "ticket_assigned" (the new assignee, else the new department's staff; `details` carries
+    old_department_id / old_assignee_id). Recipients and wording: PRODUCT.md "Email notifications".
     """
+    from xobito_web.services import notifications  # it needs nothing from here; avoids a cycle
+
+    notifications.queue_ticket_event(session, event, ticket, actor, old_status=old_status, **details)
 
 
 # --- Checks on what is typed in ----------------------------------------------------------
