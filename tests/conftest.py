@@ -6,6 +6,7 @@ import dataclasses
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -40,9 +41,12 @@ def db_url(tmp_path, sqlite_template) -> str:
     get_engine(url).dispose()
 
 
-@pytest.fixture
-def pg_url() -> str:
-    """A database of its own on the local PostgreSQL server, dropped afterwards."""
+@contextmanager
+def postgres_database(prefix: str = "xobito_test"):
+    """A database of its own on the local PostgreSQL server (migrated), dropped afterwards.
+
+    Skips when there is no server, except under CI where that is a failure.
+    """
     admin_engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin_engine.connect() as connection:
@@ -52,16 +56,24 @@ def pg_url() -> str:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI but unreachable at {POSTGRES_URL}: {error}")
         pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}")
-    name = f"xobito_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin_engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    migrations.upgrade(url)
-    yield url
-    get_engine(url).dispose()
-    with admin_engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
+    try:
+        migrations.upgrade(url)
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    with postgres_database() as url:
+        yield url
 
 
 @dataclass
