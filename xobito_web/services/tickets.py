@@ -574,7 +574,7 @@ def _queue_notifications(
     "ticket_assigned" (the new assignee, else the new department's staff; `details` carries
     old_department_id / old_assignee_id). Recipients and wording: PRODUCT.md "Email notifications".
     """
-    from xobito_web.services import notifications  # it needs nothing from here; avoids a cycle
+    from xobito_web.services import notifications  # imported here: the hook stays self-contained
 
     notifications.queue_ticket_event(session, event, ticket, actor, old_status=old_status, **details)
 
