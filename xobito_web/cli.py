@@ -85,6 +85,33 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.execvpe(command[0], command, env)
 
 
+def cmd_mail_worker(args: argparse.Namespace) -> None:
+    import logging
+    import signal
+    import threading
+
+    from xobito_web.services import mailer
+
+    try:
+        description = mailer.check_configuration()
+    except ValueError as error:
+        raise CommandFailed(str(error)) from None
+    if args.poll <= 0:
+        raise CommandFailed("--poll must be a positive number of seconds.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.once:
+        print(f"Delivered {mailer.deliver_due()} email(s); {description}.")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"Mail worker running, {description}. Stop with Ctrl-C.", flush=True)
+    try:
+        mailer.run_worker(stop, poll_seconds=args.poll)
+    except KeyboardInterrupt:
+        stop.set()
+    print("Mail worker stopped.")
+
+
 def reflex_environment() -> dict[str, str]:
     """Reflex's build runs the bun that `make` installed from the npm registry, and stays offline."""
     env = dict(os.environ)
@@ -134,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--tickets", type=int, required=True)
     sub.add_argument("--replies", type=int, default=2, help="replies per ticket (default 2)")
     add("serve", cmd_serve, "Apply migrations, then serve the production build on PORT.")
+    sub = add("mail-worker", cmd_mail_worker, "Deliver queued email (SMTP_URL, else .eml files) until stopped.")
+    sub.add_argument("--poll", type=float, default=2.0, help="seconds between checks when idle (default 2)")
+    sub.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     return parser
 
 

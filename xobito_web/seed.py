@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from xobito_web.db import write_session
-from xobito_web.models import Priority, Reply, Role, Status, Ticket, User, Workspace, utcnow
+from xobito_web.models import OutboxEmail, Priority, Reply, Role, Status, Ticket, User, Workspace, utcnow
 from xobito_web.services import auth, tickets, workspaces
 from xobito_web.services.passwords import hash_password
 
@@ -95,6 +95,8 @@ def seed_demo(url: str | None = None) -> bool:
                 _backdate_last_reply(session, workspace.id, view.number, started + timedelta(hours=step))
             if close:
                 tickets.close_ticket(session, people[customer], view.number)
+        # The demo history is made up: it must not email (or file) its notifications.
+        session.exec(delete(OutboxEmail).where(OutboxEmail.workspace_id == workspace.id))
     return True
 
 
