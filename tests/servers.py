@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -45,6 +46,13 @@ def wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     raise RuntimeError(f"the app server did not answer within {SERVER_START_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
 
 
+def _require_free_port(port: int) -> None:
+    """A server left over on the port would answer instead of ours, with other data."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is already in use: stop what runs there first")
+
+
 def _start(command: list[str], cwd: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen:
     with open(log_path, "w") as log:
         return subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -63,6 +71,7 @@ def _stop(process: subprocess.Popen) -> None:
 @contextmanager
 def embedded_app(data_dir: Path, port: int, seed_demo: bool = True):
     """`xobito serve` on the embedded default (SQLite in data_dir), from the project itself."""
+    _require_free_port(port)
     base_url = f"http://localhost:{port}"
     env = {**os.environ, "XOBITO_DATA_DIR": str(data_dir), "PORT": str(port), "XOBITO_BASE_URL": base_url}
     env.pop("DATABASE_URL", None)
@@ -91,6 +100,7 @@ def scaled_workers(work_dir: Path, database_url: str, redis_url: str, ports: tup
     processes, running = [], []
     try:
         for port in ports:
+            _require_free_port(port)
             copy = work_dir / f"worker-{port}"
             shutil.copytree(PROJECT_ROOT, copy, ignore=COPY_IGNORE)
             data_dir = copy / "data"

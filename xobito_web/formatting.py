@@ -27,3 +27,11 @@ def exact_time(moment: datetime) -> str:
 
 def waiting_label(waiting_on: str) -> str:
     return {"team": "Waiting on team", "customer": "Waiting on customer"}.get(waiting_on, "")
+
+
+def file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

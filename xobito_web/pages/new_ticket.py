@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components.attachments import file_chooser, upload_progress
 from xobito_web.components.layout import signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN, SUBJECT_MAX, SUBJECT_MIN
-from xobito_web.state.new_ticket import NewTicketState
+from xobito_web.state.new_ticket import NEW_TICKET_UPLOAD_ID, NewTicketState
 
 PRIORITY_CHOICES = (("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent"))
 
@@ -32,7 +33,7 @@ def new_ticket_form() -> rx.Component:
         rx.vstack(
             rx.vstack(
                 rx.el.label("Subject", html_for="subject", class_name="field-label"),
-                rx.input(id="subject", value=NewTicketState.subject, on_change=NewTicketState.set_subject, width="100%"),
+                rx.input(id="subject", name="subject", value=NewTicketState.subject, on_change=NewTicketState.set_subject, width="100%"),
                 counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
                 field_error("subject"),
                 spacing="1",
@@ -68,19 +69,31 @@ def new_ticket_form() -> rx.Component:
             ),
             rx.vstack(
                 rx.el.label("Message", html_for="body", class_name="field-label"),
-                rx.text_area(id="body", value=NewTicketState.body, on_change=NewTicketState.set_body, rows="8", width="100%"),
+                rx.text_area(id="body", name="body", value=NewTicketState.body, on_change=NewTicketState.set_body, rows="8", width="100%"),
                 counter(NewTicketState.body_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
                 field_error("body"),
                 spacing="1",
                 width="100%",
             ),
+            file_chooser(NEW_TICKET_UPLOAD_ID, "body"),
+            field_error("attachments"),
             field_error("form"),
-            rx.cond(NewTicketState.form_error != "", rx.callout(NewTicketState.form_error, color_scheme="red", role="alert")),
-            rx.hstack(rx.button("Create Ticket", type="submit", size="3"), justify="end", width="100%"),
+            rx.el.input(type="hidden", name="nonce", value=NewTicketState.form_nonce),
+            rx.hstack(
+                upload_progress(NewTicketState.sending, NewTicketState.upload_percent),
+                rx.button("Create Ticket", type="submit", size="3", loading=NewTicketState.sending),
+                justify="end",
+                align="center",
+                spacing="3",
+                width="100%",
+            ),
             spacing="4",
             width="100%",
         ),
-        on_submit=lambda _form: NewTicketState.submit(),
+        on_submit=lambda form_data: NewTicketState.submit(
+            rx.upload_files_chunk(upload_id=NEW_TICKET_UPLOAD_ID, on_upload_progress=NewTicketState.set_upload_progress),
+            form_data,
+        ),
         reset_on_submit=False,
     )
 

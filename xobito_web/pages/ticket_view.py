@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components.attachments import attachment_list, file_chooser, upload_progress
 from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.layout import not_found, signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN
-from xobito_web.state.ticket_view import ThreadMessage, TicketViewState
+from xobito_web.state.ticket_view import REPLY_UPLOAD_ID, ThreadMessage, TicketViewState
 
 
 def ticket_header() -> rx.Component:
@@ -55,7 +56,7 @@ def thread_message(message: ThreadMessage) -> rx.Component:
             ),
             # Plain text with its line breaks; React escapes it, so markup shows as typed.
             rx.text(message.body, white_space="pre-wrap", class_name="message-body"),
-            # Attachments of this message will be listed here.
+            attachment_list(message.attachments),
             spacing="2",
             width="100%",
         ),
@@ -70,6 +71,7 @@ def composer() -> rx.Component:
             rx.el.label("Message", html_for="reply-body", class_name="field-label"),
             rx.text_area(
                 id="reply-body",
+                name="body",
                 value=TicketViewState.draft,
                 on_change=TicketViewState.set_draft,
                 rows="5",
@@ -77,31 +79,38 @@ def composer() -> rx.Component:
                 placeholder="Write your reply",
                 aria_describedby="reply-count",
             ),
-            rx.hstack(
-                rx.text(
-                    TicketViewState.draft_length, f" / {MESSAGE_MAX} characters (at least {MESSAGE_MIN})",
-                    id="reply-count",
-                    size="1",
-                    color_scheme=rx.cond(
-                        (TicketViewState.draft_length > MESSAGE_MAX)
-                        | ((TicketViewState.draft_length > 0) & (TicketViewState.draft_length < MESSAGE_MIN)),
-                        "red",
-                        "gray",
-                    ),
+            rx.text(
+                TicketViewState.draft_length, f" / {MESSAGE_MAX} characters (at least {MESSAGE_MIN})",
+                id="reply-count",
+                size="1",
+                color_scheme=rx.cond(
+                    (TicketViewState.draft_length > MESSAGE_MAX)
+                    | ((TicketViewState.draft_length > 0) & (TicketViewState.draft_length < MESSAGE_MIN)),
+                    "red",
+                    "gray",
                 ),
-                # Attachments will be chosen here.
-                justify="between",
-                width="100%",
             ),
+            file_chooser(REPLY_UPLOAD_ID, "reply-body"),
+            rx.el.input(type="hidden", name="nonce", value=TicketViewState.composer_nonce),
             rx.cond(
                 TicketViewState.reply_error != "",
                 rx.callout(TicketViewState.reply_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
             ),
-            rx.hstack(rx.button("Send Reply", type="submit", size="3"), justify="end", width="100%"),
+            rx.hstack(
+                upload_progress(TicketViewState.sending, TicketViewState.upload_percent),
+                rx.button("Send Reply", type="submit", size="3", loading=TicketViewState.sending),
+                justify="end",
+                align="center",
+                spacing="3",
+                width="100%",
+            ),
             spacing="2",
             width="100%",
         ),
-        on_submit=lambda _form: TicketViewState.send_reply(),
+        on_submit=lambda form_data: TicketViewState.send_reply(
+            rx.upload_files_chunk(upload_id=REPLY_UPLOAD_ID, on_upload_progress=TicketViewState.set_upload_progress),
+            form_data,
+        ),
         reset_on_submit=False,
         width="100%",
     )

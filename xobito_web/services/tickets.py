@@ -453,10 +453,10 @@ def create_ticket(
     """
     if user.role != Role.CUSTOMER:
         raise Conflict(ONLY_CUSTOMERS_OPEN)
-    subject = _subject_text(subject)
+    subject = check_subject(subject)
     department = _department_of_workspace(session, user.workspace_id, department_id)
     priority = _priority_value(priority)
-    body = _message_text(body)
+    body = check_message(body)
     attachment_files.check_staged(attachments)
     now = now or utcnow()
 
@@ -499,7 +499,7 @@ def post_reply(
     ticket = _lock_visible_ticket(session, user, number)
     if ticket.status == Status.CLOSED:
         raise Conflict(TICKET_CLOSED)
-    body = _message_text(body)
+    body = check_message(body)
     attachment_files.check_staged(attachments)
     now = now or utcnow()
 
@@ -582,13 +582,13 @@ def _queue_notifications(
 # --- Checks on what is typed in ----------------------------------------------------------
 
 
-def _subject_text(value: str | None) -> str:
+def check_subject(value: str | None) -> str:
     if not (value or "").strip():
         raise InvalidInput("The subject is required.", "subject")
     return one_line(value, "The subject", SUBJECT_MIN, SUBJECT_MAX, "subject")
 
 
-def _message_text(value: str | None) -> str:
+def check_message(value: str | None) -> str:
     """Plain text, trimmed, inner line breaks kept; its length is counted after trimming."""
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:  # PostgreSQL cannot store it, and no keyboard types it

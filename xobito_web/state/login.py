@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from xobito_web.db import write_session
@@ -12,6 +14,13 @@ from xobito_web.state.session import SessionState
 
 class LoginState(SessionState):
     error: str = ""
+
+    def _go_to_next_page(self):
+        target = self._next_page()
+        if target.split("?", 1)[0].endswith("/download"):
+            # A file, not a page of the app: the browser must fetch it itself.
+            return rx.call_script(f"window.location.replace({json.dumps(target)})")
+        return rx.redirect(target, replace=True)
 
     def _next_page(self) -> str:
         """Only a page of this workspace; anything else (another site, //host) goes to the list."""
@@ -30,7 +39,7 @@ class LoginState(SessionState):
             return None
         user = self.current_user()
         if user is not None:  # already signed in here
-            return rx.redirect(self._next_page(), replace=True)
+            return self._go_to_next_page()
         return None
 
     @rx.event
@@ -50,4 +59,4 @@ class LoginState(SessionState):
             return None
         self.session_token = token
         self._remember(user)
-        return rx.redirect(self._next_page(), replace=True)
+        return self._go_to_next_page()

@@ -9,6 +9,9 @@ from xobito_web.services import tickets, workspaces
 from xobito_web.services.errors import InvalidInput, ServiceError
 from xobito_web.state.session import SessionState
 from xobito_web.state.ticket_list import Choice
+from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
+
+NEW_TICKET_UPLOAD_ID = "new-ticket-files"
 
 
 class NewTicketState(SessionState):
@@ -18,17 +21,18 @@ class NewTicketState(SessionState):
     priority: str = "medium"
     body: str = ""
     errors: dict[str, str] = {}
-    form_error: str = ""
-    _just_created: bool = False
+    form_nonce: str = ""
+    sending: bool = False
+    upload_percent: int = 0
 
     @rx.event
     def load(self):
         redirect = self.require_sign_in()
         if redirect is not None or not self.signed_in:
             return redirect
-        self.subject, self.department, self.priority, self.body = "", "", "medium", ""
-        self.errors, self.form_error, self._just_created = {}, "", False
         self._unwatch()
+        self.subject, self.department, self.priority, self.body = "", "", "medium", ""
+        self.errors, self.form_nonce, self.sending = {}, new_nonce(), False
         user = self.current_user()
         with read_session() as session:
             self.departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
@@ -51,27 +55,52 @@ class NewTicketState(SessionState):
         self.body = value
 
     @rx.event
-    def submit(self):
-        user = self.current_user()
-        if user is None:
-            return self.login_redirect()
-        if self._just_created and not self.subject and not self.body:
-            return None  # a double click: the ticket is already made and the page is moving on
-        self.errors, self.form_error = {}, ""
-        if not self.department:
-            self.errors = {"department": "Choose a department."}
-            return None
-        try:
+    def set_upload_progress(self, progress: dict):
+        self.upload_percent = progress_percent(progress)
+
+    @rx.event(background=True)
+    async def submit(self, chunks: rx.UploadChunkIterator, form_data: dict):
+        """The ticket and its files are stored together; then the new ticket opens."""
+        async with self:
+            if self.sending or form_data.get("nonce") != self.form_nonce:
+                return  # a second click: this ticket is already being created
+            user = self.current_user()
+            if user is None:
+                yield self.login_redirect()
+                return
+            subject, body = str(form_data.get("subject", "")), str(form_data.get("body", ""))
+            department, priority = self.department, self.priority
+            self.subject, self.body = subject, body
+            try:  # before receiving files for a form that fails anyway
+                tickets.check_subject(subject)
+                if not department:
+                    raise InvalidInput("Choose a department.", "department")
+                tickets.check_message(body)
+            except InvalidInput as error:
+                self.errors = {error.field or "form": error.message}
+                return
+            self.errors, self.sending, self.upload_percent = {}, True, 0
+
+        def store(staged):
             with write_session() as session:
-                view = tickets.create_ticket(session, user, self.subject, self.department, self.priority, self.body)
+                return tickets.create_ticket(session, user, subject, department, priority, body, attachments=staged)
+
+        try:
+            view = await post_with_files(chunks, store)
         except InvalidInput as error:
-            self.errors = {error.field or "form": error.message}
-            return None
+            async with self:
+                self.errors = {error.field or "form": error.message}
         except ServiceError as error:
-            self.form_error = error.message
-            return None
-        self.subject, self.body, self._just_created = "", "", True
-        return rx.redirect(f"/{self._subdomain()}/tickets/{view.ref}")
+            async with self:
+                self.errors = {"form": error.message}
+        else:
+            async with self:
+                self.subject, self.body = "", ""
+            yield rx.clear_selected_files(NEW_TICKET_UPLOAD_ID)
+            yield rx.redirect(f"/{user.subdomain}/tickets/{view.ref}")
+        finally:
+            async with self:
+                self.sending, self.upload_percent = False, 0
 
     @rx.var
     def subject_length(self) -> int:

@@ -7,10 +7,32 @@ from dataclasses import dataclass
 import reflex as rx
 
 from xobito_web.db import read_session, write_session
-from xobito_web.formatting import PRIORITY_LABELS, ROLE_LABELS, STATUS_LABELS, exact_time, relative_time, waiting_label
+from xobito_web.formatting import (
+    PRIORITY_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    exact_time,
+    file_size,
+    relative_time,
+    waiting_label,
+)
+from xobito_web.routes import download_url
 from xobito_web.services import live, tickets
+from xobito_web.services.attachments import AttachmentRecord
 from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
 from xobito_web.state.session import SessionState
+from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
+
+
+REPLY_UPLOAD_ID = "reply-files"
+
+
+@dataclass(frozen=True)
+class AttachmentLink:
+    name: str
+    size_label: str
+    href: str
+    preview_href: str  # "" unless an image that may be shown inline
 
 
 @dataclass(frozen=True)
@@ -22,6 +44,7 @@ class ThreadMessage:
     body: str
     when: str
     when_exact: str
+    attachments: list[AttachmentLink]
 
 
 class TicketViewState(SessionState):
@@ -44,7 +67,9 @@ class TicketViewState(SessionState):
     action_error: str = ""
     confirm_close_open: bool = False
     live_notice: str = ""
-    _just_sent: bool = False
+    composer_nonce: str = ""
+    sending: bool = False
+    upload_percent: int = 0
 
     def _number(self) -> int | None:
         segments = self._path_segments()  # /{subdomain}/tickets/{ticket}
@@ -59,6 +84,7 @@ class TicketViewState(SessionState):
         self.action_error = ""
         self.live_notice = ""
         self.confirm_close_open = False
+        self.composer_nonce = self.composer_nonce or new_nonce()
         self._refresh()
         return None
 
@@ -121,44 +147,73 @@ class TicketViewState(SessionState):
                 body=message.body,
                 when=relative_time(message.created_at),
                 when_exact=exact_time(message.created_at),
+                attachments=[self._link(view.ref, file) for file in message.attachments],
             )
             for message in view.messages
         ]
 
+    def _link(self, ref: str, file: AttachmentRecord) -> AttachmentLink:
+        subdomain = self._subdomain()
+        return AttachmentLink(
+            name=file.name,
+            size_label=file_size(file.size),
+            href=download_url(subdomain, ref, file.id),
+            preview_href=download_url(subdomain, ref, file.id, inline=True) if file.is_image else "",
+        )
+
     @rx.event
     def set_draft(self, value: str):
         self.draft = value
-        self._just_sent = False
         if self.reply_error and tickets.MESSAGE_MIN <= len(value.strip()) <= tickets.MESSAGE_MAX:
             self.reply_error = ""
 
     @rx.event
-    def send_reply(self):
-        if not self.draft.strip():
-            # Events of one tab run one after another and the draft is cleared on success, so a
-            # double click (or a re-sent event) finds nothing left to post: ignore it quietly.
-            if not self._just_sent:
-                self.reply_error = "The message is required."
-            return None
-        user, number = self.current_user(), self._number()
-        if user is None or number is None:
-            return self.login_redirect()
-        try:
+    def set_upload_progress(self, progress: dict):
+        self.upload_percent = progress_percent(progress)
+
+    @rx.event(background=True)
+    async def send_reply(self, chunks: rx.UploadChunkIterator, form_data: dict):
+        """The reply, its files and the status change are stored together or not at all."""
+        async with self:
+            if self.sending or form_data.get("nonce") != self.composer_nonce:
+                return  # a second click or a re-sent event: this message is already on its way
+            user, number = self.current_user(), self._number()
+            if user is None or number is None:
+                yield self.login_redirect()
+                return
+            body = str(form_data.get("body", ""))
+            self.draft = body
+            try:
+                tickets.check_message(body)  # before receiving files for a message that fails anyway
+            except InvalidInput as error:
+                self.reply_error = error.message
+                return
+            self.sending, self.reply_error, self.upload_percent = True, "", 0
+
+        def store(staged):
             with write_session() as session:
-                view = tickets.post_reply(session, user, number, self.draft)
+                return tickets.post_reply(session, user, number, body, attachments=staged)
+
+        try:
+            view = await post_with_files(chunks, store)
         except NotFound:
-            self.found = False
+            async with self:
+                self.found = False
         except InvalidInput as error:
-            self.reply_error = error.message
+            async with self:
+                self.reply_error = error.message
         except ServiceError as error:  # e.g. closed meanwhile by the other party
-            self.reply_error = error.message
-            self._refresh()
+            async with self:
+                self.reply_error = error.message
+                self._refresh()
         else:
-            self.draft = ""
-            self.reply_error = ""
-            self._just_sent = True
-            self._show(view)
-        return None
+            async with self:
+                self.draft, self.reply_error, self.composer_nonce = "", "", new_nonce()
+                self._show(view)
+            yield rx.clear_selected_files(REPLY_UPLOAD_ID)
+        finally:
+            async with self:
+                self.sending, self.upload_percent = False, 0
 
     @rx.event
     def set_confirm_close_open(self, value: bool):

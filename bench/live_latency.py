@@ -1,0 +1,97 @@
+"""Live update latency: admin clicks Send Reply -> the reply is visible in the customer's thread.
+
+Real browsers (Debian's Chromium), production build. Starts its own servers: the embedded
+default on one process, then (with --redis) two workers on PostgreSQL + Redis with the two
+browsers on different workers. Prints median and p95; not a test.
+
+    .venv/bin/python bench/live_latency.py [--runs 30] [--redis]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.e2e.conftest import make_workspace  # noqa: E402
+from tests.e2e.helpers import sign_in  # noqa: E402
+from tests.servers import embedded_app, scaled_workers  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# window.__seen resolves with Date.now() when `marker` first appears in the page.
+WATCH_FOR = """marker => { window.__seen = new Promise(resolve => {
+  const seen = () => document.body.innerText.includes(marker);
+  const observer = new MutationObserver(() => { if (seen()) { observer.disconnect(); resolve(Date.now()); } });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}); }"""
+CLICK_SEND = """() => {
+  const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Send Reply');
+  const clicked = Date.now(); button.click(); return clicked;
+}"""
+
+
+def measure(customer_url: str, admin_url: str, database_url: str, runs: int) -> list[float]:
+    workspace = make_workspace(database_url, "live latency bench")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        customer = browser.new_context().new_page()
+        admin = browser.new_context().new_page()
+        sign_in(customer, customer_url, workspace.customer, workspace.password, workspace.subdomain)
+        sign_in(admin, admin_url, workspace.admin, workspace.password, workspace.subdomain)
+        customer.get_by_role("link", name="New Ticket").first.click()
+        customer.get_by_label("Subject").fill("Latency bench")
+        customer.get_by_role("combobox", name="Department").click()
+        customer.get_by_role("option", name="Support").click()
+        customer.get_by_label("Message").fill("Measuring live updates.")
+        customer.get_by_role("button", name="Create Ticket").click()
+        customer.wait_for_selector("text=TKT-000001")
+        admin.goto(f"{admin_url}/{workspace.subdomain}/tickets/TKT-000001")
+        admin.wait_for_selector("text=Latency bench")
+        samples = []
+        for run in range(runs + 2):
+            marker = f"live-bench-marker-{run}"
+            admin.get_by_label("Message").fill(f"Reply {marker}")
+            customer.evaluate(WATCH_FOR, marker)
+            clicked = admin.evaluate(CLICK_SEND)
+            shown = customer.evaluate("() => window.__seen")
+            if run >= 2:  # the first two warm up sockets and caches
+                samples.append(shown - clicked)
+            admin.wait_for_function("() => document.querySelector('#reply-body').value === ''")
+        browser.close()
+    return samples
+
+
+def report(name: str, samples: list[float]) -> None:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    print(f"{name:<40} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   ({len(ordered)} runs)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--redis", action="store_true", help="also measure two workers on PostgreSQL + Redis")
+    args = parser.parse_args()
+
+    with embedded_app(Path(tempfile.mkdtemp()), port=3041) as app:
+        report("one process (SQLite)", measure(app.base_url, app.base_url, app.database_url, args.runs))
+    if args.redis:
+        from tests.conftest import postgres_database
+
+        redis_url = os.environ.get("XOBITO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        with postgres_database("xobito_bench") as database_url, scaled_workers(
+            Path(tempfile.mkdtemp()), database_url, redis_url, (3042, 3043)
+        ) as (worker_a, worker_b):
+            report("two workers (PostgreSQL + Redis)", measure(worker_a.base_url, worker_b.base_url, database_url, args.runs))
+
+
+if __name__ == "__main__":
+    main()
