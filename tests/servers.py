@@ -69,11 +69,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def embedded_app(data_dir: Path, port: int, seed_demo: bool = True):
+def embedded_app(data_dir: Path, port: int, seed_demo: bool = True, smtp_url: str = ""):
     """`xobito serve` on the embedded default (SQLite in data_dir), from the project itself."""
     _require_free_port(port)
     base_url = f"http://localhost:{port}"
-    env = {**os.environ, "XOBITO_DATA_DIR": str(data_dir), "PORT": str(port), "XOBITO_BASE_URL": base_url}
+    env = {**os.environ, "XOBITO_DATA_DIR": str(data_dir), "PORT": str(port), "XOBITO_BASE_URL": base_url, "SMTP_URL": smtp_url}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     xobito = str(Path(sys.executable).parent / "xobito")

@@ -103,12 +103,11 @@ def cmd_mail_worker(args: argparse.Namespace) -> None:
         print(f"Delivered {mailer.deliver_due()} email(s); {description}.")
         return
     stop = threading.Event()
+    # Ctrl-C and SIGTERM both let the current email finish, then stop.
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"Mail worker running, {description}. Stop with Ctrl-C.", flush=True)
-    try:
-        mailer.run_worker(stop, poll_seconds=args.poll)
-    except KeyboardInterrupt:
-        stop.set()
+    mailer.run_worker(stop, poll_seconds=args.poll)
     print("Mail worker stopped.")
 
 

@@ -8,17 +8,18 @@ from xobito_web.pages.new_ticket import new_ticket_page
 from xobito_web.pages.ticket_list import ticket_list_page
 from xobito_web.pages.ticket_view import ticket_view_page
 from xobito_web.routes import build_api
+from xobito_web.services import mailer
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
-from xobito_web.state.session import SessionState
 from xobito_web.state.ticket_list import TicketListState
 from xobito_web.state.ticket_view import TicketViewState
 
 TITLE = "Xobito tickets"
 
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())  # + the download route
-app.register_lifespan_task(hub.run)
+app.register_lifespan_task(hub.run)  # live updates into open screens
+app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
 app.add_page(login_page, route="/[subdomain]/login", title=f"Sign in · {TITLE}", on_load=LoginState.load)
 app.add_page(ticket_list_page, route="/[subdomain]/tickets", title=f"Tickets · {TITLE}", on_load=TicketListState.load)
 app.add_page(new_ticket_page, route="/[subdomain]/tickets/new", title=f"New Ticket · {TITLE}", on_load=NewTicketState.load)

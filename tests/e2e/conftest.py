@@ -9,14 +9,24 @@ from dataclasses import dataclass
 import pytest
 
 from tests.servers import RunningApp, embedded_app
+from tests.smtp_sink import SmtpServer
 
 CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory) -> RunningApp:
+def smtp_server() -> SmtpServer:
+    """The app's outgoing mail server during the browser tests: a real one, in the test."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server) -> RunningApp:
     port = int(os.environ.get("XOBITO_E2E_PORT", "3011"))
-    with embedded_app(tmp_path_factory.mktemp("e2e-data"), port) as running:
+    with embedded_app(tmp_path_factory.mktemp("e2e-data"), port, smtp_url=smtp_server.url) as running:
         yield running
 
 

@@ -137,3 +137,17 @@ def test_search_jumps_to_a_pasted_ticket_id_and_filters_by_subject(browser: Brow
     customer.get_by_role("button", name="Search").click()
     expect(customer).to_have_url(app.url(f"/{workspace.subdomain}/tickets/TKT-000002"))
     expect(customer.get_by_role("heading", name="Login trouble")).to_be_visible()
+
+
+def test_a_double_click_on_send_reply_posts_one_reply(browser: Browser, app, workspace):
+    customer = open_as(browser, app, workspace, workspace.customer)
+    create_ticket(customer, "Double click", "Support", "Low", "Testing double submits.")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+    customer.get_by_label("Message").fill("Only once, please.")
+    customer.get_by_role("button", name="Send Reply").dblclick()
+    expect(customer.locator(".message-body").last).to_have_text("Only once, please.")
+    # Submitting the same composed message again (a re-sent event) posts nothing either.
+    customer.locator("form").last.evaluate("form => { form.requestSubmit(); form.requestSubmit(); }")
+    customer.wait_for_timeout(1000)
+    customer.reload()
+    expect(customer.locator(".message-body")).to_have_count(2)

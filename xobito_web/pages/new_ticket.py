@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from xobito_web.components.attachments import file_chooser, upload_progress
+from xobito_web.components.attachments import file_chooser
+from xobito_web.components.forms import length_counter, send_row
 from xobito_web.components.layout import signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN, SUBJECT_MAX, SUBJECT_MIN
 from xobito_web.state.new_ticket import NEW_TICKET_UPLOAD_ID, NewTicketState
@@ -19,22 +20,13 @@ def field_error(field: str) -> rx.Component:
     )
 
 
-def counter(length: rx.Var, minimum: int, maximum: int, element_id: str) -> rx.Component:
-    return rx.text(
-        length, f" / {maximum} characters (at least {minimum})",
-        id=element_id,
-        size="1",
-        color_scheme=rx.cond((length > maximum) | ((length > 0) & (length < minimum)), "red", "gray"),
-    )
-
-
 def new_ticket_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.vstack(
                 rx.el.label("Subject", html_for="subject", class_name="field-label"),
                 rx.input(id="subject", name="subject", value=NewTicketState.subject, on_change=NewTicketState.set_subject, width="100%"),
-                counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
+                length_counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
                 field_error("subject"),
                 spacing="1",
                 width="100%",
@@ -70,7 +62,7 @@ def new_ticket_form() -> rx.Component:
             rx.vstack(
                 rx.el.label("Message", html_for="body", class_name="field-label"),
                 rx.text_area(id="body", name="body", value=NewTicketState.body, on_change=NewTicketState.set_body, rows="8", width="100%"),
-                counter(NewTicketState.body_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
+                length_counter(NewTicketState.body_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
                 field_error("body"),
                 spacing="1",
                 width="100%",
@@ -78,15 +70,7 @@ def new_ticket_form() -> rx.Component:
             file_chooser(NEW_TICKET_UPLOAD_ID, "body"),
             field_error("attachments"),
             field_error("form"),
-            rx.el.input(type="hidden", name="nonce", value=NewTicketState.form_nonce),
-            rx.hstack(
-                upload_progress(NewTicketState.sending, NewTicketState.upload_percent),
-                rx.button("Create Ticket", type="submit", size="3", loading=NewTicketState.sending),
-                justify="end",
-                align="center",
-                spacing="3",
-                width="100%",
-            ),
+            send_row("Create Ticket", NewTicketState.sending, NewTicketState.upload_percent, NewTicketState.form_nonce),
             spacing="4",
             width="100%",
         ),

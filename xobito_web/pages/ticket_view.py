@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from xobito_web.components.attachments import attachment_list, file_chooser, upload_progress
+from xobito_web.components.attachments import attachment_list, file_chooser
+from xobito_web.components.forms import length_counter, send_row
 from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.layout import not_found, signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN
-from xobito_web.state.ticket_view import REPLY_UPLOAD_ID, ThreadMessage, TicketViewState
+from xobito_web.state.ticket_view import REPLY_UPLOAD_ID, UNASSIGNED, ThreadMessage, TicketViewState
 
 
 def ticket_header() -> rx.Component:
@@ -41,6 +42,58 @@ def ticket_header() -> rx.Component:
         ),
         spacing="2",
         width="100%",
+        id="ticket-header",
+    )
+
+
+def assignment_controls() -> rx.Component:
+    """Admins move the ticket and pick who works on it; staff take it."""
+    return rx.cond(
+        TicketViewState.can_assign | TicketViewState.can_take,
+        rx.card(
+            rx.flex(
+                rx.cond(
+                    TicketViewState.can_assign,
+                    rx.fragment(
+                        rx.vstack(
+                            rx.el.label("Assign to department", html_for="assign-department", class_name="field-label"),
+                            rx.select.root(
+                                rx.select.trigger(id="assign-department", aria_label="Assign to department"),
+                                rx.select.content(
+                                    rx.foreach(TicketViewState.department_choices, lambda d: rx.select.item(d.label, value=d.value))
+                                ),
+                                value=TicketViewState.chosen_department,
+                                on_change=TicketViewState.choose_department,
+                            ),
+                            spacing="1",
+                        ),
+                        rx.vstack(
+                            rx.el.label("Assignee", html_for="assign-person", class_name="field-label"),
+                            rx.select.root(
+                                rx.select.trigger(id="assign-person", aria_label="Assignee"),
+                                rx.select.content(
+                                    rx.select.item("Unassigned", value=UNASSIGNED),
+                                    rx.foreach(TicketViewState.assignee_choices, lambda p: rx.select.item(p.label, value=p.value)),
+                                ),
+                                value=rx.cond(TicketViewState.chosen_assignee == "", UNASSIGNED, TicketViewState.chosen_assignee),
+                                on_change=TicketViewState.choose_assignee,
+                            ),
+                            spacing="1",
+                        ),
+                        rx.button("Assign", variant="soft", on_click=TicketViewState.assign),
+                    ),
+                ),
+                rx.cond(
+                    TicketViewState.can_take,
+                    rx.button("Take ticket", variant="soft", on_click=TicketViewState.take),
+                ),
+                gap="4",
+                align="end",
+                wrap="wrap",
+            ),
+            width="100%",
+            id="assignment",
+        ),
     )
 
 
@@ -79,31 +132,13 @@ def composer() -> rx.Component:
                 placeholder="Write your reply",
                 aria_describedby="reply-count",
             ),
-            rx.text(
-                TicketViewState.draft_length, f" / {MESSAGE_MAX} characters (at least {MESSAGE_MIN})",
-                id="reply-count",
-                size="1",
-                color_scheme=rx.cond(
-                    (TicketViewState.draft_length > MESSAGE_MAX)
-                    | ((TicketViewState.draft_length > 0) & (TicketViewState.draft_length < MESSAGE_MIN)),
-                    "red",
-                    "gray",
-                ),
-            ),
+            length_counter(TicketViewState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "reply-count"),
             file_chooser(REPLY_UPLOAD_ID, "reply-body"),
-            rx.el.input(type="hidden", name="nonce", value=TicketViewState.composer_nonce),
             rx.cond(
                 TicketViewState.reply_error != "",
                 rx.callout(TicketViewState.reply_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
             ),
-            rx.hstack(
-                upload_progress(TicketViewState.sending, TicketViewState.upload_percent),
-                rx.button("Send Reply", type="submit", size="3", loading=TicketViewState.sending),
-                justify="end",
-                align="center",
-                spacing="3",
-                width="100%",
-            ),
+            send_row("Send Reply", TicketViewState.sending, TicketViewState.upload_percent, TicketViewState.composer_nonce),
             spacing="2",
             width="100%",
         ),
@@ -190,6 +225,7 @@ def ticket_view_page() -> rx.Component:
             TicketViewState.found,
             rx.vstack(
                 ticket_header(),
+                assignment_controls(),
                 rx.cond(
                     TicketViewState.action_error != "",
                     rx.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),

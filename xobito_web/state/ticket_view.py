@@ -17,14 +17,16 @@ from xobito_web.formatting import (
     waiting_label,
 )
 from xobito_web.routes import download_url
-from xobito_web.services import live, tickets
+from xobito_web.services import assignment, live, tickets, workspaces
 from xobito_web.services.attachments import AttachmentRecord
 from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
 from xobito_web.state.session import SessionState
+from xobito_web.state.ticket_list import Choice
 from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
 
 
 REPLY_UPLOAD_ID = "reply-files"
+UNASSIGNED = "none"  # a select item cannot have an empty value
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,13 @@ class TicketViewState(SessionState):
     composer_nonce: str = ""
     sending: bool = False
     upload_percent: int = 0
+    # Assignment controls (team only)
+    can_assign: bool = False
+    can_take: bool = False
+    department_choices: list[Choice] = []
+    assignee_choices: list[Choice] = []
+    chosen_department: str = ""
+    chosen_assignee: str = ""
 
     def _number(self) -> int | None:
         segments = self._path_segments()  # /{subdomain}/tickets/{ticket}
@@ -98,11 +107,72 @@ class TicketViewState(SessionState):
         try:
             with read_session() as session:
                 self._show(tickets.get_ticket(session, user, number))
+                self._show_assignment(session, user, number)
         except NotFound:
             self.found = False
             self._unwatch()
         else:
             self._watch(user, number)
+
+    def _show_assignment(self, session, user, number: int) -> None:
+        self.can_assign = self.can_take = False
+        if not user.is_team:
+            return
+        info = assignment.get_assignment(session, user, number)
+        self.can_assign, self.can_take = info.can_assign, info.can_take
+        self.chosen_department = str(info.department_id)
+        self.chosen_assignee = str(info.assignee_id or "")
+        if info.can_assign:
+            self.department_choices = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
+            self._load_assignees(session, user)
+
+    def _load_assignees(self, session, user) -> None:
+        people = assignment.list_assignable(session, user, self.chosen_department)
+        self.assignee_choices = [Choice(str(person.id), f"{person.name} ({person.role})") for person in people]
+        if self.chosen_assignee not in {choice.value for choice in self.assignee_choices}:
+            self.chosen_assignee = ""
+
+    @rx.event
+    def choose_department(self, department_id: str):
+        user = self.current_user()
+        if user is None or not self.can_assign:
+            return
+        self.chosen_department = department_id
+        with read_session() as session:
+            self._load_assignees(session, user)
+
+    @rx.event
+    def choose_assignee(self, assignee_id: str):
+        self.chosen_assignee = "" if assignee_id == UNASSIGNED else assignee_id
+
+    @rx.event
+    def assign(self):
+        self._change_assignment(
+            lambda session, user, number: assignment.assign_ticket(
+                session, user, number, self.chosen_department, self.chosen_assignee or None
+            )
+        )
+
+    @rx.event
+    def take(self):
+        self._change_assignment(assignment.take_ticket)
+
+    def _change_assignment(self, change) -> None:
+        user, number = self.current_user(), self._number()
+        if user is None or number is None:
+            return
+        try:
+            with write_session() as session:
+                view = change(session, user, number)
+        except NotFound:
+            self.found = False
+            return
+        except ServiceError as error:
+            self.action_error = error.message
+        else:
+            self.action_error = ""
+            self.live_notice = f"Assigned to {view.assignee_name or 'nobody'} in {view.department}."
+        self._refresh()
 
     def apply_live_change(self, change: live.Change) -> None:
         """The other party acted on this ticket: show it, keep whatever is being typed."""

@@ -1,0 +1,30 @@
+"""Pieces every message form shares: the length counter and the send row."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components.attachments import upload_progress
+
+
+def length_counter(length: rx.Var, minimum: int, maximum: int, element_id: str) -> rx.Component:
+    """Live "N / max characters"; red while outside the limits (the server checks again)."""
+    return rx.text(
+        length, f" / {maximum} characters (at least {minimum})",
+        id=element_id,
+        size="1",
+        color_scheme=rx.cond((length > maximum) | ((length > 0) & (length < minimum)), "red", "gray"),
+    )
+
+
+def send_row(label: str, sending: rx.Var, percent: rx.Var, nonce: rx.Var) -> rx.Component:
+    """Upload progress and the submit button; the nonce names this one message (no double posts)."""
+    return rx.hstack(
+        rx.el.input(type="hidden", name="nonce", value=nonce),
+        upload_progress(sending, percent),
+        rx.button(label, type="submit", size="3", loading=sending),
+        justify="end",
+        align="center",
+        spacing="3",
+        width="100%",
+    )
