@@ -95,3 +95,24 @@ def test_an_unrelated_customer_receives_nothing_about_the_ticket(browser: Browse
     assert frames, "the bystander's socket should have been recorded"
     for secret in ("Secret merger plans", "Initech", "keeping it quiet", "TKT-000001"):
         assert secret not in received
+
+
+def test_after_a_dropped_connection_the_thread_catches_up(browser: Browser, app, workspace):
+    customer_context = browser.new_context()
+    customer = customer_context.new_page()
+    from tests.e2e.helpers import sign_in
+
+    sign_in(customer, app.base_url, workspace.customer, workspace.password, subdomain=workspace.subdomain)
+    create_ticket(customer, "Flaky train wifi", "Support", "Low", "Writing from a train.")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+    customer.get_by_label("Message").fill("Draft written in a tunnel")
+
+    customer_context.set_offline(True)
+    admin = open_as(browser, app, workspace, workspace.admin)
+    admin.goto(app.url(f"/{workspace.subdomain}/tickets/TKT-000001"))
+    reply(admin, "Answered while you were offline.")
+    expect(admin.locator(".message-body").last).to_have_text("Answered while you were offline.")
+
+    customer_context.set_offline(False)
+    expect(customer.locator(".message-body").last).to_have_text("Answered while you were offline.", timeout=20_000)
+    expect(customer.get_by_label("Message")).to_have_value("Draft written in a tunnel")

@@ -73,8 +73,6 @@ class NewTicketState(SessionState):
             self.subject, self.body = subject, body
             try:  # before receiving files for a form that fails anyway
                 tickets.check_subject(subject)
-                if not department:
-                    raise InvalidInput("Choose a department.", "department")
                 tickets.check_message(body)
             except InvalidInput as error:
                 self.errors = {error.field or "form": error.message}
