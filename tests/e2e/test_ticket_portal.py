@@ -151,3 +151,15 @@ def test_a_double_click_on_send_reply_posts_one_reply(browser: Browser, app, wor
     customer.wait_for_timeout(1000)
     customer.reload()
     expect(customer.locator(".message-body")).to_have_count(2)
+
+
+def test_sending_right_after_typing_empties_the_composer_for_good(browser: Browser, app, workspace):
+    customer = open_as(browser, app, workspace, workspace.customer)
+    create_ticket(customer, "Fast typist", "Support", "Low", "I type and send at once.")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+    box = customer.get_by_label("Message")
+    box.fill("Typed and sent in one go.")
+    customer.locator("form").last.evaluate("form => form.requestSubmit()")  # before typing settles
+    expect(customer.locator(".message-body").last).to_have_text("Typed and sent in one go.")
+    customer.wait_for_timeout(1500)  # past the typing debounce
+    expect(box).to_have_value("")

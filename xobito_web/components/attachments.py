@@ -36,10 +36,10 @@ def remove_chosen_file(upload_id: str, index: Var) -> Var:
 
 def paste_files_hook(upload_id: str, textarea_id: str) -> Var:
     """A pasted screenshot (or any file) in the message box joins the chosen files."""
+    # Listens on the document: the message box is re-created after each sent message.
     hook = f"""useEffect(() => {{
-    const box = document.getElementById({textarea_id!r});
-    if (!box) return;
     const onPaste = (event) => {{
+      if (event.target?.id !== {textarea_id!r}) return;
       const pasted = [...(event.clipboardData?.files ?? [])].map((file, position) =>
         file.name && file.name !== "image.png" ? file :
         new File([file], `pasted-${{Date.now()}}-${{position + 1}}.${{(file.type.split("/")[1] || "png").replace("jpeg", "jpg")}}`, {{type: file.type}}));
@@ -47,8 +47,8 @@ def paste_files_hook(upload_id: str, textarea_id: str) -> Var:
       event.preventDefault();
       setFilesById(filesById => ({{...filesById, {upload_id!r}: [...({_files_js(upload_id)} ?? []), ...pasted]}}));
     }};
-    box.addEventListener("paste", onPaste);
-    return () => box.removeEventListener("paste", onPaste);
+    document.addEventListener("paste", onPaste);
+    return () => document.removeEventListener("paste", onPaste);
   }}, [setFilesById]);"""
     return Var(
         _js_expr="null",

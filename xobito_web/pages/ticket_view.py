@@ -123,6 +123,9 @@ def composer() -> rx.Component:
         rx.vstack(
             rx.el.label("Message", html_for="reply-body", class_name="field-label"),
             rx.text_area(
+                # A new key after each sent reply: the box starts empty even when the browser
+                # never told the server what was typed (the typing events are debounced).
+                key=TicketViewState.composer_nonce,
                 id="reply-body",
                 name="body",
                 value=TicketViewState.draft,

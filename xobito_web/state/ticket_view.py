@@ -72,6 +72,7 @@ class TicketViewState(SessionState):
     composer_nonce: str = ""
     sending: bool = False
     upload_percent: int = 0
+    _last_sent: str = ""
     # Assignment controls (team only)
     can_assign: bool = False
     can_take: bool = False
@@ -233,6 +234,9 @@ class TicketViewState(SessionState):
 
     @rx.event
     def set_draft(self, value: str):
+        if value == self._last_sent and not self.draft:
+            return  # the typing event of the reply just sent arrived late: keep the box empty
+        self._last_sent = ""
         self.draft = value
         if self.reply_error and tickets.MESSAGE_MIN <= len(value.strip()) <= tickets.MESSAGE_MAX:
             self.reply_error = ""
@@ -279,6 +283,7 @@ class TicketViewState(SessionState):
         else:
             async with self:
                 self.draft, self.reply_error, self.composer_nonce = "", "", new_nonce()
+                self._last_sent = body
                 self._show(view)
             yield rx.clear_selected_files(REPLY_UPLOAD_ID)
         finally:
