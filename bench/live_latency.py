@@ -33,9 +33,11 @@ WATCH_FOR = """marker => { window.__seen = new Promise(resolve => {
   observer.observe(document.body, {subtree: true, childList: true, characterData: true});
 }); }"""
 CLICK_SEND = """() => {
-  const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Send Reply');
+  const button = document.querySelector('#reply-body').form.querySelector('button[type=submit]');
   const clicked = Date.now(); button.click(); return clicked;
 }"""
+READY_AGAIN = """() => { const box = document.querySelector('#reply-body');
+  return box && box.value === '' && !box.form.querySelector('button[type=submit]').disabled; }"""
 
 
 def measure(customer_url: str, admin_url: str, database_url: str, runs: int) -> list[float]:
@@ -64,7 +66,7 @@ def measure(customer_url: str, admin_url: str, database_url: str, runs: int) -> 
             shown = customer.evaluate("() => window.__seen")
             if run >= 2:  # the first two warm up sockets and caches
                 samples.append(shown - clicked)
-            admin.wait_for_function("() => document.querySelector('#reply-body').value === ''")
+            admin.wait_for_function(READY_AGAIN)
         browser.close()
     return samples
 
