@@ -27,8 +27,10 @@ unit: install
 e2e: install chromium
 	$(BIN)/pytest tests/e2e
 
-bench: install
-	$(BIN)/python bench/list_queries.py
+# Benchmarks print figures and write JSON to bench/results/; they are not tests.
+bench: install chromium
+	$(BIN)/python bench/list_queries.py --sizes 10000,100000,1000000 --databases sqlite,postgresql
+	$(BIN)/python bench/live_latency.py --redis
 
 install: $(VENV)/.installed $(BUN)
 

@@ -21,3 +21,14 @@ def test_seeded_tickets_are_numbered_in_sequence_and_visible(world):
         assert session.exec(select(func.count()).select_from(Reply)).one() == 360
         page = tickets.list_tickets(session, world.admin, tickets.TicketFilter(statuses=()))
     assert len(page.rows) == tickets.PAGE_SIZE and page.next_cursor
+
+
+def test_a_bulk_load_on_postgresql_refreshes_the_planner_statistics(pg_world):
+    from sqlalchemy import text
+
+    seed_tickets("acme", 50, url=pg_world.url)
+    with read_session(pg_world.url) as session:
+        analyzed = session.exec(
+            text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('ticket', 'reply')")
+        ).scalars().all()
+    assert sorted(analyzed) == ["reply", "ticket"]

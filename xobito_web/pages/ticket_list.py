@@ -87,7 +87,7 @@ def search_box() -> rx.Component:
 
 
 def filters_bar() -> rx.Component:
-    return rx.flex(
+    return rx.card(rx.flex(
         status_filter(),
         priority_filter(),
         department_filter(),
@@ -108,7 +108,7 @@ def filters_bar() -> rx.Component:
         wrap="wrap",
         align="end",
         width="100%",
-    )
+    ), width="100%", size="2")
 
 
 def ticket_row(row: ListRow) -> rx.Component:

@@ -27,7 +27,7 @@ class NewTicketState(SessionState):
 
     @rx.event
     def load(self):
-        redirect = self.require_sign_in()
+        redirect = self._require_sign_in()
         if redirect is not None or not self.signed_in:
             return redirect
         self._unwatch()

@@ -68,9 +68,8 @@ class SessionState(rx.State):
             back_to += "?" + self.router.url.query
         return rx.redirect(f"/{self._subdomain()}/login?next={quote(back_to, safe='')}", replace=True)
 
-    @rx.event
-    def require_sign_in(self):
-        """on_load of every protected page: 404 for an unknown workspace, else sign-in first."""
+    def _require_sign_in(self):
+        """First step of every protected page's load: 404 for an unknown workspace, else sign-in first."""
         self._remember(None)
         if not self._show_workspace():
             return None

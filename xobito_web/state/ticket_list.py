@@ -58,7 +58,7 @@ class TicketListState(SessionState):
 
     @rx.event
     def load(self):
-        redirect = self.require_sign_in()
+        redirect = self._require_sign_in()
         if redirect is not None or not self.signed_in:
             return redirect
         query = self.router.url.query_parameters
