@@ -149,3 +149,17 @@ def world(tmp_path, world_template) -> World:
 @pytest.fixture
 def pg_world(pg_url) -> World:
     return _populate(pg_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_world(request) -> World:
+    """The same populated workspace on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")
+
+
+@pytest.fixture
+def storage(tmp_path, monkeypatch):
+    """The attachments' storage root, through the setting the app reads (XOBITO_STORAGE_DIR)."""
+    root = tmp_path / "storage"
+    monkeypatch.setenv("XOBITO_STORAGE_DIR", str(root))
+    return root

@@ -16,11 +16,6 @@ BODY = "The printer on the second floor smokes."
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_world(request):
-    return request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")
-
-
 def open_ticket(world, subject="Printer is on fire", department="Support", user=None):
     with write_session(world.url) as session:
         return tickets.create_ticket(session, user or world.customer, subject, world.departments[department], "", BODY).number

@@ -29,17 +29,7 @@ from xobito_web.services.errors import Conflict, InvalidInput, NotFound
 MB = 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def storage(tmp_path, monkeypatch) -> Path:
-    """The storage root, through the setting the app reads (XOBITO_STORAGE_DIR)."""
-    root = tmp_path / "storage"
-    monkeypatch.setenv("XOBITO_STORAGE_DIR", str(root))
-    return root
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_world(request):
-    return request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")
+pytestmark = pytest.mark.usefixtures("storage")
 
 
 def stage(name, data) -> StagedFile:

@@ -25,16 +25,7 @@ PDF = samples.pdf("Invoice 2026-001")
 PNG = samples.png(3, 2)
 
 
-@pytest.fixture(autouse=True)
-def storage(tmp_path, monkeypatch):
-    root = tmp_path / "storage"
-    monkeypatch.setenv("XOBITO_STORAGE_DIR", str(root))
-    return root
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_world(request):
-    return request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")
+pytestmark = pytest.mark.usefixtures("storage")
 
 
 @dataclass

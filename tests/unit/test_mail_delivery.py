@@ -44,11 +44,6 @@ def smtp():
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_world(request):
-    return request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")
-
-
 # --- helpers -----------------------------------------------------------------------------
 
 

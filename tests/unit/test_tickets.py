@@ -27,11 +27,6 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_world(request):
-    return request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")
-
-
 # --- helpers: one transaction each, like one user action ---------------------------------
 
 
