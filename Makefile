@@ -31,6 +31,9 @@ e2e: install chromium
 bench: install chromium
 	$(BIN)/python bench/list_queries.py --sizes 10000,100000,1000000 --databases sqlite,postgresql
 	$(BIN)/python bench/live_latency.py --redis
+	$(BIN)/python bench/browser_timings.py
+	$(BIN)/python bench/concurrency.py
+	$(BIN)/python bench/uploads.py
 
 install: $(VENV)/.installed $(BUN)
 
