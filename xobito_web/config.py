@@ -28,14 +28,15 @@ class Settings:
 
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("XOBITO_DATA_DIR") or "data").resolve()
+    port = int(os.environ.get("PORT") or 3000)
     return Settings(
         data_dir=data_dir,
         database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'xobito.db'}",
         redis_url=os.environ.get("REDIS_URL", ""),
         smtp_url=os.environ.get("SMTP_URL", ""),
         mail_from=os.environ.get("MAIL_FROM", "Xobito tickets <tickets@localhost>"),
-        base_url=(os.environ.get("XOBITO_BASE_URL") or "http://localhost:3000").rstrip("/"),
-        port=int(os.environ.get("PORT") or 3000),
+        base_url=(os.environ.get("XOBITO_BASE_URL") or f"http://localhost:{port}").rstrip("/"),
+        port=port,
     )
 
 

@@ -64,7 +64,7 @@ def signed_in_page(content: rx.Component) -> rx.Component:
             SessionState.signed_in,
             rx.box(
                 header(),
-                rx.box(content, as_="main", max_width="1100px", margin_x="auto", padding="4"),
+                rx.el.main(content, class_name="page-main"),
             ),
             loading(),
         ),

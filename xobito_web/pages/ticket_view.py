@@ -51,7 +51,7 @@ def assignment_controls() -> rx.Component:
     return rx.cond(
         TicketViewState.can_assign | TicketViewState.can_take,
         rx.card(
-            rx.flex(
+            rx.hstack(
                 rx.cond(
                     TicketViewState.can_assign,
                     rx.fragment(
@@ -87,7 +87,7 @@ def assignment_controls() -> rx.Component:
                     TicketViewState.can_take,
                     rx.button("Take ticket", variant="soft", on_click=TicketViewState.take),
                 ),
-                gap="4",
+                spacing="4",
                 align="end",
                 wrap="wrap",
             ),
