@@ -24,6 +24,7 @@ class SessionState(rx.State):
     signed_in: bool = False
     user_name: str = ""
     user_role: str = ""
+    is_team: bool = False  # from CurrentUser.is_team: the services own that rule
 
     def _path_segments(self) -> list[str]:
         """The page's path, read from this event's own router data."""
@@ -32,10 +33,6 @@ class SessionState(rx.State):
     def _subdomain(self) -> str:
         segments = self._path_segments()
         return segments[0].lower() if segments else ""
-
-    @rx.var
-    def is_team(self) -> bool:
-        return self.user_role in ("admin", "staff")
 
     def current_user(self) -> CurrentUser | None:
         """Resolved from the cookie on every call, so a sign-out elsewhere takes effect at once."""
@@ -54,6 +51,7 @@ class SessionState(rx.State):
         self.signed_in = user is not None
         self.user_name = user.name if user else ""
         self.user_role = user.role if user else ""
+        self.is_team = user.is_team if user else False
 
     def _watch(self, user: CurrentUser, number: int | None = None) -> None:
         """This screen wants live changes (see state/live.py); only one screen per tab."""

@@ -50,7 +50,6 @@ class TicketListState(SessionState):
     assigned_to_me: bool = False
     next_cursor: str = ""
     has_previous: bool = False
-    search_message: str = ""
     loaded: bool = False
     # Cursors of the pages before this one, to walk back without a "before" query.
     _previous_cursors: list[str] = []
