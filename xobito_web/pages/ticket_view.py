@@ -233,7 +233,13 @@ def ticket_view_page() -> rx.Component:
                     TicketViewState.action_error != "",
                     rx.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),
                 ),
-                rx.vstack(rx.foreach(TicketViewState.messages, thread_message), spacing="3", width="100%", id="thread"),
+                rx.vstack(
+                    rx.foreach(TicketViewState.messages, thread_message),
+                    rx.foreach(TicketViewState.later_messages, thread_message),
+                    spacing="3",
+                    width="100%",
+                    id="thread",
+                ),
                 live_notice(),
                 rx.cond(
                     TicketViewState.can_reply,

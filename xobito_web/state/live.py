@@ -2,14 +2,18 @@
 
 A screen registers what it shows (`watch`) when it loads. When the bus announces a change,
 every watching screen of that workspace that could be concerned refreshes itself through the
-services, with its own user's visibility, out of band (`app.modify_state`).
+services, with its own user's visibility, out of band (`app.modify_state`). The screens hit by
+one change share a `LiveBatch`: a read is made once per key (e.g. once per user, not once per
+tab) and off the event loop, so hundreds of open tabs cost a few queries, not hundreds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 
@@ -25,6 +29,21 @@ class Watch:
     user_id: int
     is_team: bool
     number: int | None  # the open ticket, or None for the list
+
+
+class LiveBatch:
+    """The reads shared by every screen refreshed for one change."""
+
+    def __init__(self, change: live.Change) -> None:
+        self.change = change
+        self._reads: dict[Hashable, asyncio.Future] = {}
+
+    async def read(self, key: Hashable, read: Callable[[], Any]) -> Any:
+        """`read()` in a worker thread, once per key; a failure reaches everyone who asked."""
+        pending = self._reads.get(key)
+        if pending is None:
+            pending = self._reads[key] = asyncio.ensure_future(asyncio.to_thread(read))
+        return await asyncio.shield(pending)
 
 
 class LiveHub:
@@ -69,13 +88,14 @@ class LiveHub:
         for token, watch in targets:
             if token not in connected:
                 self.forget(token)  # the tab is gone; it catches up on its next load anyway
-        await asyncio.gather(*(self._refresh(token, watch, change) for token, watch in targets if token in connected))
+        batch = LiveBatch(change)
+        await asyncio.gather(*(self._refresh(token, watch, batch) for token, watch in targets if token in connected))
 
-    async def _refresh(self, token: str, watch: Watch, change: live.Change) -> None:
+    async def _refresh(self, token: str, watch: Watch, batch: LiveBatch) -> None:
         try:
             async with self._app.modify_state(rx.BaseStateToken(ident=token, cls=watch.state_cls)) as root:
                 screen = await root.get_state(watch.state_cls)
-                screen.apply_live_change(change)
+                await screen.apply_live_change(batch)
         except Exception:  # noqa: BLE001 (one failing screen must not stop the others)
             log.exception("live refresh failed")
 

@@ -9,7 +9,7 @@ import reflex as rx
 from xobito_web.db import read_session, write_session
 from xobito_web.services import auth, workspaces
 from xobito_web.services.auth import CurrentUser
-from xobito_web.state.live import Watch, hub
+from xobito_web.state.live import LiveBatch, Watch, hub
 
 SESSION_COOKIE = "xobito_session"
 
@@ -38,6 +38,16 @@ class SessionState(rx.State):
         """Resolved from the cookie on every call, so a sign-out elsewhere takes effect at once."""
         with read_session() as session:
             return auth.resolve_session(session, self.session_token, self._subdomain())
+
+    async def _live_user(self, batch: LiveBatch) -> CurrentUser | None:
+        """`current_user()` for a live refresh: one lookup per cookie, shared by that browser's tabs."""
+        return await batch.read(("user", self.session_token, self._subdomain()), self.current_user)
+
+    def _assign(self, **values) -> None:
+        """Set only what differs: an assigned var is sent to the browser even when unchanged."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def _show_workspace(self) -> bool:
         self.workspace_subdomain = self._subdomain()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -10,6 +11,8 @@ import reflex as rx
 from xobito_web.db import read_session
 from xobito_web.formatting import PRIORITY_LABELS, STATUS_LABELS, exact_time, relative_time, waiting_label
 from xobito_web.services import tickets, workspaces
+from xobito_web.services.auth import CurrentUser
+from xobito_web.state.live import LiveBatch
 from xobito_web.state.session import SessionState
 
 
@@ -36,8 +39,40 @@ class Choice:
     label: str
 
 
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[ListRow]
+    next_cursor: str
+    departments: list[Choice]
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.split(",") if part)
+
+
+def _read_page(user: CurrentUser, filters: tickets.TicketFilter, after: str | None) -> ListPage:
+    with read_session() as session:
+        page = tickets.list_tickets(session, user, filters, after=after)
+        departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
+    return ListPage([_row(user.subdomain, row) for row in page.rows], page.next_cursor or "", departments)
+
+
+def _row(subdomain: str, row: tickets.TicketRow) -> ListRow:
+    return ListRow(
+        ref=row.ref,
+        href=f"/{subdomain}/tickets/{row.ref}",
+        subject=row.subject,
+        department=row.department,
+        priority=row.priority,
+        priority_label=PRIORITY_LABELS.get(row.priority, row.priority),
+        status=row.status,
+        status_label=STATUS_LABELS.get(row.status, row.status),
+        waiting=waiting_label(row.waiting_on),
+        last_activity=relative_time(row.last_reply_at),
+        last_activity_exact=exact_time(row.last_reply_at),
+        customer_name=row.customer_name,
+        assignee_name=row.assignee_name,
+    )
 
 
 class TicketListState(SessionState):
@@ -75,9 +110,16 @@ class TicketListState(SessionState):
         self._fetch(after)
         return None
 
-    def apply_live_change(self, change) -> None:
-        """Someone changed a ticket: re-read this very page (filters, page and scroll stay)."""
-        self._fetch(self._after or None)
+    async def apply_live_change(self, batch: LiveBatch) -> None:
+        """Someone changed a ticket: re-read this very page (filters, page and scroll stay).
+
+        Tabs of one user showing the same page share one read."""
+        user = await self._live_user(batch)
+        if user is None:
+            self._unwatch()
+            return
+        filters, after = self._filters(), self._after or None
+        self._show_page(await batch.read(("list", user.user_id, filters, after), partial(_read_page, user, filters, after)))
 
     def _filters(self) -> tickets.TicketFilter:
         statuses = () if "all" in self.selected_statuses else tuple(self.selected_statuses)
@@ -95,29 +137,10 @@ class TicketListState(SessionState):
             self._unwatch()
             return
         self._watch(user)
-        with read_session() as session:
-            page = tickets.list_tickets(session, user, self._filters(), after=after)
-            self.departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
-        self.rows = [self._row(row) for row in page.rows]
-        self.next_cursor = page.next_cursor or ""
-        self.loaded = True
+        self._show_page(_read_page(user, self._filters(), after))
 
-    def _row(self, row: tickets.TicketRow) -> ListRow:
-        return ListRow(
-            ref=row.ref,
-            href=f"/{self._subdomain()}/tickets/{row.ref}",
-            subject=row.subject,
-            department=row.department,
-            priority=row.priority,
-            priority_label=PRIORITY_LABELS.get(row.priority, row.priority),
-            status=row.status,
-            status_label=STATUS_LABELS.get(row.status, row.status),
-            waiting=waiting_label(row.waiting_on),
-            last_activity=relative_time(row.last_reply_at),
-            last_activity_exact=exact_time(row.last_reply_at),
-            customer_name=row.customer_name,
-            assignee_name=row.assignee_name,
-        )
+    def _show_page(self, page: ListPage) -> None:
+        self._assign(rows=page.rows, next_cursor=page.next_cursor, departments=page.departments, loaded=True)
 
     def _url(self, after: str = "", **changes) -> str:
         params = {

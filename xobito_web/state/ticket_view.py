@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import reflex as rx
 
@@ -19,7 +20,9 @@ from xobito_web.formatting import (
 from xobito_web.routes import download_url
 from xobito_web.services import assignment, live, tickets, workspaces
 from xobito_web.services.attachments import AttachmentRecord
+from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
+from xobito_web.state.live import LiveBatch
 from xobito_web.state.session import SessionState
 from xobito_web.state.ticket_list import Choice
 from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
@@ -49,6 +52,46 @@ class ThreadMessage:
     attachments: list[AttachmentLink]
 
 
+@dataclass(frozen=True)
+class AssignmentPanel:
+    can_assign: bool
+    can_take: bool
+    department: str
+    assignee: str
+    departments: list[Choice]
+    assignees: list[Choice]
+
+
+NO_ASSIGNMENT = AssignmentPanel(False, False, "", "", [], [])
+
+
+def _read_ticket(user: CurrentUser, number: int) -> tickets.TicketView:
+    with read_session() as session:
+        return tickets.get_ticket(session, user, number)
+
+
+def _assignee_choices(session, user: CurrentUser, department: str) -> list[Choice]:
+    people = assignment.list_assignable(session, user, department)
+    return [Choice(str(person.id), f"{person.name} ({person.role})") for person in people]
+
+
+def _read_assignment(session, user: CurrentUser, number: int) -> AssignmentPanel:
+    if not user.is_team:
+        return NO_ASSIGNMENT
+    info = assignment.get_assignment(session, user, number)
+    department = str(info.department_id)
+    departments, assignees = [], []
+    if info.can_assign:
+        departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
+        assignees = _assignee_choices(session, user, department)
+    return AssignmentPanel(info.can_assign, info.can_take, department, str(info.assignee_id or ""), departments, assignees)
+
+
+def _read_assignment_alone(user: CurrentUser, number: int) -> AssignmentPanel:
+    with read_session() as session:
+        return _read_assignment(session, user, number)
+
+
 class TicketViewState(SessionState):
     found: bool = True
     ref: str = ""
@@ -61,7 +104,9 @@ class TicketViewState(SessionState):
     customer_name: str = ""
     assignee_name: str = ""
     waiting: str = ""
-    messages: list[ThreadMessage] = []
+    messages: list[ThreadMessage] = []  # the thread as loaded
+    # Messages that came after: sent to the browser alone instead of with the whole thread again.
+    later_messages: list[ThreadMessage] = []
     can_reply: bool = False
     can_close: bool = False
     draft: str = ""
@@ -95,43 +140,41 @@ class TicketViewState(SessionState):
         self.live_notice = ""
         self.confirm_close_open = False
         self.composer_nonce = self.composer_nonce or new_nonce()
-        self._refresh()
+        self._refresh(fresh=True)
         return None
 
-    def _refresh(self) -> None:
+    def _refresh(self, fresh: bool = False) -> None:
         user = self.current_user()
         number = self._number()
         if user is None or number is None:
-            self.found = False
-            self._unwatch()
+            self._not_found()
             return
         try:
             with read_session() as session:
-                self._show(tickets.get_ticket(session, user, number))
-                self._show_assignment(session, user, number)
+                self._show(tickets.get_ticket(session, user, number), fresh=fresh)
+                self._show_assignment(_read_assignment(session, user, number))
         except NotFound:
-            self.found = False
-            self._unwatch()
+            self._not_found()
         else:
             self._watch(user, number)
 
-    def _show_assignment(self, session, user, number: int) -> None:
-        self.can_assign = self.can_take = False
-        if not user.is_team:
-            return
-        info = assignment.get_assignment(session, user, number)
-        self.can_assign, self.can_take = info.can_assign, info.can_take
-        self.chosen_department = str(info.department_id)
-        self.chosen_assignee = str(info.assignee_id or "")
-        if info.can_assign:
-            self.department_choices = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
-            self._load_assignees(session, user)
+    def _not_found(self) -> None:
+        self.found = False
+        self._unwatch()
 
-    def _load_assignees(self, session, user) -> None:
-        people = assignment.list_assignable(session, user, self.chosen_department)
-        self.assignee_choices = [Choice(str(person.id), f"{person.name} ({person.role})") for person in people]
-        if self.chosen_assignee not in {choice.value for choice in self.assignee_choices}:
-            self.chosen_assignee = ""
+    def _show_assignment(self, panel: AssignmentPanel) -> None:
+        self._assign(
+            can_assign=panel.can_assign,
+            can_take=panel.can_take,
+            chosen_department=panel.department,
+            department_choices=panel.departments,
+            assignee_choices=panel.assignees,
+        )
+        self._choose_known_assignee(panel.assignee)
+
+    def _choose_known_assignee(self, assignee: str) -> None:
+        known = {choice.value for choice in self.assignee_choices}
+        self._assign(chosen_assignee=assignee if assignee in known else "")
 
     @rx.event
     def choose_department(self, department_id: str):
@@ -140,7 +183,8 @@ class TicketViewState(SessionState):
             return
         self.chosen_department = department_id
         with read_session() as session:
-            self._load_assignees(session, user)
+            self.assignee_choices = _assignee_choices(session, user, department_id)
+        self._choose_known_assignee(self.chosen_assignee)
 
     @rx.event
     def choose_assignee(self, assignee_id: str):
@@ -175,15 +219,29 @@ class TicketViewState(SessionState):
             self.live_notice = f"Assigned to {view.assignee_name or 'nobody'} in {view.department}."
         self._refresh()
 
-    def apply_live_change(self, change: live.Change) -> None:
+    async def apply_live_change(self, batch: LiveBatch) -> None:
         """The other party acted on this ticket: show it, keep whatever is being typed."""
-        known = len(self.messages)
-        self._refresh()
-        user = self.current_user()
-        if user is None or change.actor_user_id == user.user_id:
+        change: live.Change = batch.change
+        user, number = await self._live_user(batch), self._number()
+        if user is None or number is None:
+            self._not_found()
             return
-        if change.kind == "replied" and len(self.messages) > known:
-            self.live_notice = f"New reply from {self.messages[-1].author_name}."
+        panel = None
+        try:
+            view = await batch.read(("ticket", user.user_id, number), partial(_read_ticket, user, number))
+            if user.is_team and change.kind in ("assigned", "closed"):  # replies change neither control
+                panel = await batch.read(("assignment", user.user_id, number), partial(_read_assignment_alone, user, number))
+        except NotFound:  # e.g. moved to a department this staff member is not in
+            self._not_found()
+            return
+        known = len(self.messages) + len(self.later_messages)
+        self._show(view)
+        if panel is not None:
+            self._show_assignment(panel)
+        if change.actor_user_id == user.user_id:
+            return
+        if change.kind == "replied" and len(self.messages) + len(self.later_messages) > known:
+            self.live_notice = f"New reply from {(self.later_messages or self.messages)[-1].author_name}."
         elif change.kind == "closed":
             self.live_notice = "This ticket was just closed." + (
                 " Your unsent text is kept below for copying." if self.draft.strip() else ""
@@ -195,33 +253,47 @@ class TicketViewState(SessionState):
     def dismiss_live_notice(self):
         self.live_notice = ""
 
-    def _show(self, view: tickets.TicketView) -> None:
-        self.found = True
-        self.ref = view.ref
-        self.subject = view.subject
-        self.status = view.status
-        self.status_label = STATUS_LABELS.get(view.status, view.status)
-        self.priority = view.priority
-        self.priority_label = PRIORITY_LABELS.get(view.priority, view.priority)
-        self.department = view.department
-        self.customer_name = view.customer_name
-        self.assignee_name = view.assignee_name
-        self.waiting = waiting_label(view.waiting_on)
-        self.can_reply = view.can_reply
-        self.can_close = view.can_close
-        self.messages = [
-            ThreadMessage(
-                key=f"m{message.id}",
-                author_name=message.author_name,
-                author_role=ROLE_LABELS.get(message.author_role, message.author_role),
-                is_team=message.is_team,
-                body=message.body,
-                when=relative_time(message.created_at),
-                when_exact=exact_time(message.created_at),
-                attachments=[self._link(view.ref, file) for file in message.attachments],
-            )
-            for message in view.messages
-        ]
+    def _show(self, view: tickets.TicketView, fresh: bool = False) -> None:
+        """Show `view`; unless `fresh`, messages already on screen are not sent again."""
+        self._assign(
+            found=True,
+            ref=view.ref,
+            subject=view.subject,
+            status=view.status,
+            status_label=STATUS_LABELS.get(view.status, view.status),
+            priority=view.priority,
+            priority_label=PRIORITY_LABELS.get(view.priority, view.priority),
+            department=view.department,
+            customer_name=view.customer_name,
+            assignee_name=view.assignee_name,
+            waiting=waiting_label(view.waiting_on),
+            can_reply=view.can_reply,
+            can_close=view.can_close,
+        )
+        shown = [message.key for message in (*self.messages, *self.later_messages)]
+        incoming = view.messages
+        if not fresh and shown and shown == [self._key(message) for message in incoming[: len(shown)]]:
+            if len(incoming) > len(shown):
+                self.later_messages = [*self.later_messages, *(self._message(view.ref, m) for m in incoming[len(shown) :])]
+            return
+        self.messages = [self._message(view.ref, message) for message in incoming]
+        self._assign(later_messages=[])
+
+    @staticmethod
+    def _key(message: tickets.MessageRecord) -> str:
+        return f"m{message.id}"
+
+    def _message(self, ref: str, message: tickets.MessageRecord) -> ThreadMessage:
+        return ThreadMessage(
+            key=self._key(message),
+            author_name=message.author_name,
+            author_role=ROLE_LABELS.get(message.author_role, message.author_role),
+            is_team=message.is_team,
+            body=message.body,
+            when=relative_time(message.created_at),
+            when_exact=exact_time(message.created_at),
+            attachments=[self._link(ref, file) for file in message.attachments],
+        )
 
     def _link(self, ref: str, file: AttachmentRecord) -> AttachmentLink:
         subdomain = self._subdomain()
