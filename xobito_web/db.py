@@ -14,9 +14,13 @@ from sqlmodel import Session, create_engine
 from xobito_web.config import settings
 
 
-@functools.cache
 def get_engine(url: str | None = None) -> Engine:
-    url = url or settings.database_url
+    """The engine of `url`, by default the configured database (resolved on every call)."""
+    return _engine_for(url or settings.database_url)
+
+
+@functools.cache
+def _engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

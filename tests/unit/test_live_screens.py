@@ -1,0 +1,237 @@
+"""Live refreshes of open screens: shared reads, and only what changed is sent to the browser.
+
+The screens are real Reflex states, in process: a tab's root state with its router data (the
+page's path) and its session cookie, as the server holds it for a connected browser tab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+
+import pytest
+import reflex as rx
+from reflex_base.utils.format import json_dumps
+
+from tests.conftest import PASSWORD
+from tests.unit.test_tickets import close, open_ticket, reply
+from xobito_web import db
+from xobito_web.db import write_session
+from xobito_web.services import auth, live, tickets
+from xobito_web.services.errors import NotFound
+from xobito_web.state.live import LiveBatch
+from xobito_web.state.ticket_list import TicketListState
+from xobito_web.state.ticket_view import TicketViewState
+
+
+@pytest.fixture
+def app_database(world, monkeypatch):
+    """The app's own reads and writes (state events) go to the test's database."""
+    monkeypatch.setattr(db, "settings", dataclasses.replace(db.settings, database_url=world.url))
+    return world
+
+
+def cookie_of(world, email: str) -> str:
+    with write_session(world.url) as session:
+        token, _user = auth.sign_in(session, "acme", email, PASSWORD)
+    return token
+
+
+def open_tab(screen: type[rx.State], path: str, cookie: str, tab: str = "tab-1") -> rx.State:
+    """A tab's state as after navigation to `path` (before its load event ran)."""
+    root = rx.State(_reflex_internal_init=True)
+    root._update_router_vars(
+        {"token": tab, "pathname": path, "asPath": path, "headers": {"origin": "http://localhost:3000"}}, {}
+    )
+    state = root.get_substate(screen.get_full_name().split(".")[1:])
+    state.session_token = cookie
+    return state
+
+
+def sent(state: rx.State) -> dict:
+    """The delta the browser would receive for this state now (as sent), then mark all clean."""
+    delta = state.get_delta()
+    state._clean()
+    return json.loads(json_dumps(delta)).get(state.get_full_name(), {})
+
+
+def var(name: str) -> str:
+    return f"{name}_rx_state_"
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+async def refresh(state, change: live.Change, batch: LiveBatch | None = None) -> None:
+    await state.apply_live_change(batch or LiveBatch(change))
+
+
+def change_of(world, kind: str, number: int, actor) -> live.Change:
+    return live.Change(world.customer.workspace_id, number, kind, actor.user_id, world.customer.user_id)
+
+
+# --- LiveBatch -----------------------------------------------------------------------------
+
+
+def test_a_batch_reads_once_per_key_however_many_screens_ask():
+    calls: list[str] = []
+
+    def read(key):
+        def do():
+            calls.append(key)
+            return f"value of {key}"
+
+        return do
+
+    async def scenario():
+        batch = LiveBatch(live.Change(1, 7, "replied", 1, 2))
+        return await asyncio.gather(*(batch.read(key, read(key)) for key in ["a", "a", "b", "a", "b"]))
+
+    assert run(scenario()) == ["value of a", "value of a", "value of b", "value of a", "value of b"]
+    assert sorted(calls) == ["a", "b"]
+
+
+def test_a_failed_read_fails_for_every_screen_that_shares_it():
+    calls = []
+
+    def missing():
+        calls.append(1)
+        raise NotFound()
+
+    async def scenario():
+        batch = LiveBatch(live.Change(1, 7, "replied", 1, 2))
+        return await asyncio.gather(batch.read("t", missing), batch.read("t", missing), return_exceptions=True)
+
+    results = run(scenario())
+    assert [type(result) for result in results] == [NotFound, NotFound] and calls == [1]
+
+
+# --- Ticket view ---------------------------------------------------------------------------
+
+
+def test_a_live_reply_sends_only_the_new_message_not_the_thread_again(app_database):
+    world = app_database
+    created = open_ticket(world)
+    for index in range(5):
+        reply(world, world.admin if index % 2 else world.customer, created.number, f"Earlier message {index}")
+    customer_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "carol@customer.example.com"))
+    customer_tab.load()
+    first = sent(customer_tab)
+    assert len(first[var("messages")]) == 6 and first.get(var("later_messages"), []) == []
+
+    reply(world, world.admin, created.number, "We have sent a technician.")
+    run(refresh(customer_tab, change_of(world, "replied", created.number, world.admin)))
+    delta = sent(customer_tab)
+
+    assert var("messages") not in delta  # the six messages already shown are not sent again
+    assert [m["body"] for m in delta[var("later_messages")]] == ["We have sent a technician."]
+    assert delta[var("live_notice")] == "New reply from Admin."
+    assert delta[var("waiting")] == "Waiting on customer"
+    assert var("subject") not in delta  # unchanged header fields are not resent either
+
+    reply(world, world.admin, created.number, "The technician is on the way.")
+    run(refresh(customer_tab, change_of(world, "replied", created.number, world.admin)))
+    assert [m["body"] for m in sent(customer_tab)[var("later_messages")]] == [
+        "We have sent a technician.",
+        "The technician is on the way.",
+    ]
+    customer_tab.load()  # navigating to the ticket again shows the whole thread at once
+    again = sent(customer_tab)
+    assert len(again[var("messages")]) == 8 and again[var("later_messages")] == []
+
+
+def test_own_reply_appends_the_message_and_keeps_the_thread(app_database):
+    world = app_database
+    created = open_ticket(world)
+    admin_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "admin@acme.example.com"))
+    admin_tab.load()
+    sent(admin_tab)
+    admin = admin_tab.current_user()
+    with write_session(world.url) as session:
+        view = tickets.post_reply(session, admin, created.number, "Looking into it now.")
+    admin_tab._show(view)
+    delta = sent(admin_tab)
+    assert var("messages") not in delta
+    assert [m["author_name"] for m in delta[var("later_messages")]] == ["Admin"]
+
+
+def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibility(app_database, monkeypatch):
+    world = app_database
+    created = open_ticket(world, department="Support")
+    admin_cookie = cookie_of(world, "admin@acme.example.com")
+    admin_tabs = [open_tab(TicketViewState, f"/acme/tickets/{created.ref}", admin_cookie, f"admin-{i}") for i in range(4)]
+    sales_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "sam@acme.example.com"), "sales")
+    support_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "sue@acme.example.com"), "sup")
+    for tab in [*admin_tabs, sales_tab, support_tab]:
+        tab.load()
+        sent(tab)
+    assert sales_tab.found is False  # Sales staff may not see a Support ticket
+
+    reply(world, world.customer, created.number, "Any news?")
+    reads: list[int] = []
+    real_get_ticket = tickets.get_ticket
+    monkeypatch.setattr(tickets, "get_ticket", lambda s, u, n: reads.append(u.user_id) or real_get_ticket(s, u, n))
+    change = change_of(world, "replied", created.number, world.customer)
+    batch = LiveBatch(change)
+
+    async def everyone():
+        await asyncio.gather(*(refresh(tab, change, batch) for tab in [*admin_tabs, support_tab, sales_tab]))
+
+    run(everyone())
+    assert sorted(reads) == sorted([world.admin.user_id, world.support_staff.user_id, world.sales_staff.user_id])
+    for tab in [*admin_tabs, support_tab]:
+        assert [m.body for m in tab.later_messages] == ["Any news?"]
+    assert sales_tab.found is False and sales_tab.later_messages == []
+
+
+def test_a_closed_ticket_is_shown_closed_and_the_unsent_draft_kept(app_database):
+    world = app_database
+    created = open_ticket(world)
+    customer_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "carol@customer.example.com"))
+    customer_tab.load()
+    customer_tab.draft = "One more thing"
+    sent(customer_tab)
+    close(world, world.admin, created.number)
+    run(refresh(customer_tab, change_of(world, "closed", created.number, world.admin)))
+    delta = sent(customer_tab)
+    assert delta[var("status")] == "closed" and delta[var("can_reply")] is False
+    assert "unsent text is kept" in delta[var("live_notice")]
+    assert customer_tab.draft == "One more thing"
+
+
+def test_a_signed_out_tab_gets_nothing_more(app_database):
+    world = app_database
+    created = open_ticket(world)
+    cookie = cookie_of(world, "carol@customer.example.com")
+    customer_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie)
+    customer_tab.load()
+    sent(customer_tab)
+    with write_session(world.url) as session:
+        auth.sign_out(session, cookie)
+    reply(world, world.admin, created.number, "Secret answer")
+    run(refresh(customer_tab, change_of(world, "replied", created.number, world.admin)))
+    assert customer_tab.found is False
+    assert "Secret answer" not in json.dumps(sent(customer_tab))
+
+
+# --- Ticket list ---------------------------------------------------------------------------
+
+
+def test_the_list_is_reread_on_a_change_and_unchanged_rows_are_not_resent(app_database):
+    world = app_database
+    first = open_ticket(world, subject="First problem")
+    open_ticket(world, subject="Second problem")
+    admin_tab = open_tab(TicketListState, "/acme/tickets", cookie_of(world, "admin@acme.example.com"))
+    admin_tab.load()
+    assert [row["subject"] for row in sent(admin_tab)[var("rows")]] == ["Second problem", "First problem"]
+
+    reply(world, world.admin, first.number, "On it")
+    run(refresh(admin_tab, change_of(world, "replied", first.number, world.admin)))
+    delta = sent(admin_tab)
+    assert [row["subject"] for row in delta[var("rows")]] == ["First problem", "Second problem"]
+    assert var("departments") not in delta
+
+    run(refresh(admin_tab, change_of(world, "replied", first.number, world.admin)))
+    assert var("rows") not in sent(admin_tab)  # nothing changed: nothing sent
