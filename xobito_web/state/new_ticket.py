@@ -27,13 +27,12 @@ class NewTicketState(SessionState):
 
     @rx.event
     def load(self):
-        redirect = self._require_sign_in()
-        if redirect is not None or not self.signed_in:
+        user, redirect = self._require_sign_in()
+        if user is None:
             return redirect
         self._unwatch()
         self.subject, self.department, self.priority, self.body = "", "", "medium", ""
         self.errors, self.form_nonce, self.sending = {}, new_nonce(), False
-        user = self.current_user()
         with read_session() as session:
             self.departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
         return None

@@ -58,10 +58,12 @@ class SessionState(rx.State):
         return workspace is not None
 
     def _remember(self, user: CurrentUser | None) -> None:
-        self.signed_in = user is not None
-        self.user_name = user.name if user else ""
-        self.user_role = user.role if user else ""
-        self.is_team = user.is_team if user else False
+        self._assign(
+            signed_in=user is not None,
+            user_name=user.name if user else "",
+            user_role=user.role if user else "",
+            is_team=user.is_team if user else False,
+        )
 
     def _watch(self, user: CurrentUser, number: int | None = None) -> None:
         """This screen wants live changes (see state/live.py); only one screen per tab."""
@@ -76,16 +78,21 @@ class SessionState(rx.State):
             back_to += "?" + self.router.url.query
         return rx.redirect(f"/{self._subdomain()}/login?next={quote(back_to, safe='')}", replace=True)
 
-    def _require_sign_in(self):
-        """First step of every protected page's load: 404 for an unknown workspace, else sign-in first."""
-        self._remember(None)
-        if not self._show_workspace():
-            return None
+    def _require_sign_in(self) -> tuple[CurrentUser | None, rx.event.EventSpec | None]:
+        """First step of every protected page's load: the signed-in user, else why not.
+
+        (None, None) shows the unknown-workspace page; (None, redirect) sends to sign-in first.
+        Signed in, it costs one query: the session row leads to its workspace.
+        """
+        self.workspace_subdomain = self._subdomain()
         user = self.current_user()
-        if user is None:
-            return self.login_redirect()
         self._remember(user)
-        return None
+        if user is not None:
+            self._assign(workspace_missing=False, workspace_name=user.workspace_name)
+            return user, None
+        if not self._show_workspace():
+            return None, None
+        return None, self.login_redirect()
 
     @rx.event
     def sign_out(self):

@@ -92,8 +92,8 @@ class TicketListState(SessionState):
 
     @rx.event
     def load(self):
-        redirect = self._require_sign_in()
-        if redirect is not None or not self.signed_in:
+        user, redirect = self._require_sign_in()
+        if user is None:
             return redirect
         query = self.router.url.query_parameters
         statuses = _split(query.get("status", ",".join(tickets.DEFAULT_STATUSES)))
@@ -107,7 +107,8 @@ class TicketListState(SessionState):
             self._previous_cursors = []
         self.has_previous = after is not None
         self._after = after or ""
-        self._fetch(after)
+        self._watch(user)
+        self._show_page(_read_page(user, self._filters(), after))
         return None
 
     async def apply_live_change(self, batch: LiveBatch) -> None:
@@ -130,14 +131,6 @@ class TicketListState(SessionState):
             search=self.search,
             assigned_to_me=self.assigned_to_me,
         )
-
-    def _fetch(self, after: str | None) -> None:
-        user = self.current_user()
-        if user is None:
-            self._unwatch()
-            return
-        self._watch(user)
-        self._show_page(_read_page(user, self._filters(), after))
 
     def _show_page(self, page: ListPage) -> None:
         self._assign(rows=page.rows, next_cursor=page.next_cursor, departments=page.departments, loaded=True)

@@ -132,19 +132,19 @@ class TicketViewState(SessionState):
 
     @rx.event
     def load(self):
-        redirect = self._require_sign_in()
-        if redirect is not None or not self.signed_in:
+        user, redirect = self._require_sign_in()
+        if user is None:
             return redirect
         self.reply_error = ""
         self.action_error = ""
         self.live_notice = ""
         self.confirm_close_open = False
         self.composer_nonce = self.composer_nonce or new_nonce()
-        self._refresh(fresh=True)
+        self._refresh(fresh=True, user=user)
         return None
 
-    def _refresh(self, fresh: bool = False) -> None:
-        user = self.current_user()
+    def _refresh(self, fresh: bool = False, user: CurrentUser | None = None) -> None:
+        user = user or self.current_user()
         number = self._number()
         if user is None or number is None:
             self._not_found()
