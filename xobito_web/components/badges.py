@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components import light
+
 STATUS_COLORS = {"open": "blue", "answered": "green", "closed": "gray"}
 PRIORITY_COLORS = {"low": "gray", "medium": "blue", "high": "orange", "urgent": "red"}
 
 
 def status_badge(status: rx.Var, label: rx.Var) -> rx.Component:
-    return rx.badge(label, color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"), variant="soft", size="2")
+    return light.badge(label, color=rx.match(status, *STATUS_COLORS.items(), "gray"))
 
 
 def priority_badge(priority: rx.Var, label: rx.Var) -> rx.Component:
-    return rx.badge(
+    return light.badge(
         rx.cond(priority == "urgent", rx.icon("flame", size=12)),
         rx.cond(priority == "high", rx.icon("arrow-up", size=12)),
         label,
-        color_scheme=rx.match(priority, *PRIORITY_COLORS.items(), "gray"),
+        color=rx.match(priority, *PRIORITY_COLORS.items(), "gray"),
         variant=rx.cond((priority == "urgent") | (priority == "high"), "solid", "soft"),
-        size="2",
     )

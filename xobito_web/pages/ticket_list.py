@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components import light
 from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.layout import signed_in_page
 from xobito_web.state.ticket_list import ListRow, TicketListState
@@ -112,22 +113,21 @@ def filters_bar() -> rx.Component:
 
 
 def ticket_row(row: ListRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(rx.link(row.ref, href=row.href, weight="medium", class_name="ticket-ref")),
-        rx.table.cell(
-            rx.vstack(
-                rx.link(row.subject, href=row.href, color_scheme="gray", high_contrast=True),
-                rx.cond(row.waiting != "", rx.text(row.waiting, size="1", color_scheme="gray")),
-                spacing="0",
+    """Plain elements with Radix Themes' classes (see components/light.py): fifty of them per page."""
+    return light.table_row(
+        light.row_header_cell(light.link(row.ref, href=row.href, weight="medium", class_name="ticket-ref")),
+        light.cell(
+            light.flex_column(
+                light.link(row.subject, href=row.href, color="gray", high_contrast=True),
+                rx.cond(row.waiting != "", light.text(row.waiting, size="1", color="gray")),
             )
         ),
-        rx.table.cell(row.department),
-        rx.table.cell(priority_badge(row.priority, row.priority_label)),
-        rx.table.cell(status_badge(row.status, row.status_label)),
-        rx.table.cell(rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact)),
+        light.cell(row.department),
+        light.cell(priority_badge(row.priority, row.priority_label)),
+        light.cell(status_badge(row.status, row.status_label)),
+        light.cell(rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact)),
         on_click=rx.redirect(row.href),
         class_name="ticket-row",
-        cursor="pointer",
     )
 
 

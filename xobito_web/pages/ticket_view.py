@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components import light
 from xobito_web.components.attachments import attachment_list, file_chooser
 from xobito_web.components.forms import length_counter, send_row
 from xobito_web.components.badges import priority_badge, status_badge
@@ -98,22 +99,20 @@ def assignment_controls() -> rx.Component:
 
 
 def thread_message(message: ThreadMessage) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.text(message.author_name, weight="bold"),
-                rx.badge(message.author_role, variant="soft", color_scheme=rx.cond(message.is_team, "indigo", "gray")),
+    """Plain elements with Radix Themes' classes (see components/light.py): a thread can be long."""
+    return light.card(
+        light.flex_column(
+            light.flex_row(
+                light.text(message.author_name, weight="bold"),
+                light.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
                 rx.el.time(message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"),
-                spacing="2",
-                align="center",
             ),
             # Plain text with its line breaks; React escapes it, so markup shows as typed.
-            rx.text(message.body, white_space="pre-wrap", class_name="message-body"),
+            light.text(message.body, class_name="message-body"),
             attachment_list(message.attachments),
-            spacing="2",
-            width="100%",
+            gap="2",
+            class_name="message-content",
         ),
-        width="100%",
         class_name=rx.cond(message.is_team, "message message-team", "message message-customer"),
     )
 

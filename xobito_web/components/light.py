@@ -1,0 +1,74 @@
+"""Radix Themes' look on plain elements, for what a page repeats many times (list rows, messages).
+
+A Radix Themes component sorts its props at run time and an `rx.link` adds a CSS-in-JS rule, per
+element: fifty rows or a hundred messages made that most of a first page's render. These plain
+elements carry the class names and data attributes those components would have produced (Radix
+Themes 3.x, pinned in reflex.lock), so the stylesheet styles them the same and React does less.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars.base import Var
+
+StrOrVar = str | Var
+
+
+def _join(*names: str) -> str:
+    return " ".join(name for name in names if name)
+
+
+def flex_column(*children, gap: str = "0", class_name: str = "") -> rx.Component:
+    return rx.el.div(*children, class_name=_join(f"rt-Flex rt-r-fd-column rt-r-ai-start rt-r-gap-{gap}", class_name))
+
+
+def flex_row(*children, gap: str = "2") -> rx.Component:
+    return rx.el.div(*children, class_name=f"rt-Flex rt-r-fd-row rt-r-ai-center rt-r-gap-{gap}")
+
+
+def text(content: StrOrVar, size: str = "", weight: str = "", color: str = "", class_name: str = "") -> rx.Component:
+    return rx.el.p(
+        content,
+        class_name=_join("rt-Text", f"rt-r-size-{size}" if size else "", f"rt-r-weight-{weight}" if weight else "", class_name),
+        custom_attrs={"data-accent-color": color} if color else {},
+    )
+
+
+def link(content: StrOrVar, href: StrOrVar, weight: str = "", high_contrast: bool = False, color: str = "",
+         class_name: str = "") -> rx.Component:
+    """An in-app link (client-side navigation), styled like `rx.link`."""
+    return rx.el.a(
+        content,
+        href=href,
+        class_name=_join(
+            "rt-Text rt-reset rt-Link rt-underline-auto light-link",
+            f"rt-r-weight-{weight}" if weight else "",
+            "rt-high-contrast" if high_contrast else "",
+            class_name,
+        ),
+        custom_attrs={"data-accent-color": color},
+    )
+
+
+def badge(*children, color: StrOrVar, variant: StrOrVar = "soft", size: str = "2") -> rx.Component:
+    return rx.el.span(
+        *children,
+        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-variant-" + variant,
+        custom_attrs={"data-accent-color": color},
+    )
+
+
+def card(*children, class_name: StrOrVar = "") -> rx.Component:
+    return rx.el.div(*children, class_name="rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface " + class_name)
+
+
+def table_row(*children, class_name: str = "", **props) -> rx.Component:
+    return rx.el.tr(*children, class_name=_join("rt-TableRow", class_name), **props)
+
+
+def row_header_cell(*children) -> rx.Component:
+    return rx.el.th(*children, class_name="rt-TableCell rt-TableRowHeaderCell", scope="row")
+
+
+def cell(*children) -> rx.Component:
+    return rx.el.td(*children, class_name="rt-TableCell")
