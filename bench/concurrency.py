@@ -7,7 +7,9 @@ button does). The hydrate packet is captured once from a real Chromium tab, so i
 build; every light client uses it with a token of its own, i.e. each is a separate browser tab
 to the server (its own state, its own live-update registration).
 
-Phase 1, for each N (default 100 and 500): N admin tabs open the same ticket view.
+Phase 1, for each N (default 100 and 500) and each U of --users (default 1 and 50): N tabs open
+  the same ticket view, signed in as U different admins (tab i as admin i mod U). A live refresh
+  reads the thread once per user and change, so U matters as much as N.
   - server RSS before / after connecting (the whole process session: `reflex run` and its
     worker), and per connected client;
   - one admin posts a reply (HTTP, like Send Reply): post -> the reply has reached every one of
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
 from common import (
+    SESSION_COOKIE,
     ServerMemory,
     bench_app,
     create_thread,
@@ -215,8 +218,13 @@ def capture_hydrate(base_url: str, cookies: list[dict], url: str) -> dict:
     return json.loads(connect[len(f"40{NAMESPACE},"):])
 
 
-def auth_for(template: dict, subdomain: str, ref: str) -> dict:
-    auth = json.loads(json.dumps(template))
+def auth_for(template: dict, subdomain: str, ref: str, cookie: tuple[str, str] | None = None) -> dict:
+    """The CONNECT payload for another ticket, and optionally another user's session cookie."""
+    text = json.dumps(template)
+    if cookie is not None:
+        captured, replacement = cookie
+        text = text.replace(captured, replacement)
+    auth = json.loads(text)
     path = f"/{subdomain}/tickets/{ref}"
     auth["event"]["router_data"] = {"pathname": path, "asPath": path, "query": {"subdomain": subdomain, "ticket": ref}}
     return auth
@@ -239,10 +247,12 @@ async def connect_all(tabs: list[Tab], parallel: int = 10) -> list[float]:
     return times
 
 
-async def fan_out_phase(app, memory: ServerMemory, handler: str, auth: dict, subprotocol: str, clients: int, replies: int) -> dict:
+async def fan_out_phase(app, memory: ServerMemory, handler: str, auths: list[dict], subprotocol: str, clients: int, replies: int) -> dict:
+    """`auths`: one CONNECT payload per signed-in user; tab i uses auths[i % len(auths)]."""
     await asyncio.sleep(2)
+    auth = auths[0]
     before_tree, before_worker = memory.tree_mb(), memory.worker_mb()
-    watchers = [Tab(app.port, auth, subprotocol) for _ in range(clients)]
+    watchers = [Tab(app.port, auths[index % len(auths)], subprotocol) for index in range(clients)]
     started = time.perf_counter()
     connect_ms = await connect_all(watchers)
     connect_seconds = time.perf_counter() - started
@@ -250,7 +260,8 @@ async def fan_out_phase(app, memory: ServerMemory, handler: str, auth: dict, sub
     await asyncio.sleep(3)
     after_tree, after_worker = memory.tree_mb(), memory.worker_mb()
     connected = clients - len(failed)
-    print(f"\n{clients} tabs on one ticket view: {connected} hydrated in {connect_seconds:.1f} s, {len(failed)} failed {failed[:3]}", flush=True)
+    print(f"\n{clients} tabs on one ticket view, {len(auths)} different users: {connected} hydrated in {connect_seconds:.1f} s, "
+          f"{len(failed)} failed {failed[:3]}", flush=True)
     print(f"  server RSS (process tree) {before_tree:7.1f} MB -> {after_tree:7.1f} MB: "
           f"{(after_tree - before_tree) * 1024 / max(connected, 1):6.1f} KB per tab", flush=True)
     print(f"  server RSS (worker only)  {before_worker:7.1f} MB -> {after_worker:7.1f} MB: "
@@ -306,7 +317,7 @@ async def fan_out_phase(app, memory: ServerMemory, handler: str, auth: dict, sub
     after_close_tree = memory.tree_mb()
     print(f"  server RSS after the {clients} tabs closed: {after_close_tree:.1f} MB", flush=True)
     return {
-        "clients": clients, "connected": connected, "failed": len(failed), "connect_seconds": round(connect_seconds, 1),
+        "clients": clients, "users": len(auths), "connected": connected, "failed": len(failed), "connect_seconds": round(connect_seconds, 1),
         "connect_ms": connect_figures,
         "rss_tree_mb_before": round(before_tree, 1), "rss_tree_mb_after": round(after_tree, 1),
         "rss_worker_mb_before": round(before_worker, 1), "rss_worker_mb_after": round(after_worker, 1),
@@ -416,13 +427,15 @@ def check_stored(database_url: str, workspace_id: int, numbers: list[int], poste
     return result
 
 
-async def run(app, args, workspace, users, long_ref: str, auth_template: dict, subprotocol: str, handler: str, poster_numbers: dict) -> dict:
+async def run(app, args, workspace, users, long_ref: str, auth_template: dict, subprotocol: str, handler: str, poster_numbers: dict,
+              cookie_swaps: list[tuple[str, str] | None]) -> dict:
     memory = ServerMemory(app.port)
     print("server processes:\n" + memory.describe(), flush=True)
     results = {"fan_out": [], "posting": []}
-    auth = auth_for(auth_template, workspace.subdomain, long_ref)
-    for clients in args.clients:
-        results["fan_out"].append(await fan_out_phase(app, memory, handler, auth, subprotocol, clients, args.replies))
+    for user_count in args.users:
+        auths = [auth_for(auth_template, workspace.subdomain, long_ref, swap) for swap in cookie_swaps[:user_count]]
+        for clients in args.clients:
+            results["fan_out"].append(await fan_out_phase(app, memory, handler, auths, subprotocol, clients, args.replies))
     admin = users[workspace.admin]
     for posters in args.posters:
         numbers = poster_numbers[posters]
@@ -436,16 +449,35 @@ async def run(app, args, workspace, users, long_ref: str, auth_template: dict, s
     return results
 
 
+def extra_admins(database_url: str, workspace, count: int) -> list[str]:
+    """`count` more admins of the workspace, signed in: their session tokens (cookie values)."""
+    from xobito_web.db import write_session
+    from xobito_web.services import auth, workspaces
+
+    tokens = []
+    with write_session(database_url) as session:
+        created = workspaces.get_workspace(session, workspace.subdomain)
+        for index in range(count):
+            workspaces.create_user(session, created, f"admin{index}@bench.example.com", f"Admin {index}", "admin", workspace.password, ())
+    for index in range(count):
+        with write_session(database_url) as session:
+            token, _user = auth.sign_in(session, workspace.subdomain, f"admin{index}@bench.example.com", workspace.password)
+        tokens.append(token)
+    return tokens
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", default="100,500", help="open ticket views, comma-separated counts")
     parser.add_argument("--posters", default="3,10,50", help="tabs posting at once, comma-separated counts")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--replies", type=int, default=5, help="fan-out replies per N")
+    parser.add_argument("--users", default="1,50", help="different signed-in admins among the N tabs, comma-separated")
     parser.add_argument("--port", type=int, default=3050)
     args = parser.parse_args()
     args.clients = [int(value) for value in args.clients.split(",") if value]
     args.posters = [int(value) for value in args.posters.split(",") if value]
+    args.users = [int(value) for value in args.users.split(",") if value]
 
     from reflex import constants
 
@@ -467,11 +499,15 @@ def main() -> None:
             cookies = session_cookies(browser, app.base_url, workspace.admin, workspace.password, workspace.subdomain)
             browser.close()
         long_ref = tickets.format_ref(watched)
+        captured = next(cookie["value"] for cookie in cookies if cookie["name"] == SESSION_COOKIE)
+        cookie_swaps = [None] + [(captured, token) for token in extra_admins(app.database_url, workspace, max(args.users) - 1)]
         template = capture_hydrate(app.base_url, cookies, f"{app.base_url}/{workspace.subdomain}/tickets/{long_ref}")
         print(f"hydrate packet captured ({len(json.dumps(template))} characters), handler {handler}", flush=True)
         app_with_port = type("App", (), {"port": app_port, "base_url": app.base_url, "database_url": app.database_url})
-        results = asyncio.run(run(app_with_port, args, workspace, users, long_ref, template, subprotocol, handler, poster_numbers))
-    write_results("concurrency", {"settings": {"clients": args.clients, "posters": args.posters, "seconds": args.seconds}, **results})
+        results = asyncio.run(run(app_with_port, args, workspace, users, long_ref, template, subprotocol, handler, poster_numbers,
+                                  cookie_swaps))
+    write_results("concurrency", {"settings": {"clients": args.clients, "users": args.users, "posters": args.posters,
+                                               "seconds": args.seconds}, **results})
 
 
 if __name__ == "__main__":
