@@ -1,37 +1,73 @@
-"""List query timings in the service: first page, each filter, a search, page 50.
+"""List timings: each list query in the service, and the same list through the Reflex state event.
 
 Seeds its own databases with the CLI's bulk seeder (a new SQLite file, and/or a database of
-its own on the local PostgreSQL server) at each size, prints median and p95 of
-each query and writes them to bench/results/list-queries-<date>.json. Not a test.
+its own on the local PostgreSQL server) at each size. For each query it times
+
+- the service: `tickets.list_tickets` in one read transaction;
+- the state event: `TicketListState.load` on an in-process Reflex state, as a new tab on
+  `/{subdomain}/tickets?<filter>` runs it right after its hydrate (router data and the
+  session cookie already there), then building the delta the browser receives (resolved and
+  JSON-encoded, as the server sends it), whose size is reported too, and the CPU time the
+  event took (which the machine's other work does not inflate, on SQLite at least).
+
+It prints median and p95 of each and writes them to bench/results/list-queries-<databases>-<date>.json.
+Not a test, but it checks that the state event showed the very rows the service returns.
 
     .venv/bin/python bench/list_queries.py [--sizes 10000,100000] [--databases sqlite,postgresql] [--runs 50]
+        [--profile /tmp/list-profiles]   # then: python -m pstats /tmp/list-profiles/sqlite-100000/<query>.prof
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import datetime
-import json
 import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
+
+# The state classes differ between dev and prod mode (dev checks every assignment), so pick
+# the mode the server runs in before anything imports reflex.
+os.environ.setdefault("REFLEX_ENV_MODE", "prod")
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import cProfile  # noqa: E402
+import contextlib  # noqa: E402
+import dataclasses  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import reflex as rx  # noqa: E402
+from reflex_base.constants import RouteVar  # noqa: E402
+from reflex_base.utils.format import json_dumps  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+import xobito_web.db  # noqa: E402
+import xobito_web.state.login  # noqa: E402, F401 (every screen's state, as in the app's state tree)
+import xobito_web.state.new_ticket  # noqa: E402, F401
+import xobito_web.state.ticket_view  # noqa: E402, F401
 from xobito_web import migrations  # noqa: E402
 from xobito_web.db import get_engine, read_session, write_session  # noqa: E402
 from xobito_web.models import Role, User  # noqa: E402
-from xobito_web.seed import seed_tickets  # noqa: E402
-from xobito_web.services import tickets, workspaces  # noqa: E402
+from xobito_web.seed import DEMO_PASSWORD, seed_tickets  # noqa: E402
+from xobito_web.services import auth, tickets, workspaces  # noqa: E402
 from xobito_web.services.auth import CurrentUser  # noqa: E402
+from xobito_web.state.ticket_list import TicketListState  # noqa: E402
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+STAFF_PASSWORD = "bench-password"
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def timed(runs: int, action) -> tuple[float, float]:
@@ -40,73 +76,233 @@ def timed(runs: int, action) -> tuple[float, float]:
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    return percentiles(samples)
 
 
 @contextlib.contextmanager
 def sqlite_database():
-    yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    with tempfile.TemporaryDirectory(prefix="xobito-list-bench-") as folder:  # 1M tickets: 0.7 GB
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        try:
+            yield url
+        finally:
+            get_engine(url).dispose()
 
 
-def people(url: str, subdomain: str) -> dict[str, CurrentUser]:
+@contextlib.contextmanager
+def app_database(url: str):
+    """Point the app's own sessions (`read_session()` without a URL, as the states use it) at `url`."""
+    saved = xobito_web.db.settings
+    xobito_web.db.settings = dataclasses.replace(saved, database_url=url)
+    try:
+        yield
+    finally:
+        xobito_web.db.settings = saved
+
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    user: CurrentUser
+    session_token: str  # the value of the browser's session cookie
+
+
+def people(url: str, subdomain: str) -> dict[str, Person]:
+    """An admin, a staff member (of one department) and a customer, each signed in."""
     with write_session(url) as session:
         workspace = workspaces.get_workspace(session, subdomain)
         first_department = workspaces.list_departments(session, workspace.id)[0]
-        staff = workspaces.create_user(session, workspace, "bench-staff@example.com", "Bench Staff", "staff", "bench-password", [first_department.name])
+        workspaces.create_user(session, workspace, "bench-staff@example.com", "Bench Staff", "staff", STAFF_PASSWORD, [first_department.name])
 
-        def first_id(role: Role) -> int:
-            return session.exec(select(User.id).where(User.workspace_id == workspace.id, User.role == role.value)).first()
+        def first_email(role: Role) -> str:
+            return session.exec(select(User.email).where(User.workspace_id == workspace.id, User.role == role.value).order_by(User.id)).first()
 
-        def as_user(user_id: int, role: Role) -> CurrentUser:
-            return CurrentUser(user_id, workspace.id, subdomain, "Bench", "x", "x", role.value)
-
-        return {
-            "admin": as_user(first_id(Role.ADMIN), Role.ADMIN),
-            "staff": as_user(staff.id, Role.STAFF),
-            "customer": as_user(first_id(Role.CUSTOMER), Role.CUSTOMER),
+        logins = {
+            "admin": (first_email(Role.ADMIN), DEMO_PASSWORD),  # the seeder's people share its password
+            "staff": ("bench-staff@example.com", STAFF_PASSWORD),
+            "customer": (first_email(Role.CUSTOMER), DEMO_PASSWORD),
         }
+    found = {}
+    for who, (email, password) in logins.items():
+        with write_session(url) as session:
+            token, user = auth.sign_in(session, subdomain, email, password)
+        found[who] = Person(user, token)
+    return found
 
 
-def measure(url: str, size: int, runs: int) -> dict[str, dict[str, float]]:
+@dataclasses.dataclass(frozen=True)
+class Case:
+    who: str
+    filters: tickets.TicketFilter = tickets.TicketFilter()
+    after: str | None = None
+
+    def url_query(self) -> dict[str, str]:
+        """The same list as the list page's URL query (what TicketListState._url writes)."""
+        filters, query = self.filters, {}
+        if filters.statuses != tickets.DEFAULT_STATUSES:
+            query["status"] = ",".join(filters.statuses) or "all"
+        if filters.priorities:
+            query["priority"] = ",".join(filters.priorities)
+        if filters.department_ids:
+            query["department"] = ",".join(str(i) for i in filters.department_ids)
+        if filters.search:
+            query["q"] = filters.search
+        if filters.assigned_to_me:
+            query["mine"] = "1"
+        if self.after:
+            query["after"] = self.after
+        return query
+
+
+def list_cases(department_id: int, page_50_cursor: str) -> dict[str, Case]:
+    return {
+        "admin, default filter, first page": Case("admin"),
+        "admin, status Closed": Case("admin", tickets.TicketFilter(statuses=("closed",))),
+        "admin, all statuses": Case("admin", tickets.TicketFilter(statuses=())),
+        "admin, priority Urgent": Case("admin", tickets.TicketFilter(priorities=("urgent",))),
+        "admin, department": Case("admin", tickets.TicketFilter(department_ids=(department_id,))),
+        "admin, search one word": Case("admin", tickets.TicketFilter(search="refund")),
+        "admin, search two words": Case("admin", tickets.TicketFilter(search="refund login")),
+        "admin, page 50": Case("admin", after=page_50_cursor),
+        "staff, default filter": Case("staff"),
+        "customer, default filter": Case("customer"),
+    }
+
+
+# ---------------------------------------------------------------- the state event
+
+def router_data(subdomain: str, query: dict[str, str]) -> dict:
+    """What the app's event namespace puts in router_data for an event of the list page."""
+    as_path = f"/{subdomain}/tickets" + (f"?{urlencode(query)}" if query else "")
+    return {
+        RouteVar.PATH: "/[subdomain]/tickets",  # the route pattern
+        RouteVar.ORIGIN: as_path,  # the browser's path and query
+        RouteVar.QUERY: {"subdomain": subdomain, **query},
+        RouteVar.HEADERS: {"origin": "http://localhost:3000"},
+        RouteVar.CLIENT_TOKEN: "bench-tab",
+        RouteVar.SESSION_ID: "bench-sid",
+        RouteVar.CLIENT_IP: "127.0.0.1",
+    }
+
+
+async def hydrated_tab(subdomain: str, person: Person, query: dict[str, str]) -> tuple[rx.State, TicketListState]:
+    """A new tab on the list page whose hydrate is done: its load event comes next."""
+    root = rx.State(_reflex_internal_init=True)
+    root.router_data = root._update_router_vars(router_data(subdomain, query), {})
+    screen = await root.get_state(TicketListState)
+    screen.session_token = person.session_token  # the cookie, sent with the hydrate
+    await root._get_resolved_delta()  # what the hydrate sent
+    root._clean()
+    return root, screen
+
+
+async def state_event(root: rx.State, screen: TicketListState) -> tuple[float, float, float, int]:
+    """The load handler, then the delta as the server sends it.
+
+    Returns handler ms, delta ms, the CPU ms this thread spent on both (on SQLite that is all
+    the work: more wall time than CPU time means the process waited for a core), delta bytes.
+    """
+    cpu_started, started = time.thread_time(), time.perf_counter()
+    redirect = TicketListState.load.fn(screen)
+    handled = time.perf_counter()
+    payload = json_dumps(await root._get_resolved_delta())
+    root._clean()
+    done, cpu_done = time.perf_counter(), time.thread_time()
+    assert redirect is None, f"the load event redirected: {redirect}"
+    return (handled - started) * 1000, (done - handled) * 1000, (cpu_done - cpu_started) * 1000, len(payload.encode())
+
+
+async def time_state_event(
+    runs: int, subdomain: str, person: Person, case: Case, expected: tickets.TicketPage, profile: Path | None = None
+) -> dict:
+    query = case.url_query()
+    # Once untimed (warms the caches), checking the event showed what the service returns.
+    root, screen = await hydrated_tab(subdomain, person, query)
+    await state_event(root, screen)
+    assert screen.signed_in, "the session cookie was not accepted"
+    assert screen.rows, "the state event loaded no rows"
+    assert [row.ref for row in screen.rows] == [row.ref for row in expected.rows], "the state showed other rows than the service"
+    assert screen.next_cursor == (expected.next_cursor or "")
+
+    handler, delta, total, cpu, sizes = [], [], [], [], []
+    for _ in range(runs):
+        root, screen = await hydrated_tab(subdomain, person, query)  # untimed: a fresh tab each run
+        handler_ms, delta_ms, cpu_ms, size = await state_event(root, screen)
+        handler.append(handler_ms)
+        delta.append(delta_ms)
+        total.append(handler_ms + delta_ms)
+        cpu.append(cpu_ms)
+        sizes.append(size)
+    figures = {}
+    for name, samples in (("", total), ("handler_", handler), ("delta_", delta), ("cpu_", cpu)):
+        median, p95 = percentiles(samples)
+        figures[f"{name}median_ms"], figures[f"{name}p95_ms"] = round(median, 3), round(p95, 3)
+    figures["delta_bytes"] = max(sizes)
+    if profile is not None:  # more runs under cProfile, after the timed ones so they stay clean
+        profiler = cProfile.Profile()
+        for _ in range(runs):
+            root, screen = await hydrated_tab(subdomain, person, query)
+            profiler.enable()
+            await state_event(root, screen)
+            profiler.disable()
+        profiler.dump_stats(profile)
+    return figures
+
+
+# ---------------------------------------------------------------- one database, one size
+
+def measure(url: str, size: int, runs: int, profile_dir: Path | None = None) -> dict:
     migrations.upgrade(url)
     with write_session(url) as session:
         subdomain = workspaces.create_workspace(session, "bench", "Bench").subdomain
     figures = seed_tickets(subdomain, size, url=url)
-    print(f"  seeded {figures.tickets:,} tickets + {figures.replies:,} replies in {figures.seconds:.1f} s")
+    print(f"  seeded {figures.tickets:,} tickets + {figures.replies:,} replies in {figures.seconds:.1f} s", flush=True)
     who = people(url, subdomain)
     with read_session(url) as session:
-        departments = workspaces.list_departments(session, who["admin"].workspace_id)
+        departments = workspaces.list_departments(session, who["admin"].user.workspace_id)
 
-    def page(user, filters=tickets.TicketFilter(), after=None):
+    def page(case: Case) -> tickets.TicketPage:
         with read_session(url) as session:
-            return tickets.list_tickets(session, user, filters, after=after)
+            return tickets.list_tickets(session, who[case.who].user, case.filters, after=case.after)
 
     cursor = None
     for _ in range(49):
-        cursor = page(who["admin"], after=cursor).next_cursor
-    admin = who["admin"]
-    cases = {
-        "admin, default filter, first page": lambda: page(admin),
-        "admin, status Closed": lambda: page(admin, tickets.TicketFilter(statuses=("closed",))),
-        "admin, all statuses": lambda: page(admin, tickets.TicketFilter(statuses=())),
-        "admin, priority Urgent": lambda: page(admin, tickets.TicketFilter(priorities=("urgent",))),
-        "admin, department": lambda: page(admin, tickets.TicketFilter(department_ids=(departments[1].id,))),
-        "admin, search one word": lambda: page(admin, tickets.TicketFilter(search="refund")),
-        "admin, search two words": lambda: page(admin, tickets.TicketFilter(search="refund login")),
-        "admin, page 50": lambda: page(admin, after=cursor),
-        "staff, default filter": lambda: page(who["staff"]),
-        "customer, default filter": lambda: page(who["customer"]),
-    }
-    results = {}
-    print(f"  {'query':<38} {'median ms':>10} {'p95 ms':>10}")
-    for name, action in cases.items():
-        action()  # warm the caches once
-        median, p95 = timed(runs, action)
-        results[name] = {"median_ms": round(median, 3), "p95_ms": round(p95, 3)}
-        print(f"  {name:<38} {median:>10.2f} {p95:>10.2f}")
+        cursor = page(Case("admin", after=cursor)).next_cursor
+    cases = list_cases(departments[1].id, cursor)
+
+    service, state = {}, {}
+    load_before = os.getloadavg()[0]
+    print(f"  {'query':<36} {'service ms':>14} {'state event ms':>15} {'handler ms':>13} {'delta ms':>11} {'event CPU ms':>13} {'delta KB':>9}")
+    print(f"  {'':<36} {'median/p95':>14} {'median/p95':>15} {'median/p95':>13} {'median/p95':>11} {'median/p95':>13}")
+    with app_database(url):
+        for name, case in cases.items():
+            page(case)  # warm the caches once
+            median, p95 = timed(runs, lambda: page(case))
+            service[name] = {"median_ms": round(median, 3), "p95_ms": round(p95, 3)}
+            profile = profile_dir / f"{re.sub(r'[^a-z0-9]+', '-', name.lower())}.prof" if profile_dir else None
+            event = asyncio.run(time_state_event(runs, subdomain, who[case.who], case, page(case), profile))
+            state[name] = event
+            print(
+                f"  {name:<36} {median:>6.2f}/{p95:<7.2f} {event['median_ms']:>6.2f}/{event['p95_ms']:<8.2f}"
+                f" {event['handler_median_ms']:>5.2f}/{event['handler_p95_ms']:<7.2f}"
+                f" {event['delta_median_ms']:>4.2f}/{event['delta_p95_ms']:<6.2f}"
+                f" {event['cpu_median_ms']:>5.2f}/{event['cpu_p95_ms']:<7.2f} {event['delta_bytes'] / 1000:>8.1f}",
+                flush=True,
+            )
     get_engine(url).dispose()
-    return results
+    return {
+        "seed_seconds": round(figures.seconds, 1),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "service": service,
+        "state_event": state,
+    }
+
+
+def source_version() -> dict:
+    """The commit, and the app files that differed from it while measuring."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "modified": git("status", "--porcelain", "--", "xobito_web").splitlines()}
 
 
 def main() -> None:
@@ -114,21 +310,33 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated ticket counts")
     parser.add_argument("--databases", default="sqlite", help="comma-separated: sqlite, postgresql (the local server)")
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--out", type=Path, help="the JSON file (default: bench/results/list-queries-<databases>-<date>.json)")
+    parser.add_argument("--profile", type=Path, help="also write a cProfile of each state event (as many runs again) under this folder")
     args = parser.parse_args()
 
     from tests.conftest import postgres_database
 
     makers = {"sqlite": sqlite_database, "postgresql": lambda: postgres_database("xobito_bench")}
     databases = {name: makers[name] for name in args.databases.split(",")}
-    report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "cpu_count": os.cpu_count(), "runs": args.runs, "results": {}}
+    report = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "runs": args.runs,
+        "reflex_env_mode": os.environ["REFLEX_ENV_MODE"],
+        "source": source_version(),
+        "results": {},
+    }
+    out = args.out or RESULTS / f"list-queries-{'-'.join(databases)}-{datetime.date.today().isoformat()}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     for database, make in databases.items():
         for size in (int(text) for text in args.sizes.split(",")):
-            print(f"{database}, {size:,} tickets")
+            print(f"{database}, {size:,} tickets", flush=True)
+            profile_dir = args.profile / f"{database}-{size}" if args.profile else None
+            if profile_dir:
+                profile_dir.mkdir(parents=True, exist_ok=True)
             with make() as url:
-                report["results"][f"{database}/{size}"] = measure(url, size, args.runs)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"list-queries-{'-'.join(databases)}-{datetime.date.today().isoformat()}.json"
-    out.write_text(json.dumps(report, indent=2))
+                report["results"][f"{database}/{size}"] = measure(url, size, args.runs, profile_dir)
+            out.write_text(json.dumps(report, indent=2))  # after each size: a 1M seed takes minutes
     print(f"written to {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
 
 
