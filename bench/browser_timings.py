@@ -95,6 +95,9 @@ CLICK_AND_WATCH = """([selector, predicates]) => {
 }"""
 
 FIRST_ROW = "document.querySelector('table tbody tr') !== null"
+# The socket message that brings the rows / the thread (not the hydrate's empty defaults).
+ROWS_DATA = '"rows_rx_state_":[{'
+THREAD_DATA = '"messages_rx_state_":[{'
 
 
 def first_row_has(ref: str) -> str:
@@ -183,12 +186,12 @@ def main() -> None:
             list_phases: dict[str, list[float]] = {}
             thread_phases: dict[str, list[float]] = {}
             for run in range(runs):
-                hit, transferred = cold_visit(browser, admin_cookies, list_url, FIRST_ROW, "rows_rx_state_",
+                hit, transferred = cold_visit(browser, admin_cookies, list_url, FIRST_ROW, ROWS_DATA,
                                               list_phases if run >= WARMUP else None, with_bytes=True)
                 if run >= WARMUP:
                     list_cold.append(hit)
                     list_bytes.append(transferred / 1024)
-                hit, transferred = cold_visit(browser, admin_cookies, long_url, thread_has(last_marker), "messages_rx_state_",
+                hit, transferred = cold_visit(browser, admin_cookies, long_url, thread_has(last_marker), THREAD_DATA,
                                               thread_phases if run >= WARMUP else None, with_bytes=True)
                 if run >= WARMUP:
                     thread_cold.append(hit)

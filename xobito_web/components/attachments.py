@@ -172,7 +172,7 @@ def attachment_list(attachments: Var) -> rx.Component:
                     class_name="attachment",
                 ),
             ),
-            gap="2",
+            spacing="2",
             wrap="wrap",
             class_name="attachments",
         ),

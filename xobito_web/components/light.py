@@ -62,6 +62,15 @@ def card(*children, class_name: StrOrVar = "") -> rx.Component:
     return rx.el.div(*children, class_name="rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface " + class_name)
 
 
+def table(*children, aria_label: str) -> rx.Component:
+    """`rx.table.root(variant="surface")` without its scroll-area component, which measures its
+    content on every change; a plain overflow box scrolls a narrow screen instead."""
+    return rx.el.div(
+        rx.el.table(*children, class_name="rt-TableRootTable", aria_label=aria_label),
+        class_name="rt-TableRoot rt-r-size-2 rt-variant-surface light-table",
+    )
+
+
 def table_row(*children, class_name: str = "", **props) -> rx.Component:
     return rx.el.tr(*children, class_name=_join("rt-TableRow", class_name), **props)
 

@@ -56,7 +56,7 @@ def new_ticket_form() -> rx.Component:
                     field_error("priority"),
                     spacing="1",
                 ),
-                gap="5",
+                spacing="5",
                 wrap="wrap",
             ),
             rx.vstack(

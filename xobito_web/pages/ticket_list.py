@@ -105,7 +105,7 @@ def filters_bar() -> rx.Component:
             TicketListState.filters_active,
             rx.button("Clear filters", variant="ghost", on_click=TicketListState.clear_filters),
         ),
-        gap="5",
+        spacing="5",
         wrap="wrap",
         align="end",
         width="100%",
@@ -132,18 +132,17 @@ def ticket_row(row: ListRow) -> rx.Component:
 
 
 def ticket_table() -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
+    return light.table(
+        rx.el.thead(
+            light.table_row(
                 *[
-                    rx.table.column_header_cell(title)
+                    rx.el.th(title, class_name="rt-TableCell rt-TableColumnHeaderCell", scope="col")
                     for title in ("Ticket ID", "Subject", "Department", "Priority", "Status", "Last activity")
                 ]
-            )
+            ),
+            class_name="rt-TableHeader",
         ),
-        rx.table.body(rx.foreach(TicketListState.rows, ticket_row)),
-        variant="surface",
-        width="100%",
+        rx.el.tbody(rx.foreach(TicketListState.rows, ticket_row), class_name="rt-TableBody"),
         aria_label="Tickets",
     )
 
