@@ -2,7 +2,8 @@
 
 Real browsers (Debian's Chromium), production build. Starts its own servers: the embedded
 default on one process, then (with --redis) two workers on PostgreSQL + Redis with the two
-browsers on different workers. Prints median and p95; not a test.
+browsers on different workers. Prints median and p95 and writes
+bench/results/live_latency-<date>.json; not a test.
 
     .venv/bin/python bench/live_latency.py [--runs 30] [--redis]
 """
@@ -11,20 +12,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import launch_chromium, report, write_results  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.e2e.conftest import make_workspace  # noqa: E402
 from tests.e2e.helpers import sign_in  # noqa: E402
 from tests.servers import embedded_app, scaled_workers  # noqa: E402
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 # window.__seen resolves with Date.now() when `marker` first appears in the page.
 WATCH_FOR = """marker => { window.__seen = new Promise(resolve => {
@@ -43,7 +43,7 @@ READY_AGAIN = """() => { const box = document.querySelector('#reply-body');
 def measure(customer_url: str, admin_url: str, database_url: str, runs: int) -> list[float]:
     workspace = make_workspace(database_url, "live latency bench")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         customer = browser.new_context().new_page()
         admin = browser.new_context().new_page()
         sign_in(customer, customer_url, workspace.customer, workspace.password, workspace.subdomain)
@@ -71,20 +71,17 @@ def measure(customer_url: str, admin_url: str, database_url: str, runs: int) -> 
     return samples
 
 
-def report(name: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    print(f"{name:<40} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   ({len(ordered)} runs)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--redis", action="store_true", help="also measure two workers on PostgreSQL + Redis")
     args = parser.parse_args()
 
+    results = {}
     with embedded_app(Path(tempfile.mkdtemp()), port=3041) as app:
-        report("one process (SQLite)", measure(app.base_url, app.base_url, app.database_url, args.runs))
+        results["one_process_sqlite_ms"] = report(
+            "one process (SQLite)", measure(app.base_url, app.base_url, app.database_url, args.runs), width=40
+        )
     if args.redis:
         from tests.conftest import postgres_database
 
@@ -92,7 +89,10 @@ def main() -> None:
         with postgres_database("xobito_bench") as database_url, scaled_workers(
             Path(tempfile.mkdtemp()), database_url, redis_url, (3042, 3043)
         ) as (worker_a, worker_b):
-            report("two workers (PostgreSQL + Redis)", measure(worker_a.base_url, worker_b.base_url, database_url, args.runs))
+            results["two_workers_postgresql_redis_ms"] = report(
+                "two workers (PostgreSQL + Redis)", measure(worker_a.base_url, worker_b.base_url, database_url, args.runs), width=40
+            )
+    write_results("live_latency", results)
 
 
 if __name__ == "__main__":
