@@ -90,8 +90,8 @@ def seed_demo(url: str | None = None) -> bool:
             started = now - timedelta(days=days_ago, hours=len(replies) + 2)
             view = tickets.create_ticket(session, people[customer], subject, departments[department], priority, body)
             _backdate(session, workspace.id, view.number, started)
-            for step, (author, text) in enumerate(replies, start=1):
-                tickets.post_reply(session, people[author], view.number, text)
+            for step, (author, message) in enumerate(replies, start=1):
+                tickets.post_reply(session, people[author], view.number, message)
                 _backdate_last_reply(session, workspace.id, view.number, started + timedelta(hours=step))
             if close:
                 tickets.close_ticket(session, people[customer], view.number)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from xobito_web.db import read_session, write_session
-from xobito_web.services import tickets, workspaces
+from xobito_web.services import tickets
 from xobito_web.services.errors import InvalidInput, ServiceError
 from xobito_web.state.session import SessionState
-from xobito_web.state.ticket_list import Choice
+from xobito_web.state.ticket_list import Choice, list_department_choices
 from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
 
 NEW_TICKET_UPLOAD_ID = "new-ticket-files"
@@ -34,7 +34,7 @@ class NewTicketState(SessionState):
         self.subject, self.department, self.priority, self.body = "", "", "medium", ""
         self.errors, self.form_nonce, self.sending = {}, new_nonce(), False
         with read_session() as session:
-            self.departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
+            self.departments = list_department_choices(session, user.workspace_id)
         return None
 
     @rx.event

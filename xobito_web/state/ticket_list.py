@@ -46,6 +46,11 @@ class ListPage:
     departments: list[Choice]
 
 
+def list_department_choices(session, workspace_id: int) -> list[Choice]:
+    """The workspace's departments as choices for a select (filters, new ticket, assignment)."""
+    return [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, workspace_id)]
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.split(",") if part)
 
@@ -53,7 +58,7 @@ def _split(value: str) -> tuple[str, ...]:
 def _read_page(user: CurrentUser, filters: tickets.TicketFilter, after: str | None) -> ListPage:
     with read_session() as session:
         page = tickets.list_tickets(session, user, filters, after=after)
-        departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
+        departments = list_department_choices(session, user.workspace_id)
     return ListPage([_row(user.subdomain, row) for row in page.rows], page.next_cursor or "", departments)
 
 

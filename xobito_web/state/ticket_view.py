@@ -18,13 +18,13 @@ from xobito_web.formatting import (
     waiting_label,
 )
 from xobito_web.routes import download_url
-from xobito_web.services import assignment, live, tickets, workspaces
+from xobito_web.services import assignment, live, tickets
 from xobito_web.services.attachments import AttachmentRecord
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
 from xobito_web.state.live import LiveBatch
 from xobito_web.state.session import SessionState
-from xobito_web.state.ticket_list import Choice
+from xobito_web.state.ticket_list import Choice, list_department_choices
 from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
 
 
@@ -82,7 +82,7 @@ def _read_assignment(session, user: CurrentUser, number: int) -> AssignmentPanel
     department = str(info.department_id)
     departments, assignees = [], []
     if info.can_assign:
-        departments = [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, user.workspace_id)]
+        departments = list_department_choices(session, user.workspace_id)
         assignees = _assignee_choices(session, user, department)
     return AssignmentPanel(info.can_assign, info.can_take, department, str(info.assignee_id or ""), departments, assignees)
 
