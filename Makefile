@@ -11,15 +11,20 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test unit e2e bench install chromium clean
+.PHONY: run test lint unit e2e bench install chromium clean
 
 run: install
 	$(BIN)/xobito migrate
 	$(BIN)/xobito seed-demo
 	$(BIN)/xobito serve
 
-test: install chromium
+test: install chromium lint
 	$(BIN)/pytest
+
+# Lint and format checks (ruff, configured in pyproject.toml); part of `make test`.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: install
 	$(BIN)/pytest tests/unit
@@ -29,11 +34,11 @@ e2e: install chromium
 
 # Benchmarks print figures and write JSON to bench/results/; they are not tests.
 bench: install chromium
-	$(BIN)/python bench/list_queries.py --sizes 10000,100000,1000000 --databases sqlite,postgresql
-	$(BIN)/python bench/live_latency.py --redis
-	$(BIN)/python bench/browser_timings.py
-	$(BIN)/python bench/concurrency.py
-	$(BIN)/python bench/uploads.py
+	$(BIN)/python -m bench.list_queries --sizes 10000,100000,1000000 --databases sqlite,postgresql
+	$(BIN)/python -m bench.live_latency --redis
+	$(BIN)/python -m bench.browser_timings
+	$(BIN)/python -m bench.concurrency
+	$(BIN)/python -m bench.uploads
 
 install: $(VENV)/.installed $(BUN)
 

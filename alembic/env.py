@@ -1,8 +1,8 @@
 """Alembic environment: the schema is xobito_web.models, the URL comes from settings."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
+from alembic import context
 from xobito_web import models  # noqa: F401  (registers the tables)
 from xobito_web.db import get_engine
 

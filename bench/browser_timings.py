@@ -21,20 +21,19 @@ Real browser (Debian's Chromium via Playwright), production build, one app proce
 Admin for list and thread (sees all 100,000 tickets); the customer owns the long thread.
 Not a test: it prints median and p95 and writes bench/results/browser_timings-<date>.json.
 
-    .venv/bin/python bench/browser_timings.py [--tickets 100000] [--runs 20] [--port 3050]
+    .venv/bin/python -m bench.browser_timings [--tickets 100000] [--runs 20] [--port 3050]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from playwright.sync_api import sync_playwright
+from sqlmodel import select
 
-from common import (
+from bench.common import (
     bench_app,
     create_thread,
     launch_chromium,
@@ -44,9 +43,6 @@ from common import (
     signed_in_context,
     write_results,
 )
-from playwright.sync_api import sync_playwright
-from sqlmodel import select
-
 from tests.e2e.conftest import make_workspace
 from xobito_web.db import read_session, write_session
 from xobito_web.models import Ticket
@@ -108,8 +104,15 @@ def thread_has(marker: str) -> str:
     return f"(document.getElementById('thread') || {{textContent: ''}}).textContent.includes({json.dumps(marker)})"
 
 
-def cold_visit(browser, cookies, url: str, predicate: str, data_key: str, phases: dict[str, list[float]] | None = None,
-               with_bytes: bool = False) -> tuple[float, int]:
+def cold_visit(
+    browser,
+    cookies,
+    url: str,
+    predicate: str,
+    data_key: str,
+    phases: dict[str, list[float]] | None = None,
+    with_bytes: bool = False,
+) -> tuple[float, int]:
     context = signed_in_context(browser, cookies)
     context.add_init_script(COLD_WATCH % (data_key, json.dumps(data_key), predicate))
     page = context.new_page()
@@ -121,7 +124,9 @@ def cold_visit(browser, cookies, url: str, predicate: str, data_key: str, phases
         timing = page.evaluate("() => performance.getEntriesByType('navigation')[0].toJSON()")
         phases.setdefault("html received", []).append(timing["responseEnd"])
         phases.setdefault("event socket open", []).append(socket["open"] or float("nan"))
-        phases.setdefault("socket open -> page data arrived", []).append((socket["data"] or float("nan")) - (socket["open"] or 0))
+        phases.setdefault("socket open -> page data arrived", []).append(
+            (socket["data"] or float("nan")) - (socket["open"] or 0)
+        )
         phases.setdefault("page data arrived -> in the page", []).append(hit - (socket["data"] or float("nan")))
     transferred = 0
     if phases is not None and "largest downloads" not in phases:
@@ -165,10 +170,16 @@ def main() -> None:
         long_ref = tickets.format_ref(long_number)
         print(f"created {long_ref} with 100 replies in {time.perf_counter() - started:.1f} s", flush=True)
         with read_session(app.database_url) as session:  # open tickets to bump to the top, one per warm run
-            open_numbers = list(session.exec(
-                select(Ticket.number).where(Ticket.workspace_id == admin.workspace_id, Ticket.status == "open",
-                                            Ticket.number != long_number).order_by(Ticket.number).limit(runs)
-            ).all())
+            open_numbers = list(
+                session.exec(
+                    select(Ticket.number)
+                    .where(
+                        Ticket.workspace_id == admin.workspace_id, Ticket.status == "open", Ticket.number != long_number
+                    )
+                    .order_by(Ticket.number)
+                    .limit(runs)
+                ).all()
+            )
 
         def bump(user, number: int, text: str) -> None:
             with write_session(app.database_url) as session:
@@ -178,21 +189,39 @@ def main() -> None:
         long_url = f"{list_url}/{long_ref}"
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            admin_cookies = session_cookies(browser, app.base_url, workspace.admin, workspace.password, workspace.subdomain)
-            customer_cookies = session_cookies(browser, app.base_url, workspace.customer, workspace.password, workspace.subdomain)
+            admin_cookies = session_cookies(
+                browser, app.base_url, workspace.admin, workspace.password, workspace.subdomain
+            )
+            customer_cookies = session_cookies(
+                browser, app.base_url, workspace.customer, workspace.password, workspace.subdomain
+            )
 
             # Cold: a fresh context per run.
             list_cold, thread_cold, list_bytes, thread_bytes = [], [], [], []
             list_phases: dict[str, list[float]] = {}
             thread_phases: dict[str, list[float]] = {}
             for run in range(runs):
-                hit, transferred = cold_visit(browser, admin_cookies, list_url, FIRST_ROW, ROWS_DATA,
-                                              list_phases if run >= WARMUP else None, with_bytes=True)
+                hit, transferred = cold_visit(
+                    browser,
+                    admin_cookies,
+                    list_url,
+                    FIRST_ROW,
+                    ROWS_DATA,
+                    list_phases if run >= WARMUP else None,
+                    with_bytes=True,
+                )
                 if run >= WARMUP:
                     list_cold.append(hit)
                     list_bytes.append(transferred / 1024)
-                hit, transferred = cold_visit(browser, admin_cookies, long_url, thread_has(last_marker), THREAD_DATA,
-                                              thread_phases if run >= WARMUP else None, with_bytes=True)
+                hit, transferred = cold_visit(
+                    browser,
+                    admin_cookies,
+                    long_url,
+                    thread_has(last_marker),
+                    THREAD_DATA,
+                    thread_phases if run >= WARMUP else None,
+                    with_bytes=True,
+                )
                 if run >= WARMUP:
                     thread_cold.append(hit)
                     thread_bytes.append(transferred / 1024)
@@ -205,15 +234,18 @@ def main() -> None:
             for run in range(runs):
                 bumped = open_numbers[run]
                 bump(admin, bumped, f"Warm list bench bump {run}.")
-                seen = click_and_measure(page, "a[href$='/tickets']",
-                                         {"fresh": first_row_has(tickets.format_ref(bumped)), "any": FIRST_ROW})
+                seen = click_and_measure(
+                    page, "a[href$='/tickets']", {"fresh": first_row_has(tickets.format_ref(bumped)), "any": FIRST_ROW}
+                )
                 if run >= WARMUP:
                     list_warm_fresh.append(seen["fresh"])
                     list_warm_any.append(seen["any"])
                 marker = f"warm-thread-marker-{run}"
                 bump(customer, long_number, f"Customer adds {marker}.")
                 page.wait_for_selector(f"table tbody tr a:text-is('{long_ref}')")
-                seen = click_and_measure(page, f"table tbody a[href$='/tickets/{long_ref}']", {"last": thread_has(marker)})
+                seen = click_and_measure(
+                    page, f"table tbody a[href$='/tickets/{long_ref}']", {"last": thread_has(marker)}
+                )
                 if run >= WARMUP:
                     thread_warm.append(seen["last"])
 
@@ -260,16 +292,23 @@ def main() -> None:
         print(f"    {size:>9,} B  {done:>6} ms  {path[:90]}")
     thread_phases.pop("largest downloads", None)
     for name, samples in list_phases.items():
-        figures[f"list_cold_phase {name}"] = report(f"  list cold, {name} (ms since navigation start)" if "->" not in name else f"  list cold, {name}", samples)
+        figures[f"list_cold_phase {name}"] = report(
+            f"  list cold, {name} (ms since navigation start)" if "->" not in name else f"  list cold, {name}", samples
+        )
     figures["list_warm_fresh_ms"] = report("list warm: click Tickets -> fresh first row (target 250)", list_warm_fresh)
     figures["list_warm_any_row_ms"] = report("list warm: click Tickets -> any (stale) first row", list_warm_any)
     figures["thread_cold_ms"] = report("thread cold: navigation -> last of 100 replies (target 500)", thread_cold)
     for name, samples in thread_phases.items():
-        figures[f"thread_cold_phase {name}"] = report(f"  thread cold, {name} (ms since navigation start)" if "->" not in name else f"  thread cold, {name}", samples)
+        figures[f"thread_cold_phase {name}"] = report(
+            f"  thread cold, {name} (ms since navigation start)" if "->" not in name else f"  thread cold, {name}",
+            samples,
+        )
     figures["thread_warm_ms"] = report("thread warm: click ticket -> its new last reply (target 250)", thread_warm)
     figures["own_reply_ms"] = report("Send Reply -> own reply visible (target 150)", own)
     figures["live_update_ms"] = report("admin Send Reply -> customer's thread shows it (median 300)", live)
-    figures["list_cold_transferred_kb"] = report("list cold: bytes transferred (navigation + resources)", list_bytes, unit="KB")
+    figures["list_cold_transferred_kb"] = report(
+        "list cold: bytes transferred (navigation + resources)", list_bytes, unit="KB"
+    )
     figures["thread_cold_transferred_kb"] = report("thread cold: bytes transferred", thread_bytes, unit="KB")
     write_results("browser_timings", results)
 

@@ -22,15 +22,19 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-
 from tests.servers import RunningApp, _require_free_port, _start, _stop, wait_until_up
 from xobito_web.cli import reflex_environment
+from xobito_web.migrations import PROJECT_ROOT
 
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BENCH_PORTS = range(3050, 3100)  # the benchmarks' own ports
 _TOP_LEVEL_SKIPPED = {".git", ".venv", ".states", "data", ".tools", "test-results"}
 
@@ -54,6 +58,7 @@ SESSION_COOKIE = "xobito_session"
 
 # ---------------------------------------------------------------- figures
 
+
 def summary(samples: list[float]) -> dict:
     ordered = sorted(samples)
     if not ordered:
@@ -70,7 +75,10 @@ def summary(samples: list[float]) -> dict:
 def report(name: str, samples: list[float], unit: str = "ms", width: int = 58) -> dict:
     figures = summary(samples)
     if figures["runs"]:
-        print(f"{name:<{width}} median {figures['median']:8.1f} {unit}   p95 {figures['p95']:8.1f} {unit}   ({figures['runs']} runs)", flush=True)
+        print(
+            f"{name:<{width}} median {figures['median']:8.1f} {unit}   p95 {figures['p95']:8.1f} {unit}   ({figures['runs']} runs)",
+            flush=True,
+        )
     else:
         print(f"{name:<{width}} no samples", flush=True)
     return figures
@@ -81,18 +89,24 @@ def write_results(name: str, results: dict) -> Path:
     now = dt.datetime.now(dt.UTC)
     path = RESULTS_DIR / f"{name}-{now.date().isoformat()}.json"
     payload = {
-        "bench": name, "date": now.isoformat(timespec="seconds"), "cpu_count": os.cpu_count(),
+        "bench": name,
+        "date": now.isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
         # Other work on the machine skews every figure: the load when the bench ended (1, 5, 15 min).
         "load_average": [round(value, 2) for value in os.getloadavg()],
         **results,
     }
     path.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"results written to {path.relative_to(PROJECT_ROOT)} (load average {payload['load_average']}"
-          f" on {os.cpu_count()} CPUs: anything else running skews these figures)", flush=True)
+    print(
+        f"results written to {path.relative_to(PROJECT_ROOT)} (load average {payload['load_average']}"
+        f" on {os.cpu_count()} CPUs: anything else running skews these figures)",
+        flush=True,
+    )
     return path
 
 
 # ---------------------------------------------------------------- the server
+
 
 def _copy_project(port: int) -> Path:
     copy = Path(tempfile.gettempdir()) / "xobito-bench" / f"app-{port}"
@@ -148,8 +162,19 @@ def bench_app(port: int, seed_demo: bool = False):
     subprocess.run([xobito, "migrate"], env=env, check=True, cwd=copy, stdout=subprocess.DEVNULL)
     if seed_demo:
         subprocess.run([xobito, "seed-demo"], env=env, check=True, cwd=copy, stdout=subprocess.DEVNULL)
-    command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-               "--frontend-port", str(port), "--backend-port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "reflex",
+        "run",
+        "--env",
+        "prod",
+        "--single-port",
+        "--frontend-port",
+        str(port),
+        "--backend-port",
+        str(port),
+    ]
     log_path = data_dir / "serve.log"
     started = time.monotonic()
     print(f"building and starting the production app on port {port} (from {copy}) ...", flush=True)
@@ -164,6 +189,7 @@ def bench_app(port: int, seed_demo: bool = False):
 
 
 # ---------------------------------------------------------------- memory
+
 
 def listener_pid(port: int) -> int | None:
     """The process listening on 127.0.0.1/0.0.0.0:port (from /proc, no tools needed)."""
@@ -281,6 +307,7 @@ class PeakSampler:
 
 # ---------------------------------------------------------------- browsers
 
+
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -307,6 +334,7 @@ def signed_in_context(browser, cookies: list[dict]):
 
 # ---------------------------------------------------------------- data
 
+
 def people(database_url: str, subdomain: str) -> dict:
     """The workspace's users as services.auth.CurrentUser records, by email."""
     from sqlmodel import select
@@ -320,7 +348,9 @@ def people(database_url: str, subdomain: str) -> dict:
         workspace = workspaces.get_workspace(session, subdomain)
         users = session.exec(select(User).where(User.workspace_id == workspace.id)).all()
         return {
-            user.email: CurrentUser(user.id, workspace.id, workspace.subdomain, workspace.name, user.name, user.email, user.role)
+            user.email: CurrentUser(
+                user.id, workspace.id, workspace.subdomain, workspace.name, user.name, user.email, user.role
+            )
             for user in users
         }
 
@@ -333,7 +363,9 @@ def create_thread(database_url: str, customer, team, subject: str, replies: int,
 
     with write_session(database_url) as session:
         department = workspaces.list_departments(session, customer.workspace_id)[0]
-        number = tickets.create_ticket(session, customer, subject, department.id, "medium", f"{subject}: the first message.").number
+        number = tickets.create_ticket(
+            session, customer, subject, department.id, "medium", f"{subject}: the first message."
+        ).number
     for step in range(1, replies + 1):
         author = team if step % 2 else customer
         text = f"Reply {step} of {replies} in this thread, by {author.name}."

@@ -19,7 +19,7 @@ Phase 2, for each M (default 10 and 50): M admin tabs, each on a ticket of its o
   the new, empty composer), errors, then a check in the database that every reply posted is
   stored exactly once and its notification email queued exactly once.
 
-    .venv/bin/python bench/concurrency.py [--clients 100,500] [--posters 10,50] [--seconds 60] [--port 3050]
+    .venv/bin/python -m bench.concurrency [--clients 100,500] [--posters 10,50] [--seconds 60] [--port 3050]
 """
 
 from __future__ import annotations
@@ -29,15 +29,21 @@ import asyncio
 import contextlib
 import json
 import re
-import sys
 import time
 import uuid
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from common import (
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+
+from bench.common import (
     SESSION_COOKIE,
     ServerMemory,
     bench_app,
@@ -49,16 +55,6 @@ from common import (
     signed_in_context,
     write_results,
 )
-from wsproto import ConnectionType, WSConnection
-from wsproto.events import (
-    AcceptConnection,
-    CloseConnection,
-    Ping,
-    RejectConnection,
-    Request,
-    TextMessage,
-)
-
 from tests.e2e.conftest import make_workspace
 from xobito_web.services import tickets
 
@@ -88,12 +84,16 @@ class Tab:
 
     async def connect(self, timeout: float = 60) -> None:
         reader, self._writer = await asyncio.open_connection("127.0.0.1", self.port)
-        self._send_raw(self._ws.send(Request(
-            host=f"localhost:{self.port}",
-            target=f"{NAMESPACE}/?token={self.token}&EIO=4&transport=websocket",
-            subprotocols=[self.subprotocol],
-            extra_headers=[(b"origin", f"http://localhost:{self.port}".encode())],
-        )))
+        self._send_raw(
+            self._ws.send(
+                Request(
+                    host=f"localhost:{self.port}",
+                    target=f"{NAMESPACE}/?token={self.token}&EIO=4&transport=websocket",
+                    subprotocols=[self.subprotocol],
+                    extra_headers=[(b"origin", f"http://localhost:{self.port}".encode())],
+                )
+            )
+        )
         self._task = asyncio.create_task(self._read(reader))
         await asyncio.wait_for(self.hydrated.wait(), timeout)
 
@@ -171,21 +171,36 @@ class Tab:
 
 def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
     boundary = "----xobitobench" + uuid.uuid4().hex
-    body = "".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in fields.items()
-    ) + f"--{boundary}--\r\n"
+    body = (
+        "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        )
+        + f"--{boundary}--\r\n"
+    )
     return body.encode(), f"multipart/form-data; boundary={boundary}"
 
 
-async def post_reply(http: httpx.AsyncClient, base_url: str, handler: str, tab: Tab, text: str, timeout: float = 60) -> str:
+async def post_reply(
+    http: httpx.AsyncClient, base_url: str, handler: str, tab: Tab, text: str, timeout: float = 60
+) -> str:
     """Send Reply as the button does; '' once the tab shows a new, empty composer, else the error."""
     old_nonce = tab.nonce
     tab.changed.clear()
     tab.reply_error = ""
-    body, content_type = multipart({"__reflex_event_args": json.dumps({"form_data": {"body": text, "nonce": old_nonce, "reply_body": text}})})
-    response = await http.post(f"{base_url}/_upload", content=body, headers={
-        "Content-Type": content_type, "Reflex-Client-Token": tab.token, "Reflex-Event-Handler": handler,
-    }, timeout=timeout)
+    body, content_type = multipart(
+        {"__reflex_event_args": json.dumps({"form_data": {"body": text, "nonce": old_nonce, "reply_body": text}})}
+    )
+    response = await http.post(
+        f"{base_url}/_upload",
+        content=body,
+        headers={
+            "Content-Type": content_type,
+            "Reflex-Client-Token": tab.token,
+            "Reflex-Event-Handler": handler,
+        },
+        timeout=timeout,
+    )
     if not 200 <= response.status_code < 300:
         return f"HTTP {response.status_code}"
     tab._note(response.text)  # in case the updates came back in the response
@@ -210,12 +225,15 @@ def capture_hydrate(base_url: str, cookies: list[dict], url: str) -> dict:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = signed_in_context(browser, cookies).new_page()
-        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: frames.append(frame) if isinstance(frame, str) else None))
+        page.on(
+            "websocket",
+            lambda ws: ws.on("framesent", lambda frame: frames.append(frame) if isinstance(frame, str) else None),
+        )
         page.goto(url)
         page.wait_for_selector("#thread")
         browser.close()
     connect = next(frame for frame in frames if frame.startswith(f"40{NAMESPACE},"))
-    return json.loads(connect[len(f"40{NAMESPACE},"):])
+    return json.loads(connect[len(f"40{NAMESPACE},") :])
 
 
 def auth_for(template: dict, subdomain: str, ref: str, cookie: tuple[str, str] | None = None) -> dict:
@@ -247,7 +265,9 @@ async def connect_all(tabs: list[Tab], parallel: int = 10) -> list[float]:
     return times
 
 
-async def fan_out_phase(app, memory: ServerMemory, handler: str, auths: list[dict], subprotocol: str, clients: int, replies: int) -> dict:
+async def fan_out_phase(
+    app, memory: ServerMemory, handler: str, auths: list[dict], subprotocol: str, clients: int, replies: int
+) -> dict:
     """`auths`: one CONNECT payload per signed-in user; tab i uses auths[i % len(auths)]."""
     await asyncio.sleep(2)
     auth = auths[0]
@@ -260,12 +280,21 @@ async def fan_out_phase(app, memory: ServerMemory, handler: str, auths: list[dic
     await asyncio.sleep(3)
     after_tree, after_worker = memory.tree_mb(), memory.worker_mb()
     connected = clients - len(failed)
-    print(f"\n{clients} tabs on one ticket view, {len(auths)} different users: {connected} hydrated in {connect_seconds:.1f} s, "
-          f"{len(failed)} failed {failed[:3]}", flush=True)
-    print(f"  server RSS (process tree) {before_tree:7.1f} MB -> {after_tree:7.1f} MB: "
-          f"{(after_tree - before_tree) * 1024 / max(connected, 1):6.1f} KB per tab", flush=True)
-    print(f"  server RSS (worker only)  {before_worker:7.1f} MB -> {after_worker:7.1f} MB: "
-          f"{(after_worker - before_worker) * 1024 / max(connected, 1):6.1f} KB per tab", flush=True)
+    print(
+        f"\n{clients} tabs on one ticket view, {len(auths)} different users: {connected} hydrated in {connect_seconds:.1f} s, "
+        f"{len(failed)} failed {failed[:3]}",
+        flush=True,
+    )
+    print(
+        f"  server RSS (process tree) {before_tree:7.1f} MB -> {after_tree:7.1f} MB: "
+        f"{(after_tree - before_tree) * 1024 / max(connected, 1):6.1f} KB per tab",
+        flush=True,
+    )
+    print(
+        f"  server RSS (worker only)  {before_worker:7.1f} MB -> {after_worker:7.1f} MB: "
+        f"{(after_worker - before_worker) * 1024 / max(connected, 1):6.1f} KB per tab",
+        flush=True,
+    )
     connect_figures = report(f"  connect + hydrate one tab ({clients} at once, 10 in flight)", connect_ms)
 
     sender = Tab(app.port, auth, subprotocol)
@@ -286,15 +315,14 @@ async def fan_out_phase(app, memory: ServerMemory, handler: str, auths: list[dic
                 waiting["left"] -= 1
                 if waiting["left"] == 0:
                     done.set()
+
             for tab in live:
                 tab.all_seen = _Counter(seen_one)
             cpu_before = memory.cpu_seconds()
             posted = time.perf_counter()
             error = await post_reply(http, app.base_url, handler, sender, f"Everyone should see {marker}.")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), 60)
-            except TimeoutError:
-                pass
             if run > 0:
                 cpu_busy.append(100 * (memory.cpu_seconds() - cpu_before) / (time.perf_counter() - posted))
             arrivals = [(tab.watching[marker] - posted) * 1000 for tab in live if tab.watching[marker] is not None]
@@ -304,8 +332,11 @@ async def fan_out_phase(app, memory: ServerMemory, handler: str, auths: list[dic
             missing_total += missing
             all_arrivals.extend(arrivals)
             slowest.append(max(arrivals) if arrivals else float("nan"))
-            print(f"  reply {run}: reached {len(arrivals)}/{len(live)} tabs, the last after {max(arrivals) if arrivals else float('nan'):.0f} ms"
-                  + (f" (post error: {error})" if error else ""), flush=True)
+            print(
+                f"  reply {run}: reached {len(arrivals)}/{len(live)} tabs, the last after {max(arrivals) if arrivals else float('nan'):.0f} ms"
+                + (f" (post error: {error})" if error else ""),
+                flush=True,
+            )
             await asyncio.sleep(1)
     slowest_figures = report(f"  post -> reply reached ALL {connected} tabs", slowest)
     arrival_figures = report(f"  post -> reply reached a tab (each of {connected} tabs, all replies)", all_arrivals)
@@ -317,15 +348,23 @@ async def fan_out_phase(app, memory: ServerMemory, handler: str, auths: list[dic
     after_close_tree = memory.tree_mb()
     print(f"  server RSS after the {clients} tabs closed: {after_close_tree:.1f} MB", flush=True)
     return {
-        "clients": clients, "users": len(auths), "connected": connected, "failed": len(failed), "connect_seconds": round(connect_seconds, 1),
+        "clients": clients,
+        "users": len(auths),
+        "connected": connected,
+        "failed": len(failed),
+        "connect_seconds": round(connect_seconds, 1),
         "connect_ms": connect_figures,
-        "rss_tree_mb_before": round(before_tree, 1), "rss_tree_mb_after": round(after_tree, 1),
-        "rss_worker_mb_before": round(before_worker, 1), "rss_worker_mb_after": round(after_worker, 1),
+        "rss_tree_mb_before": round(before_tree, 1),
+        "rss_tree_mb_after": round(after_tree, 1),
+        "rss_worker_mb_before": round(before_worker, 1),
+        "rss_worker_mb_after": round(after_worker, 1),
         "kb_per_client_tree": round((after_tree - before_tree) * 1024 / max(connected, 1), 1),
         "kb_per_client_worker": round((after_worker - before_worker) * 1024 / max(connected, 1), 1),
         "rss_tree_mb_after_close": round(after_close_tree, 1),
         "server_cpu_percent_while_spreading": cpu_figures,
-        "reply_to_all_ms": slowest_figures, "reply_to_each_ms": arrival_figures, "missed_deliveries": missing_total,
+        "reply_to_all_ms": slowest_figures,
+        "reply_to_each_ms": arrival_figures,
+        "missed_deliveries": missing_total,
     }
 
 
@@ -342,7 +381,9 @@ class _Counter(asyncio.Event):
             self._callback()
 
 
-async def posting_phase(app, memory: ServerMemory, handler: str, auth_of, subprotocol: str, posters: int, numbers: list[int], seconds: float) -> tuple[dict, list[str]]:
+async def posting_phase(
+    app, memory: ServerMemory, handler: str, auth_of, subprotocol: str, posters: int, numbers: list[int], seconds: float
+) -> tuple[dict, list[str]]:
     tabs = [Tab(app.port, auth_of(number), subprotocol) for number in numbers]
     await connect_all(tabs)
     failed = [tab.failure for tab in tabs if tab.failure]
@@ -383,14 +424,26 @@ async def posting_phase(app, memory: ServerMemory, handler: str, auth_of, subpro
     for tab in tabs:
         await tab.close()
     ok = len(latencies)
-    print(f"\n{posters} tabs posting replies for {elapsed:.0f} s (each on its own ticket): "
-          f"{ok} replies, {ok / elapsed:.1f} replies/s, {len(errors)} errors {sorted(set(errors))[:5]}", flush=True)
+    print(
+        f"\n{posters} tabs posting replies for {elapsed:.0f} s (each on its own ticket): "
+        f"{ok} replies, {ok / elapsed:.1f} replies/s, {len(errors)} errors {sorted(set(errors))[:5]}",
+        flush=True,
+    )
     latency_figures = report("  Send Reply -> new empty composer (per reply)", latencies)
-    print(f"  server CPU during the run: {cpu_percent:.0f}% of one core (the machine has {__import__('os').cpu_count()})", flush=True)
+    print(
+        f"  server CPU during the run: {cpu_percent:.0f}% of one core (the machine has {__import__('os').cpu_count()})",
+        flush=True,
+    )
     return {
-        "posters": posters, "seconds": round(elapsed, 1), "replies_ok": ok, "replies_per_second": round(ok / elapsed, 2),
-        "errors": len(errors), "error_kinds": sorted(set(errors)), "latency_ms": latency_figures,
-        "rss_tree_peak_mb": round(peak["tree"], 1), "server_cpu_percent": round(cpu_percent, 1),
+        "posters": posters,
+        "seconds": round(elapsed, 1),
+        "replies_ok": ok,
+        "replies_per_second": round(ok / elapsed, 2),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "latency_ms": latency_figures,
+        "rss_tree_peak_mb": round(peak["tree"], 1),
+        "server_cpu_percent": round(cpu_percent, 1),
     }, posted
 
 
@@ -402,9 +455,21 @@ def check_stored(database_url: str, workspace_id: int, numbers: list[int], poste
     from xobito_web.models import OutboxEmail, Reply, Ticket
 
     with read_session(database_url) as session:
-        ticket_ids = list(session.exec(select(Ticket.id).where(Ticket.workspace_id == workspace_id, Ticket.number.in_(numbers))).all())
-        bodies = list(session.exec(select(Reply.body).where(Reply.ticket_id.in_(ticket_ids), Reply.body.like("Concurrent reply cc-%"))).all())
-        emails = list(session.exec(select(OutboxEmail.body).where(OutboxEmail.ticket_id.in_(ticket_ids), OutboxEmail.event == "reply_posted")).all())
+        ticket_ids = list(
+            session.exec(select(Ticket.id).where(Ticket.workspace_id == workspace_id, Ticket.number.in_(numbers))).all()
+        )
+        bodies = list(
+            session.exec(
+                select(Reply.body).where(Reply.ticket_id.in_(ticket_ids), Reply.body.like("Concurrent reply cc-%"))
+            ).all()
+        )
+        emails = list(
+            session.exec(
+                select(OutboxEmail.body).where(
+                    OutboxEmail.ticket_id.in_(ticket_ids), OutboxEmail.event == "reply_posted"
+                )
+            ).all()
+        )
     stored = {}
     for body in bodies:
         stored[body] = stored.get(body, 0) + 1
@@ -415,33 +480,59 @@ def check_stored(database_url: str, workspace_id: int, numbers: list[int], poste
     for text in stored:
         emails_per_reply[email_text.count(text)] = emails_per_reply.get(email_text.count(text), 0) + 1
     result = {
-        "posted_attempts": len(posted), "confirmed_ok": ok, "stored_replies": len(bodies), "distinct_stored": len(stored),
-        "stored_twice_or_more": duplicates, "attempts_not_stored": confirmed_missing,
-        "reply_posted_emails": len(emails), "stored_replies_by_email_count": {str(k): v for k, v in sorted(emails_per_reply.items())},
+        "posted_attempts": len(posted),
+        "confirmed_ok": ok,
+        "stored_replies": len(bodies),
+        "distinct_stored": len(stored),
+        "stored_twice_or_more": duplicates,
+        "attempts_not_stored": confirmed_missing,
+        "reply_posted_emails": len(emails),
+        "stored_replies_by_email_count": {str(k): v for k, v in sorted(emails_per_reply.items())},
     }
     exact = duplicates == 0 and len(emails) == len(bodies) and set(emails_per_reply) <= {1}
-    print(f"  check: {len(posted)} posts, {len(bodies)} stored ({duplicates} more than once), "
-          f"{len(emails)} reply emails queued; replies by number of emails carrying their text: {result['stored_replies_by_email_count']}"
-          f" -> {'exactly once each' if exact else 'NOT exactly once'}", flush=True)
+    print(
+        f"  check: {len(posted)} posts, {len(bodies)} stored ({duplicates} more than once), "
+        f"{len(emails)} reply emails queued; replies by number of emails carrying their text: {result['stored_replies_by_email_count']}"
+        f" -> {'exactly once each' if exact else 'NOT exactly once'}",
+        flush=True,
+    )
     result["exactly_once"] = exact
     return result
 
 
-async def run(app, args, workspace, users, long_ref: str, auth_template: dict, subprotocol: str, handler: str, poster_numbers: dict,
-              cookie_swaps: list[tuple[str, str] | None]) -> dict:
+async def run(
+    app,
+    args,
+    workspace,
+    users,
+    long_ref: str,
+    auth_template: dict,
+    subprotocol: str,
+    handler: str,
+    poster_numbers: dict,
+    cookie_swaps: list[tuple[str, str] | None],
+) -> dict:
     memory = ServerMemory(app.port)
     print("server processes:\n" + memory.describe(), flush=True)
     results = {"fan_out": [], "posting": []}
     for user_count in args.users:
         auths = [auth_for(auth_template, workspace.subdomain, long_ref, swap) for swap in cookie_swaps[:user_count]]
         for clients in args.clients:
-            results["fan_out"].append(await fan_out_phase(app, memory, handler, auths, subprotocol, clients, args.replies))
+            results["fan_out"].append(
+                await fan_out_phase(app, memory, handler, auths, subprotocol, clients, args.replies)
+            )
     admin = users[workspace.admin]
     for posters in args.posters:
         numbers = poster_numbers[posters]
         figures, posted = await posting_phase(
-            app, memory, handler, lambda number: auth_for(auth_template, workspace.subdomain, tickets.format_ref(number)),
-            subprotocol, posters, numbers, args.seconds,
+            app,
+            memory,
+            handler,
+            lambda number: auth_for(auth_template, workspace.subdomain, tickets.format_ref(number)),
+            subprotocol,
+            posters,
+            numbers,
+            args.seconds,
         )
         await asyncio.sleep(2)
         figures["check"] = check_stored(app.database_url, admin.workspace_id, numbers, posted, figures["replies_ok"])
@@ -458,10 +549,14 @@ def extra_admins(database_url: str, workspace, count: int) -> list[str]:
     with write_session(database_url) as session:
         created = workspaces.get_workspace(session, workspace.subdomain)
         for index in range(count):
-            workspaces.create_user(session, created, f"admin{index}@bench.example.com", f"Admin {index}", "admin", workspace.password, ())
+            workspaces.create_user(
+                session, created, f"admin{index}@bench.example.com", f"Admin {index}", "admin", workspace.password, ()
+            )
     for index in range(count):
         with write_session(database_url) as session:
-            token, _user = auth.sign_in(session, workspace.subdomain, f"admin{index}@bench.example.com", workspace.password)
+            token, _user = auth.sign_in(
+                session, workspace.subdomain, f"admin{index}@bench.example.com", workspace.password
+            )
         tokens.append(token)
     return tokens
 
@@ -491,7 +586,10 @@ def main() -> None:
         users = people(app.database_url, workspace.subdomain)
         admin, customer = users[workspace.admin], users[workspace.customer]
         watched = create_thread(app.database_url, customer, admin, "Everyone is watching", 10)
-        poster_numbers = {m: [create_thread(app.database_url, customer, admin, f"Posting bench {m}-{i}", 0) for i in range(m)] for m in args.posters}
+        poster_numbers = {
+            m: [create_thread(app.database_url, customer, admin, f"Posting bench {m}-{i}", 0) for i in range(m)]
+            for m in args.posters
+        }
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
@@ -500,14 +598,38 @@ def main() -> None:
             browser.close()
         long_ref = tickets.format_ref(watched)
         captured = next(cookie["value"] for cookie in cookies if cookie["name"] == SESSION_COOKIE)
-        cookie_swaps = [None] + [(captured, token) for token in extra_admins(app.database_url, workspace, max(args.users) - 1)]
+        cookie_swaps = [None] + [
+            (captured, token) for token in extra_admins(app.database_url, workspace, max(args.users) - 1)
+        ]
         template = capture_hydrate(app.base_url, cookies, f"{app.base_url}/{workspace.subdomain}/tickets/{long_ref}")
         print(f"hydrate packet captured ({len(json.dumps(template))} characters), handler {handler}", flush=True)
         app_with_port = type("App", (), {"port": app_port, "base_url": app.base_url, "database_url": app.database_url})
-        results = asyncio.run(run(app_with_port, args, workspace, users, long_ref, template, subprotocol, handler, poster_numbers,
-                                  cookie_swaps))
-    write_results("concurrency", {"settings": {"clients": args.clients, "users": args.users, "posters": args.posters,
-                                               "seconds": args.seconds}, **results})
+        results = asyncio.run(
+            run(
+                app_with_port,
+                args,
+                workspace,
+                users,
+                long_ref,
+                template,
+                subprotocol,
+                handler,
+                poster_numbers,
+                cookie_swaps,
+            )
+        )
+    write_results(
+        "concurrency",
+        {
+            "settings": {
+                "clients": args.clients,
+                "users": args.users,
+                "posters": args.posters,
+                "seconds": args.seconds,
+            },
+            **results,
+        },
+    )
 
 
 if __name__ == "__main__":

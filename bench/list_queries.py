@@ -13,7 +13,7 @@ its own on the local PostgreSQL server) at each size. For each query it times
 It prints median and p95 of each and writes them to bench/results/list-queries-<databases>-<date>.json.
 Not a test, but it checks that the state event showed the very rows the service returns.
 
-    .venv/bin/python bench/list_queries.py [--sizes 10000,100000] [--databases sqlite,postgresql] [--runs 50]
+    .venv/bin/python -m bench.list_queries [--sizes 10000,100000] [--databases sqlite,postgresql] [--runs 50]
         [--profile /tmp/list-profiles]   # then: python -m pstats /tmp/list-profiles/sqlite-100000/<query>.prof
 """
 
@@ -25,40 +25,38 @@ import os
 # the mode the server runs in before anything imports reflex.
 os.environ.setdefault("REFLEX_ENV_MODE", "prod")
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import cProfile  # noqa: E402
-import contextlib  # noqa: E402
-import dataclasses  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import dataclasses
+import datetime
+import json
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import reflex as rx
+from reflex_base.constants import RouteVar
+from reflex_base.utils.format import json_dumps
+from sqlmodel import select
 
-import reflex as rx  # noqa: E402
-from reflex_base.constants import RouteVar  # noqa: E402
-from reflex_base.utils.format import json_dumps  # noqa: E402
-from sqlmodel import select  # noqa: E402
-
-import xobito_web.db  # noqa: E402
-import xobito_web.state.login  # noqa: E402, F401 (every screen's state, as in the app's state tree)
-import xobito_web.state.new_ticket  # noqa: E402, F401
-import xobito_web.state.ticket_view  # noqa: E402, F401
-from xobito_web import migrations  # noqa: E402
-from xobito_web.db import get_engine, read_session, write_session  # noqa: E402
-from xobito_web.models import Role, User  # noqa: E402
-from xobito_web.seed import DEMO_PASSWORD, seed_tickets  # noqa: E402
-from xobito_web.services import auth, tickets, workspaces  # noqa: E402
-from xobito_web.services.auth import CurrentUser  # noqa: E402
-from xobito_web.state.ticket_list import TicketListState  # noqa: E402
+import xobito_web.db
+import xobito_web.state.login
+import xobito_web.state.new_ticket
+import xobito_web.state.ticket_view
+from xobito_web import migrations
+from xobito_web.db import get_engine, read_session, write_session
+from xobito_web.models import Role, User
+from xobito_web.seed import DEMO_PASSWORD, seed_tickets
+from xobito_web.services import auth, tickets, workspaces
+from xobito_web.services.auth import CurrentUser
+from xobito_web.state.ticket_list import TicketListState
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -111,10 +109,20 @@ def people(url: str, subdomain: str) -> dict[str, Person]:
     with write_session(url) as session:
         workspace = workspaces.get_workspace(session, subdomain)
         first_department = workspaces.list_departments(session, workspace.id)[0]
-        workspaces.create_user(session, workspace, "bench-staff@example.com", "Bench Staff", "staff", STAFF_PASSWORD, [first_department.name])
+        workspaces.create_user(
+            session,
+            workspace,
+            "bench-staff@example.com",
+            "Bench Staff",
+            "staff",
+            STAFF_PASSWORD,
+            [first_department.name],
+        )
 
         def first_email(role: Role) -> str:
-            return session.exec(select(User.email).where(User.workspace_id == workspace.id, User.role == role.value).order_by(User.id)).first()
+            return session.exec(
+                select(User.email).where(User.workspace_id == workspace.id, User.role == role.value).order_by(User.id)
+            ).first()
 
         logins = {
             "admin": (first_email(Role.ADMIN), DEMO_PASSWORD),  # the seeder's people share its password
@@ -132,7 +140,7 @@ def people(url: str, subdomain: str) -> dict[str, Person]:
 @dataclasses.dataclass(frozen=True)
 class Case:
     who: str
-    filters: tickets.TicketFilter = tickets.TicketFilter()
+    filters: tickets.TicketFilter = dataclasses.field(default_factory=tickets.TicketFilter)
     after: str | None = None
 
     def url_query(self) -> dict[str, str]:
@@ -169,6 +177,7 @@ def list_cases(department_id: int, page_50_cursor: str) -> dict[str, Case]:
 
 
 # ---------------------------------------------------------------- the state event
+
 
 def router_data(subdomain: str, query: dict[str, str]) -> dict:
     """What the app's event namespace puts in router_data for an event of the list page."""
@@ -220,7 +229,9 @@ async def time_state_event(
     await state_event(root, screen)
     assert screen.signed_in, "the session cookie was not accepted"
     assert screen.rows, "the state event loaded no rows"
-    assert [row.ref for row in screen.rows] == [row.ref for row in expected.rows], "the state showed other rows than the service"
+    assert [row.ref for row in screen.rows] == [row.ref for row in expected.rows], (
+        "the state showed other rows than the service"
+    )
     assert screen.next_cursor == (expected.next_cursor or "")
 
     handler, delta, total, cpu, sizes = [], [], [], [], []
@@ -250,6 +261,7 @@ async def time_state_event(
 
 # ---------------------------------------------------------------- one database, one size
 
+
 def measure(url: str, size: int, runs: int, profile_dir: Path | None = None) -> dict:
     migrations.upgrade(url)
     with write_session(url) as session:
@@ -271,12 +283,14 @@ def measure(url: str, size: int, runs: int, profile_dir: Path | None = None) -> 
 
     service, state = {}, {}
     load_before = os.getloadavg()[0]
-    print(f"  {'query':<36} {'service ms':>14} {'state event ms':>15} {'handler ms':>13} {'delta ms':>11} {'event CPU ms':>13} {'delta KB':>9}")
+    print(
+        f"  {'query':<36} {'service ms':>14} {'state event ms':>15} {'handler ms':>13} {'delta ms':>11} {'event CPU ms':>13} {'delta KB':>9}"
+    )
     print(f"  {'':<36} {'median/p95':>14} {'median/p95':>15} {'median/p95':>13} {'median/p95':>11} {'median/p95':>13}")
     with app_database(url):
         for name, case in cases.items():
             page(case)  # warm the caches once
-            median, p95 = timed(runs, lambda: page(case))
+            median, p95 = timed(runs, partial(page, case))
             service[name] = {"median_ms": round(median, 3), "p95_ms": round(p95, 3)}
             profile = profile_dir / f"{re.sub(r'[^a-z0-9]+', '-', name.lower())}.prof" if profile_dir else None
             event = asyncio.run(time_state_event(runs, subdomain, who[case.who], case, page(case), profile))
@@ -299,10 +313,14 @@ def measure(url: str, size: int, runs: int, profile_dir: Path | None = None) -> 
 
 def source_version() -> dict:
     """The commit, and the app files that differed from it while measuring."""
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
 
-    return {"commit": git("rev-parse", "--short", "HEAD"), "modified": git("status", "--porcelain", "--", "xobito_web").splitlines()}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "modified": git("status", "--porcelain", "--", "xobito_web").splitlines(),
+    }
 
 
 def main() -> None:
@@ -310,8 +328,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated ticket counts")
     parser.add_argument("--databases", default="sqlite", help="comma-separated: sqlite, postgresql (the local server)")
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--out", type=Path, help="the JSON file (default: bench/results/list-queries-<databases>-<date>.json)")
-    parser.add_argument("--profile", type=Path, help="also write a cProfile of each state event (as many runs again) under this folder")
+    parser.add_argument(
+        "--out", type=Path, help="the JSON file (default: bench/results/list-queries-<databases>-<date>.json)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="also write a cProfile of each state event (as many runs again) under this folder"
+    )
     args = parser.parse_args()
 
     from tests.conftest import postgres_database

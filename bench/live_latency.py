@@ -5,26 +5,22 @@ default on one process, then (with --redis) two workers on PostgreSQL + Redis wi
 browsers on different workers. Prints median and p95 and writes
 bench/results/live_latency-<date>.json; not a test.
 
-    .venv/bin/python bench/live_latency.py [--runs 30] [--redis]
+    .venv/bin/python -m bench.live_latency [--runs 30] [--redis]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from playwright.sync_api import sync_playwright
 
-from common import launch_chromium, report, write_results  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.e2e.conftest import make_workspace  # noqa: E402
-from tests.e2e.helpers import sign_in  # noqa: E402
-from tests.servers import embedded_app, scaled_workers  # noqa: E402
+from bench.common import launch_chromium, report, write_results
+from tests.e2e.conftest import make_workspace
+from tests.e2e.helpers import sign_in
+from tests.servers import embedded_app, scaled_workers
 
 # window.__seen resolves with Date.now() when `marker` first appears in the page.
 WATCH_FOR = """marker => { window.__seen = new Promise(resolve => {
@@ -86,11 +82,14 @@ def main() -> None:
         from tests.conftest import postgres_database
 
         redis_url = os.environ.get("XOBITO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-        with postgres_database("xobito_bench") as database_url, scaled_workers(
-            Path(tempfile.mkdtemp()), database_url, redis_url, (3042, 3043)
-        ) as (worker_a, worker_b):
+        with (
+            postgres_database("xobito_bench") as database_url,
+            scaled_workers(Path(tempfile.mkdtemp()), database_url, redis_url, (3042, 3043)) as (worker_a, worker_b),
+        ):
             results["two_workers_postgresql_redis_ms"] = report(
-                "two workers (PostgreSQL + Redis)", measure(worker_a.base_url, worker_b.base_url, database_url, args.runs), width=40
+                "two workers (PostgreSQL + Redis)",
+                measure(worker_a.base_url, worker_b.base_url, database_url, args.runs),
+                width=40,
             )
     write_results("live_latency", results)
 

@@ -11,20 +11,19 @@ Real browser (Debian's Chromium), production build, one app process on SQLite. W
                   every 50 ms from before the clicks until every link shows; peak vs baseline.
                   Target (issue 7): the peak stays well under baseline + 10 x the file size.
 
-    .venv/bin/python bench/uploads.py [--runs 5] [--port 3050]
+    .venv/bin/python -m bench.uploads [--runs 5] [--port 3050]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from playwright.sync_api import sync_playwright
 
-from common import (
+from bench.common import (
     PeakSampler,
     ServerMemory,
     bench_app,
@@ -36,8 +35,6 @@ from common import (
     signed_in_context,
     write_results,
 )
-from playwright.sync_api import sync_playwright
-
 from tests.e2e.conftest import make_workspace
 from xobito_web.services import tickets
 
@@ -92,7 +89,9 @@ def main() -> None:
         memory = ServerMemory(args.port)
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            cookies = session_cookies(browser, app.base_url, workspace.customer, workspace.password, workspace.subdomain)
+            cookies = session_cookies(
+                browser, app.base_url, workspace.customer, workspace.password, workspace.subdomain
+            )
 
             def open_ticket(number: int):
                 page = signed_in_context(browser, cookies).new_page()
@@ -117,14 +116,14 @@ def main() -> None:
             # Ten at once.
             pages = [open_ticket(number) for number in numbers]
             paths = [text_file(files_dir, f"parallel-{i}.txt") for i in range(PARALLEL)]
-            for page, path in zip(pages, paths):
+            for page, path in zip(pages, paths, strict=True):
                 choose_and_type(page, path, f"Uploading {path.name} with the others.")
             time.sleep(2)
             baseline_tree, baseline_worker = memory.tree_mb(), memory.worker_mb()
             hwm_before = memory.worker_peak_mb()
             with PeakSampler(memory) as sampler:
                 started = time.perf_counter()
-                for page, path in zip(pages, paths):
+                for page, path in zip(pages, paths, strict=True):
                     page.evaluate(SEND_AND_WATCH, path.name)
                 each = []
                 for page in pages:
@@ -142,19 +141,29 @@ def main() -> None:
     results["parallel_each_ms"] = report(f"{PARALLEL} at once: click -> link shown, per tab", each)
     print(f"{PARALLEL} at once: all {PARALLEL} links shown after {all_done:.0f} ms")
     limit = baseline_tree + PARALLEL * FILE_SIZE / 2**20
-    print(f"server RSS, process tree: baseline {baseline_tree:.1f} MB, peak {sampler.tree_peak:.1f} MB "
-          f"(+{sampler.tree_peak - baseline_tree:.1f} MB; the bound baseline + {PARALLEL} x file = {limit:.1f} MB)")
-    print(f"server RSS, worker only:  baseline {baseline_worker:.1f} MB, peak {sampler.worker_peak:.1f} MB "
-          f"(+{sampler.worker_peak - baseline_worker:.1f} MB); kernel high-water mark {hwm_before:.1f} -> {hwm_after:.1f} MB")
+    print(
+        f"server RSS, process tree: baseline {baseline_tree:.1f} MB, peak {sampler.tree_peak:.1f} MB "
+        f"(+{sampler.tree_peak - baseline_tree:.1f} MB; the bound baseline + {PARALLEL} x file = {limit:.1f} MB)"
+    )
+    print(
+        f"server RSS, worker only:  baseline {baseline_worker:.1f} MB, peak {sampler.worker_peak:.1f} MB "
+        f"(+{sampler.worker_peak - baseline_worker:.1f} MB); kernel high-water mark {hwm_before:.1f} -> {hwm_after:.1f} MB"
+    )
     print(f"stored files: {sum(1 for size in stored if size == FILE_SIZE)} of {FILE_SIZE} bytes")
-    results.update({
-        "parallel_all_done_ms": round(all_done, 1),
-        "rss_tree_baseline_mb": round(baseline_tree, 1), "rss_tree_peak_mb": round(sampler.tree_peak, 1),
-        "rss_worker_baseline_mb": round(baseline_worker, 1), "rss_worker_peak_mb": round(sampler.worker_peak, 1),
-        "worker_vmhwm_mb_before": round(hwm_before, 1), "worker_vmhwm_mb_after": round(hwm_after, 1),
-        "bound_mb": round(limit, 1), "peak_increase_mb": round(sampler.tree_peak - baseline_tree, 1),
-        "within_bound": sampler.tree_peak < limit,
-    })
+    results.update(
+        {
+            "parallel_all_done_ms": round(all_done, 1),
+            "rss_tree_baseline_mb": round(baseline_tree, 1),
+            "rss_tree_peak_mb": round(sampler.tree_peak, 1),
+            "rss_worker_baseline_mb": round(baseline_worker, 1),
+            "rss_worker_peak_mb": round(sampler.worker_peak, 1),
+            "worker_vmhwm_mb_before": round(hwm_before, 1),
+            "worker_vmhwm_mb_after": round(hwm_after, 1),
+            "bound_mb": round(limit, 1),
+            "peak_increase_mb": round(sampler.tree_peak - baseline_tree, 1),
+            "within_bound": sampler.tree_peak < limit,
+        }
+    )
     write_results("uploads", results)
 
 

@@ -100,7 +100,9 @@ def _populate(url: str) -> World:
             name: workspaces.create_department(session, acme, name).id for name in ("Sales", "Support", "Billing")
         }
         other = workspaces.create_workspace(session, "other", "Other Ltd.")
-        foreign_departments = {name: workspaces.create_department(session, other, name).id for name in ("Sales", "Support")}
+        foreign_departments = {
+            name: workspaces.create_department(session, other, name).id for name in ("Sales", "Support")
+        }
         for key, workspace, email, role, deps in [
             ("admin", acme, "admin@acme.example.com", "admin", ()),
             ("sales_staff", acme, "sam@acme.example.com", "staff", ("Sales",)),

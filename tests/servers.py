@@ -18,7 +18,9 @@ from xobito_web.cli import reflex_environment
 from xobito_web.migrations import PROJECT_ROOT
 
 SERVER_START_TIMEOUT = 900  # a first production build takes minutes
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".web", ".states", "data", ".tools", "__pycache__", "test-results", "*.db")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", ".web", ".states", "data", ".tools", "__pycache__", "test-results", "*.db"
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,13 @@ def embedded_app(data_dir: Path, port: int, seed_demo: bool = True, smtp_url: st
     """`xobito serve` on the embedded default (SQLite in data_dir), from the project itself."""
     _require_free_port(port)
     base_url = f"http://localhost:{port}"
-    env = {**os.environ, "XOBITO_DATA_DIR": str(data_dir), "PORT": str(port), "XOBITO_BASE_URL": base_url, "SMTP_URL": smtp_url}
+    env = {
+        **os.environ,
+        "XOBITO_DATA_DIR": str(data_dir),
+        "PORT": str(port),
+        "XOBITO_BASE_URL": base_url,
+        "SMTP_URL": smtp_url,
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     xobito = str(Path(sys.executable).parent / "xobito")
@@ -114,11 +122,22 @@ def scaled_workers(work_dir: Path, database_url: str, redis_url: str, ports: tup
                 "PORT": str(port),
                 "XOBITO_BASE_URL": f"http://localhost:{port}",
             }
-            command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-                       "--frontend-port", str(port), "--backend-port", str(port)]
+            command = [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ]
             processes.append(_start(command, copy, env, data_dir / "serve.log"))
             running.append(RunningApp(f"http://localhost:{port}", database_url, data_dir))
-        for worker, process in zip(running, processes):
+        for worker, process in zip(running, processes, strict=True):
             wait_until_up(worker.url("/nope/login"), process, worker.data_dir / "serve.log")
         yield running
     finally:

@@ -14,7 +14,13 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
         return "just now"
-    for unit_seconds, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):
+    for unit_seconds, unit in (
+        (86400 * 365, "year"),
+        (86400 * 30, "month"),
+        (86400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ):
         if seconds >= unit_seconds:
             count = seconds // unit_seconds
             return f"{count} {unit}{'s' if count != 1 else ''} ago"

@@ -28,39 +28,126 @@ DEMO_PEOPLE = (
 )
 # (customer email, subject, department, priority, body, [(author email, reply)], close?, days ago)
 DEMO_TICKETS = (
-    ("carol", "Cannot log in to the dashboard", "Support", "high",
-     "Since this morning the dashboard says my session expired, every time I sign in.",
-     [("sue", "Thanks Carol, could you tell us which browser you use?"), ("carol", "Firefox 140 on Windows.")], False, 1),
-    ("dave", "Invoice 2026-118 shows the wrong VAT", "Billing", "medium",
-     "The invoice for October has 19% VAT but we are registered in Austria (20%).",
-     [("sue", "You are right, a corrected invoice is on its way.")], False, 2),
-    ("carol", "Quote for 25 more seats", "Sales", "low",
-     "We are growing. What would 25 more seats cost on the yearly plan?", [], False, 3),
-    ("dave", "Production API returns 500 on every call", "Support", "urgent",
-     "All calls to /v2/orders fail with HTTP 500 since 09:12 UTC. Our shop is down.",
-     [("sue", "We are on it; the incident is confirmed."), ("dave", "Any news? Still failing here.")], False, 0),
-    ("carol", "Export to CSV cuts long descriptions", "Support", "medium",
-     "Descriptions longer than 255 characters are cut in the CSV export.",
-     [("sue", "Fixed in today's release, please try again."), ("carol", "Works now, thank you!")], True, 9),
-    ("dave", "Change the billing address", "Billing", "low",
-     "Please use our new address: Ringstraße 1, 1010 Wien.",
-     [("sue", "Done, the next invoice will carry the new address.")], True, 14),
-    ("carol", "Discount for non-profits?", "Sales", "medium",
-     "We are a registered charity. Do you offer a discount?",
-     [("sam", "Yes: 30% on every plan. I have sent you the form.")], False, 4),
-    ("dave", "Webhook signature does not verify", "Support", "high",
-     "The X-Signature header never matches our HMAC of the body.", [], False, 0),
-    ("carol", "Double charge on my card", "Billing", "urgent",
-     "I was charged twice for November. Please refund one of the charges.",
-     [("sue", "Refund issued; it shows on your card in 3–5 days.")], False, 1),
-    ("dave", "Upgrade from Basic to Pro mid-month", "Sales", "low",
-     "If we upgrade today, is the price prorated?",
-     [("sam", "Yes, you pay only the difference for the rest of the month.")], True, 20),
-    ("carol", "Password reset email never arrives", "Support", "medium",
-     "I requested a reset three times; nothing arrived, not even in spam.", [], False, 2),
-    ("dave", "Dark mode for the portal", "Support", "low",
-     "Would be lovely to have a dark mode. <b>Pretty please</b>.",
-     [("sue", "Noted as a feature request, thanks!"), ("dave", "Great, looking forward to it.")], False, 6),
+    (
+        "carol",
+        "Cannot log in to the dashboard",
+        "Support",
+        "high",
+        "Since this morning the dashboard says my session expired, every time I sign in.",
+        [("sue", "Thanks Carol, could you tell us which browser you use?"), ("carol", "Firefox 140 on Windows.")],
+        False,
+        1,
+    ),
+    (
+        "dave",
+        "Invoice 2026-118 shows the wrong VAT",
+        "Billing",
+        "medium",
+        "The invoice for October has 19% VAT but we are registered in Austria (20%).",
+        [("sue", "You are right, a corrected invoice is on its way.")],
+        False,
+        2,
+    ),
+    (
+        "carol",
+        "Quote for 25 more seats",
+        "Sales",
+        "low",
+        "We are growing. What would 25 more seats cost on the yearly plan?",
+        [],
+        False,
+        3,
+    ),
+    (
+        "dave",
+        "Production API returns 500 on every call",
+        "Support",
+        "urgent",
+        "All calls to /v2/orders fail with HTTP 500 since 09:12 UTC. Our shop is down.",
+        [("sue", "We are on it; the incident is confirmed."), ("dave", "Any news? Still failing here.")],
+        False,
+        0,
+    ),
+    (
+        "carol",
+        "Export to CSV cuts long descriptions",
+        "Support",
+        "medium",
+        "Descriptions longer than 255 characters are cut in the CSV export.",
+        [("sue", "Fixed in today's release, please try again."), ("carol", "Works now, thank you!")],
+        True,
+        9,
+    ),
+    (
+        "dave",
+        "Change the billing address",
+        "Billing",
+        "low",
+        "Please use our new address: Ringstraße 1, 1010 Wien.",
+        [("sue", "Done, the next invoice will carry the new address.")],
+        True,
+        14,
+    ),
+    (
+        "carol",
+        "Discount for non-profits?",
+        "Sales",
+        "medium",
+        "We are a registered charity. Do you offer a discount?",
+        [("sam", "Yes: 30% on every plan. I have sent you the form.")],
+        False,
+        4,
+    ),
+    (
+        "dave",
+        "Webhook signature does not verify",
+        "Support",
+        "high",
+        "The X-Signature header never matches our HMAC of the body.",
+        [],
+        False,
+        0,
+    ),
+    (
+        "carol",
+        "Double charge on my card",
+        "Billing",
+        "urgent",
+        "I was charged twice for November. Please refund one of the charges.",
+        [("sue", "Refund issued; it shows on your card in 3–5 days.")],
+        False,
+        1,
+    ),
+    (
+        "dave",
+        "Upgrade from Basic to Pro mid-month",
+        "Sales",
+        "low",
+        "If we upgrade today, is the price prorated?",
+        [("sam", "Yes, you pay only the difference for the rest of the month.")],
+        True,
+        20,
+    ),
+    (
+        "carol",
+        "Password reset email never arrives",
+        "Support",
+        "medium",
+        "I requested a reset three times; nothing arrived, not even in spam.",
+        [],
+        False,
+        2,
+    ),
+    (
+        "dave",
+        "Dark mode for the portal",
+        "Support",
+        "low",
+        "Would be lovely to have a dark mode. <b>Pretty please</b>.",
+        [("sue", "Noted as a feature request, thanks!"), ("dave", "Great, looking forward to it.")],
+        False,
+        6,
+    ),
 )
 
 
@@ -129,13 +216,36 @@ class SeedFigures:
 
 SEED_CUSTOMERS = 50
 SEED_BATCH = 5_000
-_SUBJECT_WORDS = (
-    "invoice login export password refund upgrade webhook api error slow dashboard report "
-    "billing address seat plan discount crash mobile email notification import sync"
-).split()
+_SUBJECT_WORDS = [
+    "invoice",
+    "login",
+    "export",
+    "password",
+    "refund",
+    "upgrade",
+    "webhook",
+    "api",
+    "error",
+    "slow",
+    "dashboard",
+    "report",
+    "billing",
+    "address",
+    "seat",
+    "plan",
+    "discount",
+    "crash",
+    "mobile",
+    "email",
+    "notification",
+    "import",
+    "sync",
+]
 
 
-def seed_tickets(subdomain: str, count: int, replies_per_ticket: int = 2, url: str | None = None, seed: int = 7) -> SeedFigures:
+def seed_tickets(
+    subdomain: str, count: int, replies_per_ticket: int = 2, url: str | None = None, seed: int = 7
+) -> SeedFigures:
     """Bulk-inserts `count` tickets (and replies) with plain multi-row INSERTs, in batches.
 
     Numbers are reserved up front in one transaction, so a concurrent ticket never collides.
@@ -146,12 +256,16 @@ def seed_tickets(subdomain: str, count: int, replies_per_ticket: int = 2, url: s
         workspace = workspaces.get_workspace(session, subdomain)
         department_ids = _ensure_departments(session, workspace)
         customer_ids, team_ids = _ensure_people(session, workspace)
-        first_number = session.exec(
-            update(Workspace)
-            .where(Workspace.id == workspace.id)
-            .values(ticket_seq=Workspace.ticket_seq + count)
-            .returning(Workspace.ticket_seq)
-        ).scalar_one() - count + 1
+        first_number = (
+            session.exec(
+                update(Workspace)
+                .where(Workspace.id == workspace.id)
+                .values(ticket_seq=Workspace.ticket_seq + count)
+                .returning(Workspace.ticket_seq)
+            ).scalar_one()
+            - count
+            + 1
+        )
 
     now = utcnow()
     statuses = (Status.OPEN, Status.ANSWERED, Status.CLOSED)
@@ -163,38 +277,44 @@ def seed_tickets(subdomain: str, count: int, replies_per_ticket: int = 2, url: s
         for number in numbers:
             created = now - timedelta(minutes=rng.randint(60, 60 * 24 * 365))
             status = rng.choice(statuses)
-            ticket_rows.append({
-                "workspace_id": workspace.id,
-                "number": number,
-                "subject": " ".join(rng.sample(_SUBJECT_WORDS, 4)).capitalize() + f" #{number}",
-                "body": "Generated ticket body for load testing. " * 3,
-                "department_id": rng.choice(department_ids),
-                "priority": rng.choice(priorities).value,
-                "status": status.value,
-                "customer_id": rng.choice(customer_ids),
-                "assignee_id": None,
-                "created_at": created,
-                "last_reply_at": created + timedelta(minutes=30 * replies_per_ticket),
-                "last_message_by_team": status == Status.ANSWERED,
-            })
+            ticket_rows.append(
+                {
+                    "workspace_id": workspace.id,
+                    "number": number,
+                    "subject": " ".join(rng.sample(_SUBJECT_WORDS, 4)).capitalize() + f" #{number}",
+                    "body": "Generated ticket body for load testing. " * 3,
+                    "department_id": rng.choice(department_ids),
+                    "priority": rng.choice(priorities).value,
+                    "status": status.value,
+                    "customer_id": rng.choice(customer_ids),
+                    "assignee_id": None,
+                    "created_at": created,
+                    "last_reply_at": created + timedelta(minutes=30 * replies_per_ticket),
+                    "last_message_by_team": status == Status.ANSWERED,
+                }
+            )
         with write_session(url) as session:
             session.connection().execute(insert(Ticket), ticket_rows)
-            ids = dict(session.exec(
-                select(Ticket.number, Ticket.id).where(
-                    Ticket.workspace_id == workspace.id, Ticket.number.between(numbers.start, numbers.stop - 1)
-                )
-            ).all())
+            ids = dict(
+                session.exec(
+                    select(Ticket.number, Ticket.id).where(
+                        Ticket.workspace_id == workspace.id, Ticket.number.between(numbers.start, numbers.stop - 1)
+                    )
+                ).all()
+            )
             reply_rows = []
             for row in ticket_rows:
                 for step in range(1, replies_per_ticket + 1):
                     # Team and customer take turns; the last word matches last_message_by_team.
                     by_team = ((replies_per_ticket - step) % 2 == 0) == row["last_message_by_team"]
-                    reply_rows.append({
-                        "ticket_id": ids[row["number"]],
-                        "author_id": rng.choice(team_ids) if by_team else row["customer_id"],
-                        "body": "Generated reply for load testing.",
-                        "created_at": row["created_at"] + timedelta(minutes=30 * step),
-                    })
+                    reply_rows.append(
+                        {
+                            "ticket_id": ids[row["number"]],
+                            "author_id": rng.choice(team_ids) if by_team else row["customer_id"],
+                            "body": "Generated reply for load testing.",
+                            "created_at": row["created_at"] + timedelta(minutes=30 * step),
+                        }
+                    )
             if reply_rows:
                 session.connection().execute(insert(Reply), reply_rows)
             total_replies += len(reply_rows)
@@ -223,24 +343,34 @@ def _ensure_departments(session: Session, workspace: Workspace) -> list[int]:
 
 def _ensure_people(session: Session, workspace: Workspace) -> tuple[list[int], list[int]]:
     def ids_of(*roles: Role) -> list[int]:
-        return list(session.exec(
-            select(User.id).where(User.workspace_id == workspace.id, User.role.in_([r.value for r in roles]))
-        ).scalars())
+        return list(
+            session.exec(
+                select(User.id).where(User.workspace_id == workspace.id, User.role.in_([r.value for r in roles]))
+            ).scalars()
+        )
 
     seeded_before = session.exec(
         select(User.id).where(User.workspace_id == workspace.id, User.email.like("seed-customer-%"))
     ).first()
     if seeded_before is None:
         password_hash = hash_password(DEMO_PASSWORD)  # hashed once: Argon2 is slow on purpose
-        session.connection().execute(insert(User), [
-            {
-                "workspace_id": workspace.id, "email": f"seed-customer-{index}@customer.example.com",
-                "name": f"Seed Customer {index}", "role": Role.CUSTOMER.value,
-                "password_hash": password_hash, "active": True, "created_at": utcnow(),
-            }
-            for index in range(SEED_CUSTOMERS)
-        ])
+        session.connection().execute(
+            insert(User),
+            [
+                {
+                    "workspace_id": workspace.id,
+                    "email": f"seed-customer-{index}@customer.example.com",
+                    "name": f"Seed Customer {index}",
+                    "role": Role.CUSTOMER.value,
+                    "password_hash": password_hash,
+                    "active": True,
+                    "created_at": utcnow(),
+                }
+                for index in range(SEED_CUSTOMERS)
+            ],
+        )
     if not ids_of(Role.ADMIN, Role.STAFF):
-        workspaces.create_user(session, workspace, "seed-agent@example.com", "Seed Agent", Role.ADMIN.value, DEMO_PASSWORD)
+        workspaces.create_user(
+            session, workspace, "seed-agent@example.com", "Seed Agent", Role.ADMIN.value, DEMO_PASSWORD
+        )
     return ids_of(Role.CUSTOMER), ids_of(Role.ADMIN, Role.STAFF)
-

@@ -22,6 +22,10 @@ app.register_lifespan_task(hub.run)  # live updates into open screens
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
 app.add_page(login_page, route="/[subdomain]/login", title=f"Sign in · {TITLE}", on_load=LoginState.load)
 app.add_page(ticket_list_page, route="/[subdomain]/tickets", title=f"Tickets · {TITLE}", on_load=TicketListState.load)
-app.add_page(new_ticket_page, route="/[subdomain]/tickets/new", title=f"New Ticket · {TITLE}", on_load=NewTicketState.load)
-app.add_page(ticket_view_page, route="/[subdomain]/tickets/[ticket]", title=f"Ticket · {TITLE}", on_load=TicketViewState.load)
+app.add_page(
+    new_ticket_page, route="/[subdomain]/tickets/new", title=f"New Ticket · {TITLE}", on_load=NewTicketState.load
+)
+app.add_page(
+    ticket_view_page, route="/[subdomain]/tickets/[ticket]", title=f"Ticket · {TITLE}", on_load=TicketViewState.load
+)
 app.add_page(not_found, route="/404", title=f"Page not found · {TITLE}")

@@ -1,8 +1,8 @@
 """Attachments as people use them: choose, paste, send, preview, download the same bytes."""
 
 import base64
-import re
 import hashlib
+import re
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -35,7 +35,11 @@ def test_png_and_pdf_on_a_reply_preview_and_download_the_same_bytes(browser: Bro
     expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
 
     invoice = samples.pdf("Invoice 2026-118")
-    choose_files(customer, "reply-files", {"screenshot.png": ("image/png", samples.png(4, 3)), "invoice.pdf": ("application/pdf", invoice)})
+    choose_files(
+        customer,
+        "reply-files",
+        {"screenshot.png": ("image/png", samples.png(4, 3)), "invoice.pdf": ("application/pdf", invoice)},
+    )
     expect(customer.get_by_label("Chosen files")).to_contain_text("screenshot.png")
     expect(customer.get_by_label("Chosen files")).to_contain_text("invoice.pdf")
     customer.get_by_label("Message").fill("Here are a screenshot and the invoice.")
@@ -95,7 +99,9 @@ def test_a_file_whose_content_lies_is_refused_and_nothing_is_posted(browser: Bro
 def test_files_chosen_on_the_new_ticket_form_are_stored_with_the_ticket(browser: Browser, app, workspace):
     customer = open_as(browser, app, workspace, workspace.customer)
     customer.get_by_role("link", name="New Ticket").first.click()
-    choose_files(customer, "new-ticket-files", {"notes.txt": ("text/plain", b"Steps to reproduce:\n1. Open\n2. Crash\n")})
+    choose_files(
+        customer, "new-ticket-files", {"notes.txt": ("text/plain", b"Steps to reproduce:\n1. Open\n2. Crash\n")}
+    )
     chosen = customer.get_by_label("Chosen files")
     expect(chosen).to_contain_text("notes.txt")
     create_ticket_fields = {"Subject": "Crash with notes", "Message": "The notes are attached."}

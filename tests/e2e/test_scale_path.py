@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, expect
 
 from tests.conftest import IN_CI, postgres_database
 from tests.e2e.conftest import make_workspace
-from tests.e2e.test_ticket_portal import create_ticket, first_row, reply
 from tests.e2e.helpers import sign_in
+from tests.e2e.test_ticket_portal import create_ticket, first_row, reply
 from tests.servers import RunningApp, scaled_workers
 
 REDIS_URL = os.environ.get("XOBITO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -30,9 +30,11 @@ def workers(tmp_path_factory) -> list[RunningApp]:
         if IN_CI:
             pytest.fail(f"Redis is required under CI but unreachable at {REDIS_URL}: {error}")
         pytest.skip(f"no Redis server at {REDIS_URL}")
-    with postgres_database("xobito_scale") as database_url:
-        with scaled_workers(tmp_path_factory.mktemp("workers"), database_url, REDIS_URL, WORKER_PORTS) as running:
-            yield running
+    with (
+        postgres_database("xobito_scale") as database_url,
+        scaled_workers(tmp_path_factory.mktemp("workers"), database_url, REDIS_URL, WORKER_PORTS) as running,
+    ):
+        yield running
 
 
 def test_a_change_through_one_worker_reaches_a_browser_on_the_other(browser: Browser, workers, request):

@@ -20,17 +20,19 @@ def png(width: int = 1, height: int = 1) -> bytes:
 def jpeg() -> bytes:
     """A baseline 8x8 grey JPEG: one block, DC difference 0, then end-of-block."""
     one_code = bytes([1] + [0] * 15)  # one Huffman code of length 1
-    return b"".join([
-        b"\xff\xd8",  # SOI
-        b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00",  # APP0
-        b"\xff\xdb\x00\x43\x00" + b"\x01" * 64,  # DQT
-        b"\xff\xc0\x00\x0b\x08\x00\x08\x00\x08\x01\x01\x11\x00",  # SOF0: 8x8, one component
-        b"\xff\xc4\x00\x14\x00" + one_code + b"\x00",  # DHT, DC: category 0
-        b"\xff\xc4\x00\x14\x10" + one_code + b"\x00",  # DHT, AC: end of block
-        b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00",  # SOS
-        b"\x3f",  # bits 0 (DC) 0 (EOB), padded with ones
-        b"\xff\xd9",  # EOI
-    ])
+    return b"".join(
+        [
+            b"\xff\xd8",  # SOI
+            b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00",  # APP0
+            b"\xff\xdb\x00\x43\x00" + b"\x01" * 64,  # DQT
+            b"\xff\xc0\x00\x0b\x08\x00\x08\x00\x08\x01\x01\x11\x00",  # SOF0: 8x8, one component
+            b"\xff\xc4\x00\x14\x00" + one_code + b"\x00",  # DHT, DC: category 0
+            b"\xff\xc4\x00\x14\x10" + one_code + b"\x00",  # DHT, AC: end of block
+            b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00",  # SOS
+            b"\x3f",  # bits 0 (DC) 0 (EOB), padded with ones
+            b"\xff\xd9",  # EOI
+        ]
+    )
 
 
 def gif() -> bytes:
@@ -86,27 +88,29 @@ def _zip(entries: dict[str, str | bytes]) -> bytes:
 
 
 def docx(text: str = "Hello") -> bytes:
-    return _zip({
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
-        ),
-        "_rels/.rels": (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
-        ),
-        "word/document.xml": (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
-        ),
-    })
+    return _zip(
+        {
+            "[Content_Types].xml": (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/word/document.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+            ),
+            "_rels/.rels": (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+            ),
+            "word/document.xml": (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+            ),
+        }
+    )
 
 
 def zip_archive() -> bytes:

@@ -98,7 +98,9 @@ def test_staged_files_are_stored_with_the_reply_under_a_random_name(world, stora
     for row, name in zip(rows, names, strict=True):
         data, content_type = samples.ALLOWED[name]
         assert (row.workspace_id, row.ticket_id, row.reply_id) == (
-            world.customer.workspace_id, stored(world, number).id, reply_id,
+            world.customer.workspace_id,
+            stored(world, number).id,
+            reply_id,
         )
         assert (row.size, row.content_type, row.sha256) == (len(data), content_type, hashlib.sha256(data).hexdigest())
         assert re.fullmatch(r"[0-9a-f]{32}\.[a-z]+", row.stored_name)
@@ -166,10 +168,10 @@ def test_a_reflex_upload_file_spooled_to_disk_is_staged(storage):
     import reflex as rx  # only here: the services themselves never import it
 
     data = samples.pdf() + b"%" * (3 * MB)
-    spooled = tempfile.SpooledTemporaryFile(max_size=MB)  # as Starlette keeps a big upload
-    spooled.write(data)
-    spooled.seek(0)
-    staged = asyncio.run(attachments.stage_upload(rx.UploadFile(file=spooled, path=Path("docs/invoice.pdf"))))
+    with tempfile.SpooledTemporaryFile(max_size=MB) as spooled:  # as Starlette keeps a big upload
+        spooled.write(data)
+        spooled.seek(0)
+        staged = asyncio.run(attachments.stage_upload(rx.UploadFile(file=spooled, path=Path("docs/invoice.pdf"))))
     assert (staged.name, staged.size, staged.content_type) == ("invoice.pdf", len(data), "application/pdf")
     assert staged.path.read_bytes() == data
 
@@ -370,7 +372,12 @@ def test_a_rolled_back_ticket_takes_its_files_with_it(world, storage):
     staged = [stage("shot.png", samples.png())]
     with pytest.raises(RuntimeError), write_session(world.url) as session:
         tickets.create_ticket(
-            session, world.customer, "Printer is on fire", world.departments["Support"], "high", BODY,
+            session,
+            world.customer,
+            "Printer is on fire",
+            world.departments["Support"],
+            "high",
+            BODY,
             attachments=staged,
         )
         raise RuntimeError("something after the service call failed")
@@ -382,9 +389,13 @@ def test_a_rolled_back_ticket_takes_its_files_with_it(world, storage):
 def test_a_committed_message_keeps_its_files_when_the_session_is_used_again(world, storage):
     number = open_ticket(world).number
     with write_session(world.url) as session:
-        tickets.post_reply(session, world.customer, number, "First, with a file.", attachments=[stage("a.png", samples.png())])
+        tickets.post_reply(
+            session, world.customer, number, "First, with a file.", attachments=[stage("a.png", samples.png())]
+        )
         session.commit()
-        tickets.post_reply(session, world.customer, number, "Second, with a file.", attachments=[stage("b.pdf", samples.pdf())])
+        tickets.post_reply(
+            session, world.customer, number, "Second, with a file.", attachments=[stage("b.pdf", samples.pdf())]
+        )
         session.rollback()  # only the second one is undone
     (row,) = attachment_rows(world)
     assert row.original_name == "a.png"
@@ -423,7 +434,12 @@ def test_a_staged_file_that_vanished_is_refused_before_anything_is_written(world
 def _thread_with_files(world):
     with write_session(world.url) as session:
         created = tickets.create_ticket(
-            session, world.customer, "Printer is on fire", world.departments["Support"], "high", BODY,
+            session,
+            world.customer,
+            "Printer is on fire",
+            world.departments["Support"],
+            "high",
+            BODY,
             attachments=[stage("smoke.jpg", samples.jpeg()), stage("receipt.pdf", samples.pdf())],
         )
     number = created.number
@@ -431,9 +447,15 @@ def _thread_with_files(world):
         tickets.post_reply(session, world.admin, number, "Any error message on the display?")
     with write_session(world.url) as session:
         tickets.post_reply(
-            session, world.customer, number, "Here is the display and the logs.",
-            attachments=[stage("display.png", samples.png()), stage("logs.zip", samples.zip_archive()),
-                         stage("notes.txt", samples.text())],
+            session,
+            world.customer,
+            number,
+            "Here is the display and the logs.",
+            attachments=[
+                stage("display.png", samples.png()),
+                stage("logs.zip", samples.zip_archive()),
+                stage("notes.txt", samples.text()),
+            ],
         )
     return number
 
@@ -444,8 +466,11 @@ def test_the_thread_lists_each_messages_files_in_order(any_world):
     assert [[(a.name, a.size, a.content_type) for a in m.attachments] for m in shown.messages] == [
         [("smoke.jpg", len(samples.jpeg()), "image/jpeg"), ("receipt.pdf", len(samples.pdf()), "application/pdf")],
         [],
-        [("display.png", len(samples.png()), "image/png"), ("logs.zip", len(samples.zip_archive()), "application/zip"),
-         ("notes.txt", len(samples.text()), "text/plain; charset=utf-8")],
+        [
+            ("display.png", len(samples.png()), "image/png"),
+            ("logs.zip", len(samples.zip_archive()), "application/zip"),
+            ("notes.txt", len(samples.text()), "text/plain; charset=utf-8"),
+        ],
     ]
     rows = {row.id: row for row in attachment_rows(any_world)}
     assert [a.id for m in shown.messages for a in m.attachments] == sorted(rows)
@@ -473,8 +498,13 @@ def test_the_thread_reads_all_attachments_in_one_query(world):
     few = statements_for_view()
     for index in range(4):  # four more replies, each with a file
         with write_session(world.url) as session:
-            tickets.post_reply(session, world.customer, number, f"More proof, part {index}.",
-                               attachments=[stage(f"more{index}.png", samples.png())])
+            tickets.post_reply(
+                session,
+                world.customer,
+                number,
+                f"More proof, part {index}.",
+                attachments=[stage(f"more{index}.png", samples.png())],
+            )
     many = statements_for_view()
     assert len(many) == len(few)
     assert sum("FROM attachment" in statement for statement in many) == 1

@@ -2,12 +2,12 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import PASSWORD
 from xobito_web.db import read_session, write_session
 from xobito_web.models import LoginFailure, UserSession, utcnow
 from xobito_web.services import auth
 from xobito_web.services.errors import InvalidInput, NotFound, SignInFailed, TooManyAttempts
 from xobito_web.services.passwords import hash_password, verify_password
-from tests.conftest import PASSWORD
 
 
 def test_password_hash_is_argon2_and_verifies_only_the_right_password():

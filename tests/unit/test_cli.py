@@ -25,8 +25,19 @@ def run(tmp_path):
 def test_creating_a_workspace_with_departments_and_people(run):
     assert run("create-workspace", "globex", "--name", "Globex").returncode == 0
     assert run("create-department", "globex", "Support").returncode == 0
-    made = run("create-user", "globex", "Hank@Globex.example.com", "--name", "Hank", "--role", "staff",
-               "--password", "long enough", "--department", "Support")
+    made = run(
+        "create-user",
+        "globex",
+        "Hank@Globex.example.com",
+        "--name",
+        "Hank",
+        "--role",
+        "staff",
+        "--password",
+        "long enough",
+        "--department",
+        "Support",
+    )
     assert made.returncode == 0
     assert "hank@globex.example.com" in made.stdout
 
@@ -36,12 +47,30 @@ def test_creating_a_workspace_with_departments_and_people(run):
     [
         (("create-workspace", "Bad Name!", "--name", "X"), "A subdomain is 2–63 characters"),
         (("create-department", "nowhere", "Sales"), "There is no workspace 'nowhere'."),
-        (("create-user", "globex", "not-an-email", "--name", "X", "--role", "staff", "--password", "long enough"),
-         "That email address is not valid"),
-        (("create-user", "globex", "a@globex.example.com", "--name", "X", "--role", "staff", "--password", "short"),
-         "The password must be at least 8 characters."),
-        (("create-user", "globex", "c@globex.example.com", "--name", "C", "--role", "customer",
-          "--password", "long enough", "--department", "Support"), "Customers do not belong to departments."),
+        (
+            ("create-user", "globex", "not-an-email", "--name", "X", "--role", "staff", "--password", "long enough"),
+            "That email address is not valid",
+        ),
+        (
+            ("create-user", "globex", "a@globex.example.com", "--name", "X", "--role", "staff", "--password", "short"),
+            "The password must be at least 8 characters.",
+        ),
+        (
+            (
+                "create-user",
+                "globex",
+                "c@globex.example.com",
+                "--name",
+                "C",
+                "--role",
+                "customer",
+                "--password",
+                "long enough",
+                "--department",
+                "Support",
+            ),
+            "Customers do not belong to departments.",
+        ),
         (("seed", "globex", "--tickets", "0"), "--tickets must be at least 1."),
     ],
 )
@@ -59,7 +88,9 @@ def test_duplicates_are_refused(run):
     again = run("create-workspace", "globex", "--name", "Globex again")
     assert again.returncode == 1 and "already exists" in again.stderr
     run("create-user", "globex", "a@globex.example.com", "--name", "A", "--role", "admin", "--password", "long enough")
-    twice = run("create-user", "globex", "A@globex.example.com", "--name", "A", "--role", "admin", "--password", "long enough")
+    twice = run(
+        "create-user", "globex", "A@globex.example.com", "--name", "A", "--role", "admin", "--password", "long enough"
+    )
     assert twice.returncode == 1 and "already exists" in twice.stderr
 
 

@@ -51,7 +51,10 @@ def make_thread(world) -> Thread:
     created = _create(world, world.customer, world.departments["Support"], [("invoice.pdf", PDF), ("screen.png", PNG)])
     with write_session(world.url) as session:
         replied = tickets.post_reply(
-            session, world.admin, created.number, "See my notes.",
+            session,
+            world.admin,
+            created.number,
+            "See my notes.",
             attachments=[attachments.stage_bytes("notes.txt", samples.text())],
         )
     other = _create(world, world.other_customer, world.departments["Support"], [("theirs.pdf", samples.pdf("Theirs"))])
@@ -99,7 +102,9 @@ def test_members_of_the_thread_download_the_exact_bytes(any_world, who):
     assert hashlib.sha256(response.content).hexdigest() == hashlib.sha256(PDF).hexdigest()
     assert response.content == PDF
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == "attachment; filename=\"invoice.pdf\"; filename*=UTF-8''invoice.pdf"
+    assert (
+        response.headers["content-disposition"] == "attachment; filename=\"invoice.pdf\"; filename*=UTF-8''invoice.pdf"
+    )
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "private, no-store"
     assert response.headers["content-length"] == str(len(PDF))
@@ -115,8 +120,11 @@ def test_staff_assigned_to_a_ticket_of_another_department_downloads_it(world):
     browser = client(world, world.sales_staff)
     assert browser.get(url(thread.ref, thread.pdf_id)).status_code == 404
     with write_session(world.url) as session:
-        session.exec(update(Ticket).where(Ticket.number == thread.number, Ticket.workspace_id == world.customer.workspace_id)
-                     .values(assignee_id=world.sales_staff.user_id))
+        session.exec(
+            update(Ticket)
+            .where(Ticket.number == thread.number, Ticket.workspace_id == world.customer.workspace_id)
+            .values(assignee_id=world.sales_staff.user_id)
+        )
     response = browser.get(url(thread.ref, thread.pdf_id))
     assert response.status_code == 200 and response.content == PDF
 
@@ -196,9 +204,11 @@ def test_a_script_on_another_site_cannot_read_a_file(world):
     browser = client(world, world.customer)
     cross = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-site", "Origin": "https://evil.example.com"}
     assert browser.get(url(thread.ref, thread.pdf_id), headers=cross).status_code == 404
-    for fine in ({"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "cross-site"},  # a link in an email
-                 {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "same-origin"},  # an <img> preview
-                 {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"}):
+    for fine in (
+        {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "cross-site"},  # a link in an email
+        {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "same-origin"},  # an <img> preview
+        {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"},
+    ):
         assert browser.get(url(thread.ref, thread.pdf_id), headers=fine).content == PDF
 
 
@@ -254,7 +264,10 @@ def test_images_can_be_shown_inline_other_types_never(world):
     ("name", "disposition"),
     [
         ("résumé 2026.pdf", "attachment; filename=\"resume 2026.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.pdf"),
-        ('say "hi"; x=1.pdf', "attachment; filename=\"say _hi__ x_1.pdf\"; filename*=UTF-8''say%20%22hi%22%3B%20x%3D1.pdf"),
+        (
+            'say "hi"; x=1.pdf',
+            "attachment; filename=\"say _hi__ x_1.pdf\"; filename*=UTF-8''say%20%22hi%22%3B%20x%3D1.pdf",
+        ),
         ("отчёт.pdf", "attachment; filename=\"attachment.pdf\"; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.pdf"),
     ],
 )
@@ -269,9 +282,11 @@ def test_download_url_matches_the_route(world):
     thread = make_thread(world)
     browser = client(world, world.customer)
     assert download_url("acme", thread.ref, thread.png_id) == url(thread.ref, thread.png_id)
-    assert browser.get(download_url("acme", thread.ref, thread.png_id, inline=True)).headers[
-        "content-disposition"
-    ].startswith("inline;")
+    assert (
+        browser.get(download_url("acme", thread.ref, thread.png_id, inline=True))
+        .headers["content-disposition"]
+        .startswith("inline;")
+    )
 
 
 def test_the_route_reads_the_cookie_the_sign_in_page_sets():

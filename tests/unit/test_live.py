@@ -5,6 +5,7 @@ import pytest
 from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
 from xobito_web.services import live, tickets
+from xobito_web.services.errors import InvalidInput
 from xobito_web.state.live import LiveHub, Watch
 
 
@@ -41,7 +42,7 @@ def test_a_rolled_back_change_is_never_announced(world, heard):
 def test_a_refused_reply_is_not_announced(world, heard):
     number = open_ticket(world).number
     heard.clear()
-    with pytest.raises(Exception), write_session(world.url) as session:
+    with pytest.raises(InvalidInput), write_session(world.url) as session:
         tickets.post_reply(session, world.admin, number, "no")
     assert heard == []
 

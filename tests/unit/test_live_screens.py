@@ -116,7 +116,9 @@ def test_a_live_reply_sends_only_the_new_message_not_the_thread_again(app_databa
     created = open_ticket(world)
     for index in range(5):
         reply(world, world.admin if index % 2 else world.customer, created.number, f"Earlier message {index}")
-    customer_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "carol@customer.example.com"))
+    customer_tab = open_tab(
+        TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "carol@customer.example.com")
+    )
     customer_tab.load()
     first = sent(customer_tab)
     assert len(first[var("messages")]) == 6 and first.get(var("later_messages"), []) == []
@@ -161,9 +163,15 @@ def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibili
     world = app_database
     created = open_ticket(world, department="Support")
     admin_cookie = cookie_of(world, "admin@acme.example.com")
-    admin_tabs = [open_tab(TicketViewState, f"/acme/tickets/{created.ref}", admin_cookie, f"admin-{i}") for i in range(4)]
-    sales_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "sam@acme.example.com"), "sales")
-    support_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "sue@acme.example.com"), "sup")
+    admin_tabs = [
+        open_tab(TicketViewState, f"/acme/tickets/{created.ref}", admin_cookie, f"admin-{i}") for i in range(4)
+    ]
+    sales_tab = open_tab(
+        TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "sam@acme.example.com"), "sales"
+    )
+    support_tab = open_tab(
+        TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "sue@acme.example.com"), "sup"
+    )
     for tab in [*admin_tabs, sales_tab, support_tab]:
         tab.load()
         sent(tab)
@@ -189,7 +197,9 @@ def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibili
 def test_a_closed_ticket_is_shown_closed_and_the_unsent_draft_kept(app_database):
     world = app_database
     created = open_ticket(world)
-    customer_tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "carol@customer.example.com"))
+    customer_tab = open_tab(
+        TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "carol@customer.example.com")
+    )
     customer_tab.load()
     customer_tab.draft = "One more thing"
     sent(customer_tab)

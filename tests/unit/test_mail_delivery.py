@@ -75,10 +75,15 @@ def queue_rows(world, count: int) -> list[str]:
     addresses = [f"person{index:03d}@example.com" for index in range(count)]
     with write_session(world.url) as session:
         for index, address in enumerate(addresses):
-            session.add(OutboxEmail(
-                workspace_id=world.customer.workspace_id, recipient=address, subject=f"[TKT-{index + 1:06d}] Mail {index}",
-                body=f"Body {index}", event="ticket_created",
-            ))
+            session.add(
+                OutboxEmail(
+                    workspace_id=world.customer.workspace_id,
+                    recipient=address,
+                    subject=f"[TKT-{index + 1:06d}] Mail {index}",
+                    body=f"Body {index}",
+                    event="ticket_created",
+                )
+            )
     return addresses
 
 
@@ -356,8 +361,9 @@ def test_without_smtp_url_each_email_is_an_eml_file(world, tmp_path):
 
 
 def test_the_default_mail_dir_is_under_the_data_dir(world, tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "settings", dataclasses.replace(
-        config.settings, data_dir=tmp_path, database_url=world.url, smtp_url=""))
+    monkeypatch.setattr(
+        config, "settings", dataclasses.replace(config.settings, data_dir=tmp_path, database_url=world.url, smtp_url="")
+    )
     queue_rows(world, 1)
     assert mailer.deliver_due() == 1
     assert [path.name for path in (tmp_path / "mail").iterdir()] == [f"{rows(world)[0].id}.eml"]
@@ -373,9 +379,26 @@ def certificate(tmp_path, monkeypatch):
         pytest.skip("openssl is not installed")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     import ssl
@@ -411,14 +434,32 @@ def test_tls_modes(world, certificate, mode):
 
 def test_parse_smtp_url():
     plain = mailer.parse_smtp_url("smtp://mail.example.com")
-    assert (plain.host, plain.port, plain.implicit_tls, plain.starttls, plain.username) == ("mail.example.com", 25, False, False, "")
+    assert (plain.host, plain.port, plain.implicit_tls, plain.starttls, plain.username) == (
+        "mail.example.com",
+        25,
+        False,
+        False,
+        "",
+    )
     starttls = mailer.parse_smtp_url("smtp://me%40example.com:s%3Acret@mail.example.com?starttls=1&timeout=5")
     assert (starttls.port, starttls.starttls, starttls.username, starttls.password, starttls.timeout) == (
-        587, True, "me@example.com", "s:cret", 5.0)
+        587,
+        True,
+        "me@example.com",
+        "s:cret",
+        5.0,
+    )
     tls = mailer.parse_smtp_url("smtps://u:p@mail.example.com:2465")
     assert (tls.port, tls.implicit_tls, tls.starttls) == (2465, True, False)
-    for bad in ["http://mail.example.com", "smtp://", "smtp://h?starttls=maybe", "smtps://h?starttls=1",
-                "smtp://h?tls=1", "smtp://h:99999", "smtp://h?timeout=0"]:
+    for bad in [
+        "http://mail.example.com",
+        "smtp://",
+        "smtp://h?starttls=maybe",
+        "smtps://h?starttls=1",
+        "smtp://h?tls=1",
+        "smtp://h:99999",
+        "smtp://h?timeout=0",
+    ]:
         with pytest.raises(ValueError):
             mailer.parse_smtp_url(bad)
 
@@ -427,8 +468,11 @@ def test_parse_smtp_url():
 
 
 def test_the_background_worker_starts_once_and_delivers(world, smtp, monkeypatch):
-    monkeypatch.setattr(config, "settings", dataclasses.replace(
-        config.settings, database_url=world.url, smtp_url=smtp.url, mail_from=MAIL_FROM))
+    monkeypatch.setattr(
+        config,
+        "settings",
+        dataclasses.replace(config.settings, database_url=world.url, smtp_url=smtp.url, mail_from=MAIL_FROM),
+    )
     try:
         thread = mailer.start_background_worker(poll_seconds=0.05)
         assert mailer.start_background_worker() is thread and thread.daemon and thread.is_alive()
@@ -443,8 +487,11 @@ def test_the_background_worker_starts_once_and_delivers(world, smtp, monkeypatch
 
 
 def test_the_lifespan_task_runs_the_worker_with_the_app(world, smtp, monkeypatch):
-    monkeypatch.setattr(config, "settings", dataclasses.replace(
-        config.settings, database_url=world.url, smtp_url=smtp.url, mail_from=MAIL_FROM))
+    monkeypatch.setattr(
+        config,
+        "settings",
+        dataclasses.replace(config.settings, database_url=world.url, smtp_url=smtp.url, mail_from=MAIL_FROM),
+    )
     open_ticket(world)
 
     async def app_lifetime():
@@ -473,8 +520,9 @@ def test_run_worker_survives_a_failing_pass(world, smtp, monkeypatch):
     monkeypatch.setattr(mailer, "deliver_due", flaky)
     open_ticket(world)
     stop = threading.Event()
-    thread = threading.Thread(target=mailer.run_worker, args=(stop, 0.02, world.url),
-                              kwargs={"smtp_url": smtp.url, "mail_from": MAIL_FROM})
+    thread = threading.Thread(
+        target=mailer.run_worker, args=(stop, 0.02, world.url), kwargs={"smtp_url": smtp.url, "mail_from": MAIL_FROM}
+    )
     thread.start()
     try:
         deadline = time.monotonic() + 10
@@ -487,8 +535,11 @@ def test_run_worker_survives_a_failing_pass(world, smtp, monkeypatch):
 
 
 def test_cli_mail_worker(world, smtp, monkeypatch, capsys):
-    monkeypatch.setattr(config, "settings", dataclasses.replace(
-        config.settings, database_url=world.url, smtp_url=smtp.url, mail_from=MAIL_FROM))
+    monkeypatch.setattr(
+        config,
+        "settings",
+        dataclasses.replace(config.settings, database_url=world.url, smtp_url=smtp.url, mail_from=MAIL_FROM),
+    )
     open_ticket(world)
     assert cli.main(["mail-worker", "--once"]) == 0
     assert "Delivered 2 email(s)" in capsys.readouterr().out
@@ -506,8 +557,9 @@ def test_cli_mail_worker_stops_cleanly_on_ctrl_c(tmp_path):
     env.pop("DATABASE_URL", None)
     xobito = shutil.which("xobito", path=os.path.dirname(os.sys.executable))
     subprocess.run([xobito, "migrate"], env=env, check=True, capture_output=True, timeout=120)
-    process = subprocess.Popen([xobito, "mail-worker", "--poll", "0.1"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [xobito, "mail-worker", "--poll", "0.1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         line = process.stdout.readline()
         assert "Mail worker running" in line

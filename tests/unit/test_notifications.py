@@ -82,7 +82,9 @@ def deactivate(world, address):
 def add_person(world, address, role, departments=()) -> CurrentUser:
     with write_session(world.url) as session:
         workspace = workspaces.get_workspace(session, "acme")
-        user = workspaces.create_user(session, workspace, address, address.split("@")[0].title(), role, PASSWORD, departments)
+        user = workspaces.create_user(
+            session, workspace, address, address.split("@")[0].title(), role, PASSWORD, departments
+        )
         return CurrentUser(user.id, workspace.id, "acme", workspace.name, user.name, user.email, user.role)
 
 
@@ -130,7 +132,9 @@ def test_a_second_workspace_never_hears_of_it(world):
     assert not {row.recipient for row in outbox(world)} & {"admin@other.example.com", "erin@customer.example.com"}
     clear_outbox(world)
     with write_session(world.url) as session:
-        tickets.create_ticket(session, world.foreign_customer, "Elsewhere", world.foreign_departments["Sales"], "", BODY)
+        tickets.create_ticket(
+            session, world.foreign_customer, "Elsewhere", world.foreign_departments["Sales"], "", BODY
+        )
     assert recipients(world) == ["admin@other.example.com"]
 
 
@@ -315,11 +319,10 @@ def test_an_inactive_assignee_falls_back_to_admins_and_department_staff(world):
 
 
 def test_a_change_that_rolls_back_queues_nothing(world):
-    with pytest.raises(RuntimeError):
-        with write_session(world.url) as session:
-            tickets.create_ticket(session, world.customer, "Rolled back", world.departments["Support"], "", BODY)
-            assert len(session.exec(select(OutboxEmail)).all()) == 2  # queued in this transaction
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), write_session(world.url) as session:
+        tickets.create_ticket(session, world.customer, "Rolled back", world.departments["Support"], "", BODY)
+        assert len(session.exec(select(OutboxEmail)).all()) == 2  # queued in this transaction
+        raise RuntimeError("boom")
     assert outbox(world) == []
 
     number = open_ticket(world)
@@ -341,21 +344,27 @@ def test_subject_format_and_long_numbers():
 def test_user_text_cannot_inject_headers():
     evil = "Hello\r\nBcc: evil@example.com\nX-Injected: yes\u2028Reply-To: evil@example.com"
     message = notifications.build_email(
-        sender="Xobito <tickets@example.com>", recipient="carol@example.com",
-        subject=notifications.email_subject("TKT-000001", evil), text=evil, html_body="<p>x</p>",
+        sender="Xobito <tickets@example.com>",
+        recipient="carol@example.com",
+        subject=notifications.email_subject("TKT-000001", evil),
+        text=evil,
+        html_body="<p>x</p>",
     )
     raw = bytes(message).decode()
     headers = raw.split("\n\n", 1)[0]
     assert message["Bcc"] is None and message["X-Injected"] is None and message["Reply-To"] is None
     assert "\nBcc:" not in headers and "\nX-Injected:" not in headers and "\nReply-To:" not in headers
-    assert str(message["Subject"]) == "[TKT-000001] Hello Bcc: evil@example.com X-Injected: yes Reply-To: evil@example.com"
+    assert (
+        str(message["Subject"]) == "[TKT-000001] Hello Bcc: evil@example.com X-Injected: yes Reply-To: evil@example.com"
+    )
     parsed = email.message_from_string(raw, policy=policy.default)
     assert parsed.get_all("To") == ["carol@example.com"]
     assert parsed["Bcc"] is None
     # A recipient with a line break in it is refused outright.
     with pytest.raises(ValueError):
-        notifications.build_email(sender="tickets@example.com", recipient="a@example.com\r\nBcc: evil@example.com",
-                                  subject="s", text="t")
+        notifications.build_email(
+            sender="tickets@example.com", recipient="a@example.com\r\nBcc: evil@example.com", subject="s", text="t"
+        )
 
 
 def test_html_alternative_escapes_everything(world):
@@ -368,8 +377,9 @@ def test_html_alternative_escapes_everything(world):
     # The plain text keeps the characters as typed.
     assert "> <script>alert('x')</script>" in row.body
     assert row.subject == '[TKT-000001] <b>Bold</b> & "quoted"'
-    message = notifications.build_email(sender="t@example.com", recipient=row.recipient, subject=row.subject,
-                                        text=row.body, html_body=row.body_html)
+    message = notifications.build_email(
+        sender="t@example.com", recipient=row.recipient, subject=row.subject, text=row.body, html_body=row.body_html
+    )
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 
 
@@ -406,7 +416,12 @@ def test_attachment_names_are_listed_and_escaped(world, tmp_path, monkeypatch):
     monkeypatch.setenv("XOBITO_STORAGE_DIR", str(tmp_path / "storage"))
     with write_session(world.url) as session:
         number = tickets.create_ticket(
-            session, world.customer, "Printer is on fire", world.departments["Support"], "", BODY,
+            session,
+            world.customer,
+            "Printer is on fire",
+            world.departments["Support"],
+            "",
+            BODY,
             attachments=[attachments.stage_bytes("smoke <1>.txt", b"a lot of smoke\n")],
         ).number
     row = next(row for row in outbox(world) if row.recipient == SUE)
@@ -415,8 +430,13 @@ def test_attachment_names_are_listed_and_escaped(world, tmp_path, monkeypatch):
 
     clear_outbox(world)
     with write_session(world.url) as session:
-        tickets.post_reply(session, world.support_staff, number, "See the log.",
-                           attachments=[attachments.stage_bytes("log.txt", b"line\n")])
+        tickets.post_reply(
+            session,
+            world.support_staff,
+            number,
+            "See the log.",
+            attachments=[attachments.stage_bytes("log.txt", b"line\n")],
+        )
     (row,) = outbox(world)
     assert "  - log.txt" in row.body and "smoke" not in row.body  # only this reply's files
 

@@ -56,8 +56,22 @@ def test_parse_ref_accepts_pasted_ids(text, number):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "42", "TKT-", "TKT-0", "TKT-000000", "TKT-12a", "TKT--12", "TKT 12", "XTKT-12", "TKT-12 extra",
-     "TKT-99999999999", "TKT-٤٢", "printer"],
+    [
+        "",
+        "   ",
+        "42",
+        "TKT-",
+        "TKT-0",
+        "TKT-000000",
+        "TKT-12a",
+        "TKT--12",
+        "TKT 12",
+        "XTKT-12",
+        "TKT-12 extra",
+        "TKT-99999999999",
+        "TKT-٤٢",
+        "printer",
+    ],
 )
 def test_parse_ref_refuses_anything_else(text):
     assert tickets.parse_ref(text) is None

@@ -28,7 +28,13 @@ def test_a_bulk_load_on_postgresql_refreshes_the_planner_statistics(pg_world):
 
     seed_tickets("acme", 50, url=pg_world.url)
     with read_session(pg_world.url) as session:
-        analyzed = session.exec(
-            text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('ticket', 'reply')")
-        ).scalars().all()
+        analyzed = (
+            session.exec(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('ticket', 'reply')"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(analyzed) == ["reply", "ticket"]

@@ -30,8 +30,9 @@ def at(minutes: float) -> datetime:
 # --- helpers: one transaction each, like one user action ---------------------------------
 
 
-def open_ticket(world, user=None, subject="Printer is on fire", department="Support", priority="medium",
-                body=BODY, when=None):
+def open_ticket(
+    world, user=None, subject="Printer is on fire", department="Support", priority="medium", body=BODY, when=None
+):
     user = user or world.customer
     departments = world.departments if user.workspace_id == world.customer.workspace_id else world.foreign_departments
     department_id = departments[department] if isinstance(department, str) and department in departments else department
@@ -259,7 +260,10 @@ def test_priority_defaults_to_medium(world, priority, kept):
 def test_an_unknown_priority_is_refused(world, priority):
     with pytest.raises(InvalidInput) as caught:
         open_ticket(world, priority=priority)
-    assert (caught.value.message, caught.value.field) == ("The priority must be Low, Medium, High or Urgent.", "priority")
+    assert (caught.value.message, caught.value.field) == (
+        "The priority must be Low, Medium, High or Urgent.",
+        "priority",
+    )
     assert ticket_count(world) == 0
 
 
@@ -327,7 +331,9 @@ def test_reply_moves_the_status_as_the_lifecycle_says(world, start, who, expecte
     replies = stored_replies(world, number)
     assert len(replies) == replies_before + 1
     assert (replies[-1].author_id, replies[-1].body, replies[-1].created_at) == (
-        user.user_id, "Here is some more detail.", at(5)
+        user.user_id,
+        "Here is some more detail.",
+        at(5),
     )
 
 
@@ -371,7 +377,9 @@ def test_a_closed_ticket_refuses_everything_and_stores_nothing(world, who, actio
     assert caught.value.message == message
     after = stored(world, number)
     assert (after.status, after.last_reply_at, after.last_message_by_team) == (
-        "closed", before.last_reply_at, before.last_message_by_team
+        "closed",
+        before.last_reply_at,
+        before.last_message_by_team,
     )
     assert [r.body for r in stored_replies(world, number)] == ["We are on it, hold on."]
 
@@ -390,7 +398,10 @@ def test_a_whole_conversation(any_world):
     with pytest.raises(Conflict):
         reply(world, world.customer, number, "One more thing.")
     assert [m.body for m in view(world, world.customer, number).messages] == [
-        BODY, "Anyone there?", "Yes, a technician is coming.", "He has not come yet."
+        BODY,
+        "Anyone there?",
+        "Yes, a technician is coming.",
+        "He has not come yet.",
     ]
 
 
@@ -467,8 +478,11 @@ def test_who_sees_a_support_ticket(world, who, sees):
         close(world, user, number)
         assert stored(world, number).status == "closed"
     else:
-        for act in (lambda: view(world, user, number), lambda: reply(world, user, number, "Sneaking in."),
-                    lambda: close(world, user, number)):
+        for act in (
+            lambda: view(world, user, number),
+            lambda: reply(world, user, number, "Sneaking in."),
+            lambda: close(world, user, number),
+        ):
             with pytest.raises(NotFound):
                 act()
         row = stored(world, number)
@@ -582,16 +596,25 @@ def test_equal_activity_times_list_the_later_ticket_first(world):
 
 
 def test_list_rows_carry_what_the_table_shows(world):
-    number = open_ticket(world, user=world.other_customer, subject="Upgrade our plan", department="Sales",
-                         priority="low", when=at(0)).number
+    number = open_ticket(
+        world, user=world.other_customer, subject="Upgrade our plan", department="Sales", priority="low", when=at(0)
+    ).number
     assign(world, number, world.support_staff)
     reply(world, world.admin, number, "Which plan would you like?", when=at(3))
 
     [row] = page(world, world.admin).rows
     assert row == tickets.TicketRow(
-        number=number, ref="TKT-000001", subject="Upgrade our plan", department="Sales", priority="low",
-        status="answered", last_reply_at=at(3), created_at=at(0), waiting_on="customer",
-        customer_name="Other Customer", assignee_name="Support Staff",
+        number=number,
+        ref="TKT-000001",
+        subject="Upgrade our plan",
+        department="Sales",
+        priority="low",
+        status="answered",
+        last_reply_at=at(3),
+        created_at=at(0),
+        waiting_on="customer",
+        customer_name="Other Customer",
+        assignee_name="Support Staff",
     )
 
     close(world, world.other_customer, number)
@@ -604,8 +627,9 @@ def test_sixty_tickets_page_as_25_25_10_with_no_duplicate_or_gap(any_world):
     with write_session(world.url) as session:
         for i in range(60):
             # Pairs share a time, so a page boundary falls between two equal times.
-            tickets.create_ticket(session, world.customer, f"Ticket {i}", world.departments["Support"], "", BODY,
-                                  now=at(i // 2))
+            tickets.create_ticket(
+                session, world.customer, f"Ticket {i}", world.departments["Support"], "", BODY, now=at(i // 2)
+            )
 
     sizes, numbers, cursor = [], [], None
     for _ in range(3):

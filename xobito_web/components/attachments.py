@@ -82,8 +82,7 @@ def file_chooser(upload_id: str, textarea_id: str) -> rx.Component:
             class_name="dropzone",
         ),
         rx.text(
-            f"Up to {MAX_FILES} files, {MAX_FILE_SIZE // (1024 * 1024)} MB each: "
-            + ", ".join(ALLOWED_EXTENSIONS),
+            f"Up to {MAX_FILES} files, {MAX_FILE_SIZE // (1024 * 1024)} MB each: " + ", ".join(ALLOWED_EXTENSIONS),
             size="1",
             color_scheme="gray",
         ),
@@ -145,7 +144,13 @@ def attachment_list(attachments: Var) -> rx.Component:
                             file.preview_href != "",
                             # reload_document: the browser itself fetches the file (no in-app routing).
                             rx.el.a(
-                                rx.image(src=file.preview_href, alt=file.name, max_height="120px", max_width="200px", loading="lazy"),
+                                rx.image(
+                                    src=file.preview_href,
+                                    alt=file.name,
+                                    max_height="120px",
+                                    max_width="200px",
+                                    loading="lazy",
+                                ),
                                 href=file.href,
                                 download=file.name,
                                 reload_document=True,

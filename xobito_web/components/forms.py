@@ -10,7 +10,8 @@ from xobito_web.components.attachments import upload_progress
 def length_counter(length: rx.Var, minimum: int, maximum: int, element_id: str) -> rx.Component:
     """Live "N / max characters"; red while outside the limits (the server checks again)."""
     return rx.text(
-        length, f" / {maximum} characters (at least {minimum})",
+        length,
+        f" / {maximum} characters (at least {minimum})",
         id=element_id,
         size="1",
         color_scheme=rx.cond((length > maximum) | ((length > 0) & (length < minimum)), "red", "gray"),

@@ -29,13 +29,21 @@ def flex_row(*children, gap: str = "2") -> rx.Component:
 def text(content: StrOrVar, size: str = "", weight: str = "", color: str = "", class_name: str = "") -> rx.Component:
     return rx.el.p(
         content,
-        class_name=_join("rt-Text", f"rt-r-size-{size}" if size else "", f"rt-r-weight-{weight}" if weight else "", class_name),
+        class_name=_join(
+            "rt-Text", f"rt-r-size-{size}" if size else "", f"rt-r-weight-{weight}" if weight else "", class_name
+        ),
         custom_attrs={"data-accent-color": color} if color else {},
     )
 
 
-def link(content: StrOrVar, href: StrOrVar, weight: str = "", high_contrast: bool = False, color: str = "",
-         class_name: str = "") -> rx.Component:
+def link(
+    content: StrOrVar,
+    href: StrOrVar,
+    weight: str = "",
+    high_contrast: bool = False,
+    color: str = "",
+    class_name: str = "",
+) -> rx.Component:
     """An in-app link (client-side navigation), styled like `rx.link`."""
     return rx.el.a(
         content,

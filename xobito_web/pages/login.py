@@ -16,15 +16,21 @@ def login_form() -> rx.Component:
                 rx.text(LoginState.workspace_name, color_scheme="gray"),
                 rx.vstack(
                     rx.el.label("Email", html_for="email", class_name="field-label"),
-                    rx.input(id="email", name="email", type="email", auto_complete="username", required=True, width="100%"),
+                    rx.input(
+                        id="email", name="email", type="email", auto_complete="username", required=True, width="100%"
+                    ),
                     width="100%",
                     spacing="1",
                 ),
                 rx.vstack(
                     rx.el.label("Password", html_for="password", class_name="field-label"),
                     rx.input(
-                        id="password", name="password", type="password", auto_complete="current-password",
-                        required=True, width="100%",
+                        id="password",
+                        name="password",
+                        type="password",
+                        auto_complete="current-password",
+                        required=True,
+                        width="100%",
                     ),
                     width="100%",
                     spacing="1",

@@ -25,7 +25,13 @@ def new_ticket_form() -> rx.Component:
         rx.vstack(
             rx.vstack(
                 rx.el.label("Subject", html_for="subject", class_name="field-label"),
-                rx.input(id="subject", name="subject", value=NewTicketState.subject, on_change=NewTicketState.set_subject, width="100%"),
+                rx.input(
+                    id="subject",
+                    name="subject",
+                    value=NewTicketState.subject,
+                    on_change=NewTicketState.set_subject,
+                    width="100%",
+                ),
                 length_counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
                 field_error("subject"),
                 spacing="1",
@@ -61,7 +67,14 @@ def new_ticket_form() -> rx.Component:
             ),
             rx.vstack(
                 rx.el.label("Message", html_for="body", class_name="field-label"),
-                rx.text_area(id="body", name="body", value=NewTicketState.body, on_change=NewTicketState.set_body, rows="8", width="100%"),
+                rx.text_area(
+                    id="body",
+                    name="body",
+                    value=NewTicketState.body,
+                    on_change=NewTicketState.set_body,
+                    rows="8",
+                    width="100%",
+                ),
                 length_counter(NewTicketState.body_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
                 field_error("body"),
                 spacing="1",
@@ -75,7 +88,9 @@ def new_ticket_form() -> rx.Component:
             width="100%",
         ),
         on_submit=lambda form_data: NewTicketState.submit(
-            rx.upload_files_chunk(upload_id=NEW_TICKET_UPLOAD_ID, on_upload_progress=NewTicketState.set_upload_progress),
+            rx.upload_files_chunk(
+                upload_id=NEW_TICKET_UPLOAD_ID, on_upload_progress=NewTicketState.set_upload_progress
+            ),
             form_data,
         ),
         reset_on_submit=False,

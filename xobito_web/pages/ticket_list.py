@@ -10,7 +10,13 @@ from xobito_web.components.layout import signed_in_page
 from xobito_web.state.ticket_list import ListRow, TicketListState
 
 STATUS_CHOICES = (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"))
-PRIORITY_CHOICES = (("any", "Any priority"), ("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent"))
+PRIORITY_CHOICES = (
+    ("any", "Any priority"),
+    ("low", "Low"),
+    ("medium", "Medium"),
+    ("high", "High"),
+    ("urgent", "Urgent"),
+)
 
 
 def status_filter() -> rx.Component:
@@ -88,28 +94,34 @@ def search_box() -> rx.Component:
 
 
 def filters_bar() -> rx.Component:
-    return rx.card(rx.flex(
-        status_filter(),
-        priority_filter(),
-        department_filter(),
-        rx.cond(
-            TicketListState.is_team,
-            rx.el.label(
-                rx.checkbox(checked=TicketListState.assigned_to_me, on_change=TicketListState.toggle_assigned_to_me),
-                rx.text("Assigned to me", size="2"),
-                class_name="checkbox-label",
+    return rx.card(
+        rx.flex(
+            status_filter(),
+            priority_filter(),
+            department_filter(),
+            rx.cond(
+                TicketListState.is_team,
+                rx.el.label(
+                    rx.checkbox(
+                        checked=TicketListState.assigned_to_me, on_change=TicketListState.toggle_assigned_to_me
+                    ),
+                    rx.text("Assigned to me", size="2"),
+                    class_name="checkbox-label",
+                ),
             ),
+            search_box(),
+            rx.cond(
+                TicketListState.filters_active,
+                rx.button("Clear filters", variant="ghost", on_click=TicketListState.clear_filters),
+            ),
+            spacing="5",
+            wrap="wrap",
+            align="end",
+            width="100%",
         ),
-        search_box(),
-        rx.cond(
-            TicketListState.filters_active,
-            rx.button("Clear filters", variant="ghost", on_click=TicketListState.clear_filters),
-        ),
-        spacing="5",
-        wrap="wrap",
-        align="end",
         width="100%",
-    ), width="100%", size="2")
+        size="2",
+    )
 
 
 def ticket_row(row: ListRow) -> rx.Component:
@@ -163,7 +175,9 @@ def empty_state() -> rx.Component:
             rx.cond(
                 TicketListState.filters_active,
                 rx.button("Clear filters", variant="soft", on_click=TicketListState.clear_filters),
-                rx.cond(~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)),
+                rx.cond(
+                    ~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)
+                ),
             ),
             spacing="3",
             align="start",
@@ -175,8 +189,12 @@ def empty_state() -> rx.Component:
 
 def pager() -> rx.Component:
     return rx.hstack(
-        rx.button("Previous", variant="soft", disabled=~TicketListState.has_previous, on_click=TicketListState.previous_page),
-        rx.button("Next", variant="soft", disabled=TicketListState.next_cursor == "", on_click=TicketListState.next_page),
+        rx.button(
+            "Previous", variant="soft", disabled=~TicketListState.has_previous, on_click=TicketListState.previous_page
+        ),
+        rx.button(
+            "Next", variant="soft", disabled=TicketListState.next_cursor == "", on_click=TicketListState.next_page
+        ),
         justify="end",
         width="100%",
     )
@@ -187,7 +205,9 @@ def ticket_list_page() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Tickets", as_="h1", size="6"),
-                rx.cond(~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)),
+                rx.cond(
+                    ~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)
+                ),
                 justify="between",
                 width="100%",
                 align="center",

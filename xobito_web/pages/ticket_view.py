@@ -6,8 +6,8 @@ import reflex as rx
 
 from xobito_web.components import light
 from xobito_web.components.attachments import attachment_list, file_chooser
-from xobito_web.components.forms import length_counter, send_row
 from xobito_web.components.badges import priority_badge, status_badge
+from xobito_web.components.forms import length_counter, send_row
 from xobito_web.components.layout import not_found, signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN
 from xobito_web.state.ticket_view import REPLY_UPLOAD_ID, UNASSIGNED, ThreadMessage, TicketViewState
@@ -31,10 +31,14 @@ def ticket_header() -> rx.Component:
             rx.cond(
                 TicketViewState.is_team,
                 rx.fragment(
-                    rx.data_list.item(rx.data_list.label("Customer"), rx.data_list.value(TicketViewState.customer_name)),
+                    rx.data_list.item(
+                        rx.data_list.label("Customer"), rx.data_list.value(TicketViewState.customer_name)
+                    ),
                     rx.data_list.item(
                         rx.data_list.label("Assignee"),
-                        rx.data_list.value(rx.cond(TicketViewState.assignee_name != "", TicketViewState.assignee_name, "Unassigned")),
+                        rx.data_list.value(
+                            rx.cond(TicketViewState.assignee_name != "", TicketViewState.assignee_name, "Unassigned")
+                        ),
                     ),
                 ),
             ),
@@ -61,7 +65,10 @@ def assignment_controls() -> rx.Component:
                             rx.select.root(
                                 rx.select.trigger(id="assign-department", aria_label="Assign to department"),
                                 rx.select.content(
-                                    rx.foreach(TicketViewState.department_choices, lambda d: rx.select.item(d.label, value=d.value))
+                                    rx.foreach(
+                                        TicketViewState.department_choices,
+                                        lambda d: rx.select.item(d.label, value=d.value),
+                                    )
                                 ),
                                 value=TicketViewState.chosen_department,
                                 on_change=TicketViewState.choose_department,
@@ -74,9 +81,14 @@ def assignment_controls() -> rx.Component:
                                 rx.select.trigger(id="assign-person", aria_label="Assignee"),
                                 rx.select.content(
                                     rx.select.item("Unassigned", value=UNASSIGNED),
-                                    rx.foreach(TicketViewState.assignee_choices, lambda p: rx.select.item(p.label, value=p.value)),
+                                    rx.foreach(
+                                        TicketViewState.assignee_choices,
+                                        lambda p: rx.select.item(p.label, value=p.value),
+                                    ),
                                 ),
-                                value=rx.cond(TicketViewState.chosen_assignee == "", UNASSIGNED, TicketViewState.chosen_assignee),
+                                value=rx.cond(
+                                    TicketViewState.chosen_assignee == "", UNASSIGNED, TicketViewState.chosen_assignee
+                                ),
                                 on_change=TicketViewState.choose_assignee,
                             ),
                             spacing="1",
@@ -105,7 +117,9 @@ def thread_message(message: ThreadMessage) -> rx.Component:
             light.flex_row(
                 light.text(message.author_name, weight="bold"),
                 light.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
-                rx.el.time(message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"),
+                rx.el.time(
+                    message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"
+                ),
             ),
             # Plain text with its line breaks; React escapes it, so markup shows as typed.
             light.text(message.body, class_name="message-body"),
@@ -138,9 +152,13 @@ def composer() -> rx.Component:
             file_chooser(REPLY_UPLOAD_ID, "reply-body"),
             rx.cond(
                 TicketViewState.reply_error != "",
-                rx.callout(TicketViewState.reply_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
+                rx.callout(
+                    TicketViewState.reply_error, color_scheme="red", role="alert", id="reply-error", width="100%"
+                ),
             ),
-            send_row("Send Reply", TicketViewState.sending, TicketViewState.upload_percent, TicketViewState.composer_nonce),
+            send_row(
+                "Send Reply", TicketViewState.sending, TicketViewState.upload_percent, TicketViewState.composer_nonce
+            ),
             spacing="2",
             width="100%",
         ),
@@ -163,7 +181,9 @@ def close_button() -> rx.Component:
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Close Ticket", color_scheme="red", on_click=TicketViewState.close_ticket)),
+                rx.alert_dialog.action(
+                    rx.button("Close Ticket", color_scheme="red", on_click=TicketViewState.close_ticket)
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="4",

@@ -57,7 +57,7 @@ def list_assignable(session: Session, actor: CurrentUser, department_id: int | s
         select(User.id, User.name, User.role)
         .where(
             User.workspace_id == actor.workspace_id,
-            User.active == True,  # noqa: E712 (SQL expression)
+            User.active == True,
             (User.role == Role.ADMIN.value) | ((User.role == Role.STAFF.value) & User.id.in_(members)),
         )
         .order_by(User.name, User.id)
@@ -134,7 +134,9 @@ def take_ticket(session: Session, actor: CurrentUser, number: int) -> TicketView
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _change(session: Session, actor: CurrentUser, ticket: Ticket, department_id: int, assignee_id: int | None) -> TicketView:
+def _change(
+    session: Session, actor: CurrentUser, ticket: Ticket, department_id: int, assignee_id: int | None
+) -> TicketView:
     old_department_id, old_assignee_id = ticket.department_id, ticket.assignee_id
     if (department_id, assignee_id) != (old_department_id, old_assignee_id):
         ticket.department_id = department_id
@@ -160,7 +162,7 @@ def _assignee_for(session: Session, workspace_id: int, department_id: int, value
     user = None
     if user_id is not None:
         user = session.exec(
-            select(User).where(User.id == user_id, User.workspace_id == workspace_id, User.active == True)  # noqa: E712
+            select(User).where(User.id == user_id, User.workspace_id == workspace_id, User.active == True)
         ).first()
     if user is None or not (
         user.role == Role.ADMIN or (user.role == Role.STAFF and _is_member(session, user.id, department_id))

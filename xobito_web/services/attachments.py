@@ -194,7 +194,9 @@ class _Receiver:
         self.file = os.fdopen(handle, "wb")
         self.size = 0
         self.digest = hashlib.sha256()
-        self.text = codecs.getincrementaldecoder("utf-8")("strict") if self.kind.content_type.startswith("text/") else None
+        self.text = (
+            codecs.getincrementaldecoder("utf-8")("strict") if self.kind.content_type.startswith("text/") else None
+        )
 
     def feed(self, chunk: bytes) -> None:
         if not chunk:
@@ -216,7 +218,10 @@ class _Receiver:
         if not _content_matches(self.path, self.kind):
             raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.")
         return StagedFile(
-            name=self.name, path=self.path, size=self.size, sha256=self.digest.hexdigest(),
+            name=self.name,
+            path=self.path,
+            size=self.size,
+            sha256=self.digest.hexdigest(),
             content_type=self.kind.content_type,
         )
 

@@ -60,10 +60,14 @@ def _current_user(user: User, workspace: Workspace) -> CurrentUser:
     )
 
 
-def _recent_failures(session: Session, workspace_id: int, email: str, ip_address: str, now: datetime) -> tuple[int, int]:
+def _recent_failures(
+    session: Session, workspace_id: int, email: str, ip_address: str, now: datetime
+) -> tuple[int, int]:
     since = now - FAILURE_WINDOW
     per_account = session.exec(
-        select(func.count()).select_from(LoginFailure).where(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(
             LoginFailure.workspace_id == workspace_id,
             LoginFailure.email == email,
             LoginFailure.created_at > since,
@@ -72,9 +76,9 @@ def _recent_failures(session: Session, workspace_id: int, email: str, ip_address
     per_address = 0
     if ip_address:
         per_address = session.exec(
-            select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.ip_address == ip_address, LoginFailure.created_at > since
-            )
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.ip_address == ip_address, LoginFailure.created_at > since)
         ).one()
     return per_account, per_address
 
@@ -112,7 +116,9 @@ def sign_in(
         raise SignInFailed(WRONG_CREDENTIALS)
 
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME))
+    session.add(
+        UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME)
+    )
     # A success clears the account's failures, and expired sessions are swept now and then.
     session.exec(delete(LoginFailure).where(LoginFailure.workspace_id == workspace.id, LoginFailure.email == email))
     session.exec(delete(UserSession).where(UserSession.expires_at < now))
@@ -121,7 +127,9 @@ def sign_in(
     return token, _current_user(user, workspace)
 
 
-def resolve_session(session: Session, token: str | None, subdomain: str, now: datetime | None = None) -> CurrentUser | None:
+def resolve_session(
+    session: Session, token: str | None, subdomain: str, now: datetime | None = None
+) -> CurrentUser | None:
     """The signed-in user of this workspace, or None (no token, expired, signed out, other workspace)."""
     if not token:
         return None
@@ -134,7 +142,7 @@ def resolve_session(session: Session, token: str | None, subdomain: str, now: da
             UserSession.token_hash == hash_token(token),
             UserSession.expires_at > now,
             Workspace.subdomain == subdomain,
-            User.active == True,  # noqa: E712 (SQL expression)
+            User.active == True,
         )
     ).first()
     if row is None:
@@ -146,4 +154,3 @@ def resolve_session(session: Session, token: str | None, subdomain: str, now: da
 def sign_out(session: Session, token: str | None) -> None:
     if token:
         session.exec(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
-

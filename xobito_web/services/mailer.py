@@ -101,7 +101,9 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         raise ValueError("SMTP_URL must start with smtp:// or smtps://")
     if not parts.hostname:
         raise ValueError("SMTP_URL has no host")
-    query = {key.lower(): values[-1].strip().lower() for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+    query = {
+        key.lower(): values[-1].strip().lower() for key, values in parse_qs(parts.query, keep_blank_values=True).items()
+    }
     unknown = set(query) - {"starttls", "timeout"}
     if unknown:
         raise ValueError(f"SMTP_URL has unknown options: {', '.join(sorted(unknown))}")
@@ -156,7 +158,9 @@ class SmtpTransport:
         smtp = self.smtp
         try:
             if smtp.implicit_tls:
-                client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context())
+                client = smtplib.SMTP_SSL(
+                    smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
+                )
             else:
                 client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
             try:
@@ -249,8 +253,10 @@ def deliver_due(
     url = database_url or config.settings.database_url
     smtp_url = config.settings.smtp_url if smtp_url is None else smtp_url
     mail_from = mail_from or config.settings.mail_from
-    transport = SmtpTransport(parse_smtp_url(smtp_url)) if smtp_url else FileTransport(
-        Path(mail_dir) if mail_dir is not None else config.settings.mail_dir
+    transport = (
+        SmtpTransport(parse_smtp_url(smtp_url))
+        if smtp_url
+        else FileTransport(Path(mail_dir) if mail_dir is not None else config.settings.mail_dir)
     )
     started, start_clock = now or utcnow(), time.monotonic()
 
@@ -289,7 +295,7 @@ def deliver_due(
         # A crash we can see: give back the rows not started, so they do not wait for the lease.
         try:
             _release(url, token, pending)
-        except Exception:  # noqa: BLE001 (the lease takes them back anyway)
+        except Exception:
             log.exception("could not release claimed emails")
         raise
     finally:
@@ -333,17 +339,23 @@ def _claim(url: str, token: str, now: datetime, limit: int) -> list[OutboxEmail]
         )
         if session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        claimed_ids = session.exec(
-            update(OutboxEmail)
-            .where(OutboxEmail.id.in_(due.scalar_subquery()), OutboxEmail.status == QUEUED)
-            .values(status=SENDING, claim_token=token, claimed_at=now, attempts=OutboxEmail.attempts + 1)
-            .returning(OutboxEmail.id)
-        ).scalars().all()
+        claimed_ids = (
+            session.exec(
+                update(OutboxEmail)
+                .where(OutboxEmail.id.in_(due.scalar_subquery()), OutboxEmail.status == QUEUED)
+                .values(status=SENDING, claim_token=token, claimed_at=now, attempts=OutboxEmail.attempts + 1)
+                .returning(OutboxEmail.id)
+            )
+            .scalars()
+            .all()
+        )
         if not claimed_ids:
             return []
-        rows = session.exec(
-            select(OutboxEmail).where(OutboxEmail.id.in_(claimed_ids)).order_by(OutboxEmail.id)
-        ).scalars().all()
+        rows = (
+            session.exec(select(OutboxEmail).where(OutboxEmail.id.in_(claimed_ids)).order_by(OutboxEmail.id))
+            .scalars()
+            .all()
+        )
         session.expunge_all()
         return list(rows)
 
@@ -374,7 +386,12 @@ def _mark_sent(url: str, row_id: int, now: datetime) -> None:
 
 def _record_failure(url: str, row: OutboxEmail, token: str, error: str, now: datetime, *, permanent: bool) -> None:
     final = permanent or row.attempts >= MAX_ATTEMPTS
-    values = {"status": FAILED if final else QUEUED, "claim_token": None, "claimed_at": None, "last_error": error[:ERROR_MAX]}
+    values = {
+        "status": FAILED if final else QUEUED,
+        "claim_token": None,
+        "claimed_at": None,
+        "last_error": error[:ERROR_MAX],
+    }
     if not final:
         values["next_attempt_at"] = now + retry_delay(row.attempts)
     with write_session(url) as session:
@@ -384,8 +401,15 @@ def _record_failure(url: str, row: OutboxEmail, token: str, error: str, now: dat
             .values(**values)
         )
     level = logging.ERROR if final else logging.WARNING
-    log.log(level, "email %s to %s %s (attempt %d): %s", row.id, row.recipient,
-            "failed for good" if final else "will be retried", row.attempts, error)
+    log.log(
+        level,
+        "email %s to %s %s (attempt %d): %s",
+        row.id,
+        row.recipient,
+        "failed for good" if final else "will be retried",
+        row.attempts,
+        error,
+    )
 
 
 def _release(url: str, token: str, row_ids: set[int]) -> None:
@@ -430,14 +454,17 @@ def run_worker(
     A failing pass (database down, bad SMTP_URL) is logged and retried on the next poll; the
     loop itself never dies of it.
     """
-    log.info("mail delivery worker started (%s)", "SMTP" if (options.get("smtp_url") or config.settings.smtp_url) else "files")
+    log.info(
+        "mail delivery worker started (%s)",
+        "SMTP" if (options.get("smtp_url") or config.settings.smtp_url) else "files",
+    )
     failures = 0
     while not stop_event.is_set():
         limit = options.get("limit", BATCH_SIZE)
         try:
             sent = deliver_due(database_url, limit=limit, **{k: v for k, v in options.items() if k != "limit"})
             failures = 0
-        except Exception:  # noqa: BLE001 (keep delivering once the cause is gone)
+        except Exception:
             failures += 1
             log.exception("mail delivery pass failed")
             sent = 0
@@ -504,12 +531,12 @@ def check_configuration(smtp_url: str | None = None, mail_from: str | None = Non
 
 
 __all__ = [
+    "check_configuration",
     "deliver_due",
-    "run_worker",
-    "start_background_worker",
-    "stop_background_worker",
     "mail_worker_lifespan",
     "parse_smtp_url",
     "retry_delay",
-    "check_configuration",
+    "run_worker",
+    "start_background_worker",
+    "stop_background_worker",
 ]

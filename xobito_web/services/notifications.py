@@ -208,9 +208,7 @@ def recipients_for(
 def _active_people(session: Session, workspace_id: int, *conditions) -> list[User]:
     return list(
         session.exec(
-            select(User)
-            .where(User.workspace_id == workspace_id, User.active == True, *conditions)  # noqa: E712
-            .order_by(User.id)
+            select(User).where(User.workspace_id == workspace_id, User.active == True, *conditions).order_by(User.id)
         ).all()
     )
 
@@ -243,7 +241,9 @@ def _team_side(session: Session, ticket: Ticket) -> list[User]:
     return _assignee(session, ticket) or (_admins(session, ticket.workspace_id) + _department_staff(session, ticket))
 
 
-def _assigned_to(session: Session, ticket: Ticket, old_department_id: int | None, old_assignee_id: int | None) -> list[User]:
+def _assigned_to(
+    session: Session, ticket: Ticket, old_department_id: int | None, old_assignee_id: int | None
+) -> list[User]:
     """A new assignee hears of it; a ticket moved to a department without a person, its staff.
 
     The assignee is also told when their ticket moves to another department. Taking the
@@ -354,14 +354,14 @@ def compose(
     if quote:
         body = "<br>\n".join(e(line) for line in quote.split("\n"))
         rich.append(
-            f'<p><strong>{e(quote_label)}:</strong></p>'
+            f"<p><strong>{e(quote_label)}:</strong></p>"
             f'<blockquote style="border-left: 3px solid #ccc; margin: 0; padding-left: 12px">{body}</blockquote>'
         )
     if attachments:
         rich.append("<p>Attachments (open the ticket to download them):</p>")
         rich.append("<ul>" + "".join(f"<li>{e(name)}</li>" for name in attachments) + "</ul>")
     rich.append("<table>")
-    rich += [f"<tr><th align=\"left\">{e(label)}</th><td>{e(value)}</td></tr>" for label, value in facts]
+    rich += [f'<tr><th align="left">{e(label)}</th><td>{e(value)}</td></tr>' for label, value in facts]
     rich.append("</table>")
     rich.append(f'<p><a href="{e(link, quote=True)}">Open the ticket {e(ref)}</a></p>')
     rich.append(f'<p style="color: #666">{e(signature)}</p>')

@@ -1,6 +1,7 @@
 """Password hashing with Argon2 (pwdlib's recommended hasher)."""
 
 from pwdlib import PasswordHash
+from pwdlib.exceptions import PwdlibError
 
 _hasher = PasswordHash.recommended()
 # Verified against when the account does not exist, so a wrong email costs as long as a
@@ -18,5 +19,5 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
     try:
         return _hasher.verify(password, password_hash)
-    except Exception:  # a malformed stored hash never signs anyone in
+    except PwdlibError:  # a stored hash of no known kind never signs anyone in
         return False

@@ -24,9 +24,9 @@ from sqlmodel import Session, select
 
 from xobito_web.models import Department, DepartmentMember, Priority, Reply, Role, Status, Ticket, User, utcnow
 from xobito_web.services import attachments as attachment_files
+from xobito_web.services import live
 from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
-from xobito_web.services import live
 from xobito_web.services.errors import Conflict, InvalidInput, NotFound
 from xobito_web.services.workspaces import one_line
 

@@ -65,9 +65,7 @@ def check_password_strength(password: str | None) -> str:
 def check_subdomain(value: str | None) -> str:
     subdomain = (value or "").strip().lower()
     if not SUBDOMAIN_PATTERN.match(subdomain) or len(subdomain) < 2:
-        raise InvalidInput(
-            "A subdomain is 2–63 characters: lower-case letters, digits and inner hyphens.", "subdomain"
-        )
+        raise InvalidInput("A subdomain is 2–63 characters: lower-case letters, digits and inner hyphens.", "subdomain")
     if subdomain in RESERVED_SUBDOMAINS:
         raise InvalidInput(f"The subdomain {subdomain!r} is reserved.", "subdomain")
     return subdomain
@@ -144,15 +142,11 @@ def create_user(
         if department is None:
             raise InvalidInput(f"There is no department {department_name!r} in {workspace.subdomain!r}.", "department")
         department_rows.append(department)
-    duplicate = session.exec(
-        select(User.id).where(User.workspace_id == workspace.id, User.email == email)
-    ).first()
+    duplicate = session.exec(select(User.id).where(User.workspace_id == workspace.id, User.email == email)).first()
     if duplicate is not None:
         raise Conflict(f"A user with the email {email} already exists in {workspace.subdomain!r}.")
 
-    user = User(
-        workspace_id=workspace.id, email=email, name=name, role=role, password_hash=hash_password(password)
-    )
+    user = User(workspace_id=workspace.id, email=email, name=name, role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
     for department in {d.id: d for d in department_rows}.values():

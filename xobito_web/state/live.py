@@ -85,7 +85,7 @@ class LiveHub:
     async def _dispatch(self, change: live.Change) -> None:
         connected = self._app.event_namespace.token_to_sid if self._app.event_namespace else {}
         targets = self.concerned(change)
-        for token, watch in targets:
+        for token, _watch in targets:
             if token not in connected:
                 self.forget(token)  # the tab is gone; it catches up on its next load anyway
         batch = LiveBatch(change)
@@ -96,7 +96,7 @@ class LiveHub:
             async with self._app.modify_state(rx.BaseStateToken(ident=token, cls=watch.state_cls)) as root:
                 screen = await root.get_state(watch.state_cls)
                 await screen.apply_live_change(batch)
-        except Exception:  # noqa: BLE001 (one failing screen must not stop the others)
+        except Exception:
             log.exception("live refresh failed")
 
 

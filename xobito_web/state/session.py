@@ -67,7 +67,9 @@ class SessionState(rx.State):
 
     def _watch(self, user: CurrentUser, number: int | None = None) -> None:
         """This screen wants live changes (see state/live.py); only one screen per tab."""
-        hub.watch(self.router.session.client_token, Watch(type(self), user.workspace_id, user.user_id, user.is_team, number))
+        hub.watch(
+            self.router.session.client_token, Watch(type(self), user.workspace_id, user.user_id, user.is_team, number)
+        )
 
     def _unwatch(self) -> None:
         hub.forget(self.router.session.client_token)

@@ -125,7 +125,9 @@ class TicketListState(SessionState):
             self._unwatch()
             return
         filters, after = self._filters(), self._after or None
-        self._show_page(await batch.read(("list", user.user_id, filters, after), partial(_read_page, user, filters, after)))
+        self._show_page(
+            await batch.read(("list", user.user_id, filters, after), partial(_read_page, user, filters, after))
+        )
 
     def _filters(self) -> tickets.TicketFilter:
         statuses = () if "all" in self.selected_statuses else tuple(self.selected_statuses)
@@ -189,7 +191,9 @@ class TicketListState(SessionState):
                 number = tickets.find_ticket_number(session, user, text)
             if number is not None:
                 return rx.redirect(f"/{self._subdomain()}/tickets/{tickets.format_ref(number)}")
-        return rx.redirect(self._url(search=text, statuses=["all"] if tickets.parse_ref(text) else self.selected_statuses))
+        return rx.redirect(
+            self._url(search=text, statuses=["all"] if tickets.parse_ref(text) else self.selected_statuses)
+        )
 
     @rx.event
     def next_page(self):

@@ -27,7 +27,6 @@ from xobito_web.state.session import SessionState
 from xobito_web.state.ticket_list import Choice, list_department_choices
 from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
 
-
 REPLY_UPLOAD_ID = "reply-files"
 UNASSIGNED = "none"  # a select item cannot have an empty value
 
@@ -84,7 +83,9 @@ def _read_assignment(session, user: CurrentUser, number: int) -> AssignmentPanel
     if info.can_assign:
         departments = list_department_choices(session, user.workspace_id)
         assignees = _assignee_choices(session, user, department)
-    return AssignmentPanel(info.can_assign, info.can_take, department, str(info.assignee_id or ""), departments, assignees)
+    return AssignmentPanel(
+        info.can_assign, info.can_take, department, str(info.assignee_id or ""), departments, assignees
+    )
 
 
 def _read_assignment_alone(user: CurrentUser, number: int) -> AssignmentPanel:
@@ -230,7 +231,9 @@ class TicketViewState(SessionState):
         try:
             view = await batch.read(("ticket", user.user_id, number), partial(_read_ticket, user, number))
             if user.is_team and change.kind in ("assigned", "closed"):  # replies change neither control
-                panel = await batch.read(("assignment", user.user_id, number), partial(_read_assignment_alone, user, number))
+                panel = await batch.read(
+                    ("assignment", user.user_id, number), partial(_read_assignment_alone, user, number)
+                )
         except NotFound:  # e.g. moved to a department this staff member is not in
             self._not_found()
             return
@@ -274,7 +277,10 @@ class TicketViewState(SessionState):
         incoming = view.messages
         if not fresh and shown and shown == [self._key(message) for message in incoming[: len(shown)]]:
             if len(incoming) > len(shown):
-                self.later_messages = [*self.later_messages, *(self._message(view.ref, m) for m in incoming[len(shown) :])]
+                self.later_messages = [
+                    *self.later_messages,
+                    *(self._message(view.ref, m) for m in incoming[len(shown) :]),
+                ]
             return
         self.messages = [self._message(view.ref, message) for message in incoming]
         self._assign(later_messages=[])
