@@ -22,6 +22,14 @@ class Role(enum.StrEnum):
     CUSTOMER = "customer"
 
 
+# "The team" answers tickets: admins and staff (docs/product.md, "People and workspaces").
+TEAM_ROLES = frozenset({Role.ADMIN.value, Role.STAFF.value})
+
+
+def is_team_role(role: str) -> bool:
+    return role in TEAM_ROLES
+
+
 class Status(enum.StrEnum):
     OPEN = "open"
     ANSWERED = "answered"

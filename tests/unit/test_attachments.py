@@ -92,7 +92,7 @@ def test_staged_files_are_stored_with_the_reply_under_a_random_name(world, stora
         shown = tickets.post_reply(session, world.customer, number, "All my files attached.", attachments=staged)
 
     rows = attachment_rows(world)
-    reply_id = shown.messages[-1].id
+    reply_id = shown.message.id
     folder = storage / "tickets" / str(world.customer.workspace_id) / "replies"
     assert [row.original_name for row in rows] == names
     for row, name in zip(rows, names, strict=True):
@@ -108,7 +108,7 @@ def test_staged_files_are_stored_with_the_reply_under_a_random_name(world, stora
         assert (folder / row.stored_name).read_bytes() == data
     assert len({row.stored_name for row in rows}) == len(rows)
     assert files_under(storage) == sorted(folder / row.stored_name for row in rows)  # no temp file left
-    assert [(a.name, a.size, a.content_type) for a in shown.messages[-1].attachments] == [
+    assert [(a.name, a.size, a.content_type) for a in shown.message.attachments] == [
         (name, len(samples.ALLOWED[name][0]), samples.ALLOWED[name][1]) for name in names
     ]
 

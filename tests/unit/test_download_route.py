@@ -64,13 +64,13 @@ def make_thread(world) -> Thread:
     return Thread(
         number=created.number,
         ref=created.ref,
-        pdf_id=created.messages[0].attachments[0].id,
-        png_id=created.messages[0].attachments[1].id,
-        reply_txt_id=replied.messages[-1].attachments[0].id,
+        pdf_id=created.message.attachments[0].id,
+        png_id=created.message.attachments[1].id,
+        reply_txt_id=replied.message.attachments[0].id,
         other_ticket_ref=other.ref,
-        other_ticket_file_id=other.messages[0].attachments[0].id,
+        other_ticket_file_id=other.message.attachments[0].id,
         foreign_ref=foreign.ref,
-        foreign_file_id=foreign.messages[0].attachments[0].id,
+        foreign_file_id=foreign.message.attachments[0].id,
     )
 
 
@@ -273,7 +273,7 @@ def test_images_can_be_shown_inline_other_types_never(world):
 )
 def test_the_file_name_is_sent_safely(world, name, disposition):
     created = _create(world, world.customer, world.departments["Support"], [(name, PDF)])
-    response = client(world, world.customer).get(url(created.ref, created.messages[0].attachments[0].id))
+    response = client(world, world.customer).get(url(created.ref, created.message.attachments[0].id))
     assert response.status_code == 200 and response.content == PDF
     assert response.headers["content-disposition"] == disposition
 

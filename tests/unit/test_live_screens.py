@@ -17,7 +17,7 @@ from reflex_base.utils.format import json_dumps
 from tests.conftest import PASSWORD
 from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web import db
-from xobito_web.db import write_session
+from xobito_web.db import read_session, write_session
 from xobito_web.services import auth, live, tickets
 from xobito_web.services.errors import NotFound
 from xobito_web.state.live import LiveBatch
@@ -152,8 +152,9 @@ def test_own_reply_appends_the_message_and_keeps_the_thread(app_database):
     sent(admin_tab)
     admin = admin_tab.current_user()
     with write_session(world.url) as session:
-        view = tickets.post_reply(session, admin, created.number, "Looking into it now.")
-    admin_tab._show(view)
+        tickets.post_reply(session, admin, created.number, "Looking into it now.")
+    with read_session(world.url) as session:
+        admin_tab._show(tickets.get_ticket(session, admin, created.number))
     delta = sent(admin_tab)
     assert var("messages") not in delta
     assert [m["author_name"] for m in delta[var("later_messages")]] == ["Admin"]

@@ -37,17 +37,20 @@ def open_ticket(
     departments = world.departments if user.workspace_id == world.customer.workspace_id else world.foreign_departments
     department_id = departments[department] if isinstance(department, str) and department in departments else department
     with write_session(world.url) as session:
-        return tickets.create_ticket(session, user, subject, department_id, priority, body, now=when)
+        created = tickets.create_ticket(session, user, subject, department_id, priority, body, now=when)
+    return view(world, user, created.number)
 
 
 def reply(world, user, number, body="Thanks, we are looking into it.", when=None):
     with write_session(world.url) as session:
-        return tickets.post_reply(session, user, number, body, now=when)
+        tickets.post_reply(session, user, number, body, now=when)
+    return view(world, user, number)
 
 
 def close(world, user, number):
     with write_session(world.url) as session:
-        return tickets.close_ticket(session, user, number)
+        tickets.close_ticket(session, user, number)
+    return view(world, user, number)
 
 
 def view(world, user, number):

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from xobito_web.models import DepartmentMember, Role, Status, Ticket, User
-from xobito_web.services import tickets
+from xobito_web.services import live, notifications
+from xobito_web.services.access import TicketForChange, ticket_for_change, visible_tickets
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import Conflict, InvalidInput, NotFound
-from xobito_web.services.tickets import TicketView
+from xobito_web.services.ids import as_id, format_ref, is_ticket_number
+from xobito_web.services.tickets import TicketChanged
+from xobito_web.services.workspaces import department_of_workspace
 
 ONLY_ADMINS_ASSIGN = "Only admins assign tickets."
 ONLY_TEAM_TAKES = "Only team members take tickets."
@@ -51,7 +54,7 @@ def list_assignable(session: Session, actor: CurrentUser, department_id: int | s
     """
     if not actor.is_admin:
         raise Conflict(ONLY_ADMINS_ASSIGN)
-    department = tickets._department_of_workspace(session, actor.workspace_id, department_id)
+    department = department_of_workspace(session, actor.workspace_id, department_id)
     members = select(DepartmentMember.user_id).where(DepartmentMember.department_id == department.id)
     rows = session.exec(
         select(User.id, User.name, User.role)
@@ -67,7 +70,11 @@ def list_assignable(session: Session, actor: CurrentUser, department_id: int | s
 
 def get_assignment(session: Session, actor: CurrentUser, number: int) -> AssignmentInfo:
     """The ticket's department and assignee and what `actor` may do about them (NotFound if unseen)."""
-    ticket = _visible_ticket(session, actor, number)
+    if not is_ticket_number(number):
+        raise NotFound()
+    ticket = session.exec(select(Ticket).where(visible_tickets(actor), Ticket.number == number)).first()
+    if ticket is None:
+        raise NotFound()
     is_open = ticket.status != Status.CLOSED
     can_take = (
         is_open
@@ -89,7 +96,7 @@ def assign_ticket(
     number: int,
     department_id: int | str | None,
     assignee_id: int | str | None,
-) -> TicketView:
+) -> TicketChanged:
     """An admin sets the ticket's department and assignee in one go.
 
     `department_id` None keeps the current department; `assignee_id` None (or "") leaves the
@@ -98,18 +105,19 @@ def assign_ticket(
     """
     if not actor.is_admin:
         raise Conflict(ONLY_ADMINS_ASSIGN)
-    ticket = tickets._lock_visible_ticket(session, actor, number)
-    if ticket.status == Status.CLOSED:
+    change = ticket_for_change(session, actor, number)
+    if change.ticket.status == Status.CLOSED:
         raise Conflict(CLOSED)
-    if department_id is None or (isinstance(department_id, str) and not department_id.strip()):
-        new_department_id = ticket.department_id
-    else:
-        new_department_id = tickets._department_of_workspace(session, actor.workspace_id, department_id).id
-    new_assignee_id = _assignee_for(session, actor.workspace_id, new_department_id, assignee_id)
-    return _change(session, actor, ticket, new_department_id, new_assignee_id)
+    department_name = change.department_name
+    new_department_id = change.ticket.department_id
+    if not (department_id is None or (isinstance(department_id, str) and not department_id.strip())):
+        department = department_of_workspace(session, actor.workspace_id, department_id)
+        new_department_id, department_name = department.id, department.name
+    assignee = _assignee_for(session, actor.workspace_id, new_department_id, assignee_id)
+    return _change(session, actor, change, new_department_id, department_name, assignee)
 
 
-def take_ticket(session: Session, actor: CurrentUser, number: int) -> TicketView:
+def take_ticket(session: Session, actor: CurrentUser, number: int) -> TicketChanged:
     """A team member assigns the ticket to themselves.
 
     Staff may take tickets of their departments; admins any. A ticket someone else has already
@@ -118,47 +126,63 @@ def take_ticket(session: Session, actor: CurrentUser, number: int) -> TicketView
     """
     if not actor.is_team:
         raise Conflict(ONLY_TEAM_TAKES)
-    ticket = tickets._lock_visible_ticket(session, actor, number)
+    change = ticket_for_change(session, actor, number)
+    ticket = change.ticket
     if ticket.status == Status.CLOSED:
         raise Conflict(CLOSED)
-    if ticket.assignee_id == actor.user_id:
-        return tickets.get_ticket(session, actor, ticket.number)
-    if not actor.is_admin and not _is_member(session, actor.user_id, ticket.department_id):
-        raise Conflict(NOT_YOUR_DEPARTMENT)
-    if ticket.assignee_id is not None:
-        holder = session.get(User, ticket.assignee_id)
-        raise Conflict(f"This ticket is already assigned to {holder.name if holder else 'someone else'}.")
-    return _change(session, actor, ticket, ticket.department_id, actor.user_id)
+    if ticket.assignee_id != actor.user_id:
+        if not actor.is_admin and not _is_member(session, actor.user_id, ticket.department_id):
+            raise Conflict(NOT_YOUR_DEPARTMENT)
+        if ticket.assignee_id is not None:
+            raise Conflict(f"This ticket is already assigned to {change.assignee_name or 'someone else'}.")
+    me = PersonRecord(actor.user_id, actor.name, actor.role)
+    return _change(session, actor, change, ticket.department_id, change.department_name, me)
 
 
 # --- helpers -----------------------------------------------------------------------------
 
 
 def _change(
-    session: Session, actor: CurrentUser, ticket: Ticket, department_id: int, assignee_id: int | None
-) -> TicketView:
+    session: Session,
+    actor: CurrentUser,
+    change: TicketForChange,
+    department_id: int,
+    department_name: str,
+    assignee: PersonRecord | None,
+) -> TicketChanged:
+    ticket = change.ticket
     old_department_id, old_assignee_id = ticket.department_id, ticket.assignee_id
+    assignee_id = assignee.id if assignee else None
     if (department_id, assignee_id) != (old_department_id, old_assignee_id):
         ticket.department_id = department_id
         ticket.assignee_id = assignee_id
-        session.add(ticket)
+        change.department_name = department_name
+        change.assignee_name = assignee.name if assignee else ""
         session.flush()
-        tickets._queue_notifications(
+        notifications.queue_ticket_event(
             session,
-            "ticket_assigned",
-            ticket,
+            notifications.TICKET_ASSIGNED,
+            change,
             actor,
             old_department_id=old_department_id,
             old_assignee_id=old_assignee_id,
         )
-        tickets._announce(session, "assigned", ticket, actor)  # the live bus (services/live.py)
-    return tickets.get_ticket(session, actor, ticket.number)
+        live.announce(session, "assigned", ticket, actor.user_id)
+    return TicketChanged(
+        number=ticket.number,
+        ref=format_ref(ticket.number),
+        status=ticket.status,
+        department=change.department_name,
+        assignee_name=change.assignee_name,
+    )
 
 
-def _assignee_for(session: Session, workspace_id: int, department_id: int, value: int | str | None) -> int | None:
+def _assignee_for(
+    session: Session, workspace_id: int, department_id: int, value: int | str | None
+) -> PersonRecord | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    user_id = tickets._as_id(value)
+    user_id = as_id(value)
     user = None
     if user_id is not None:
         user = session.exec(
@@ -168,7 +192,7 @@ def _assignee_for(session: Session, workspace_id: int, department_id: int, value
         user.role == Role.ADMIN or (user.role == Role.STAFF and _is_member(session, user.id, department_id))
     ):
         raise InvalidInput(NOT_ASSIGNABLE, "assignee")
-    return user.id
+    return PersonRecord(user.id, user.name, user.role)
 
 
 def _is_member(session: Session, user_id: int, department_id: int) -> bool:
@@ -180,12 +204,3 @@ def _is_member(session: Session, user_id: int, department_id: int) -> bool:
         ).first()
         is not None
     )
-
-
-def _visible_ticket(session: Session, actor: CurrentUser, number: int) -> Ticket:
-    if not tickets._is_ticket_number(number):
-        raise NotFound()
-    ticket = session.exec(select(Ticket).where(tickets._visible_to(actor), Ticket.number == number)).first()
-    if ticket is None:
-        raise NotFound()
-    return ticket

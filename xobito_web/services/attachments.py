@@ -48,8 +48,10 @@ from sqlmodel import Session, select
 
 from xobito_web.config import settings
 from xobito_web.models import Attachment
+from xobito_web.services.access import visible_ticket_id
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import InvalidInput, NotFound
+from xobito_web.services.ids import as_id
 
 MAX_FILE_SIZE = 10 * 1024 * 1024  # bytes, per file
 MAX_FILES = 10  # per message
@@ -58,8 +60,6 @@ CHUNK_SIZE = 256 * 1024  # what is read (and held) at a time
 FIELD = "attachments"  # the form field named by every InvalidInput here
 FALLBACK_STEM = "attachment"
 TOO_MANY_FILES = f"Attach at most {MAX_FILES} files to one message."
-
-_MAX_INT32 = 2**31 - 1
 
 
 # --- The allowed types -------------------------------------------------------------------
@@ -492,18 +492,6 @@ def records_by_message(session: Session, ticket_id: int) -> dict[int | None, tup
     return {reply_id: tuple(records) for reply_id, records in grouped.items()}
 
 
-def attachment_id(value: Any) -> int | None:
-    """A database id from an int or a digit string (a URL's ?file=), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 1 <= value <= _MAX_INT32 else None
-    digits = str(value if value is not None else "").strip()
-    if digits.isascii() and digits.isdigit() and len(digits) <= 10:
-        return attachment_id(int(digits))
-    return None
-
-
 def get_attachment_for_download(
     session: Session,
     user: CurrentUser,
@@ -516,12 +504,10 @@ def get_attachment_for_download(
     NotFound unless the user may see the ticket, the attachment belongs to that ticket and
     workspace, and its file is on disk.
     """
-    from xobito_web.services import tickets  # tickets imports this module: import when called
-
-    found_id = attachment_id(attachment)
+    found_id = as_id(attachment)
     if found_id is None:
         raise NotFound()
-    ticket_id = tickets.visible_ticket_id(session, user, number)
+    ticket_id = visible_ticket_id(session, user, number)
     row = session.exec(
         select(Attachment).where(
             Attachment.id == found_id,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from xobito_web.models import LoginFailure, Role, User, UserSession, Workspace, utcnow
+from xobito_web.models import LoginFailure, Role, User, UserSession, Workspace, is_team_role, utcnow
 from xobito_web.services.errors import InvalidInput, NotFound, SignInFailed, TooManyAttempts
 from xobito_web.services.passwords import verify_password
 from xobito_web.services.workspaces import find_workspace, normalize_email
@@ -37,7 +37,7 @@ class CurrentUser:
 
     @property
     def is_team(self) -> bool:
-        return self.role in (Role.ADMIN, Role.STAFF)
+        return is_team_role(self.role)
 
     @property
     def is_admin(self) -> bool:

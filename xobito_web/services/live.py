@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from xobito_web.config import settings
+from xobito_web.models import Ticket
 
 log = logging.getLogger(__name__)
 # Workers that share a database share a channel; two installations on one Redis do not mix.
@@ -111,6 +112,11 @@ def get_bus() -> LocalBus:
         if _bus is None:
             _bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
         return _bus
+
+
+def announce(session: Session, kind: str, ticket: Ticket, actor_user_id: int) -> None:
+    """Tell the open screens that `ticket` changed, once the caller's transaction commits."""
+    publish_after_commit(session, Change(ticket.workspace_id, ticket.number, kind, actor_user_id, ticket.customer_id))
 
 
 def publish_after_commit(session: Session, change: Change) -> None:

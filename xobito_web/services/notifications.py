@@ -24,29 +24,21 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from sqlalchemy import Row, or_
 from sqlmodel import Session, select
 
-from xobito_web import config
-from xobito_web.models import (
-    Attachment,
-    Department,
-    DepartmentMember,
-    OutboxEmail,
-    Reply,
-    Role,
-    Status,
-    Ticket,
-    User,
-    Workspace,
-    utcnow,
-)
+from xobito_web import urls
+from xobito_web.models import DepartmentMember, OutboxEmail, Role, Status, Ticket, User, is_team_role, utcnow
+from xobito_web.services.access import TicketForChange
 from xobito_web.services.auth import CurrentUser
+from xobito_web.services.ids import format_ref
 
 TICKET_CREATED = "ticket_created"
 REPLY_POSTED = "reply_posted"
@@ -80,9 +72,11 @@ class Content:
 def queue_ticket_event(
     session: Session,
     event: str,
-    ticket: Ticket,
+    change: TicketForChange,
     actor: CurrentUser,
     *,
+    text: str = "",
+    attachment_names: Sequence[str] = (),
     old_status: str | None = None,
     old_department_id: int | None = None,
     old_assignee_id: int | None = None,
@@ -90,89 +84,65 @@ def queue_ticket_event(
 ) -> list[OutboxEmail]:
     """Queue the emails of one event in the caller's transaction; returns the new rows.
 
-    `ticket` is the changed (flushed) row. For "ticket_assigned", `old_department_id` and
-    `old_assignee_id` tell what changed; for a reply the reply text is the newest reply.
+    The action hands over what it holds: `change` is the changed (flushed) ticket with its
+    names, `text` the new message (the ticket body or the reply), `attachment_names` its files.
+    For "ticket_assigned", `old_department_id` and `old_assignee_id` tell what changed. Only
+    the recipients are read here (one query).
     """
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
+    ticket = change.ticket
     recipients = recipients_for(
         session, event, ticket, actor, old_department_id=old_department_id, old_assignee_id=old_assignee_id
     )
     if not recipients:
         return []
-    workspace = session.get(Workspace, ticket.workspace_id)
-    department_name = session.exec(select(Department.name).where(Department.id == ticket.department_id)).one()
-    assignee_name = ""
-    if ticket.assignee_id is not None:
-        assignee_name = session.exec(select(User.name).where(User.id == ticket.assignee_id)).one()
-    reply_id, reply_text = _latest_reply(session, ticket.id) if event == REPLY_POSTED else (None, "")
-    files = _attachment_names(session, ticket.id, reply_id) if event in (TICKET_CREATED, REPLY_POSTED) else ()
     now = now or utcnow()
-
+    ref = format_ref(ticket.number)
     rows = []
     for recipient in recipients:
         content = compose(
             event,
             recipient=recipient,
             actor_name=actor.name,
-            ref=_ref(ticket.number),
+            ref=ref,
             subject=ticket.subject,
             status=ticket.status,
             old_status=old_status,
             priority=ticket.priority,
-            department=department_name,
+            department=change.department_name,
             department_changed=old_department_id is not None and old_department_id != ticket.department_id,
-            assignee_name=assignee_name,
-            text=ticket.body if event == TICKET_CREATED else reply_text,
-            link=ticket_link(workspace.subdomain, ticket.number),
-            workspace_name=workspace.name,
+            assignee_name=change.assignee_name,
+            text=text if event in (TICKET_CREATED, REPLY_POSTED) else "",
+            link=urls.absolute(urls.ticket(actor.subdomain, ref)),
+            workspace_name=actor.workspace_name,
             to_assignee=recipient.user_id == ticket.assignee_id,
-            attachments=files,
+            attachments=tuple(attachment_names) if event in (TICKET_CREATED, REPLY_POSTED) else (),
         )
-        row = OutboxEmail(
-            workspace_id=ticket.workspace_id,
-            ticket_id=ticket.id,
-            recipient=recipient.email,
-            subject=content.subject,
-            body=content.text,
-            body_html=content.html,
-            event=event,
-            status="queued",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+        rows.append(
+            OutboxEmail(
+                workspace_id=ticket.workspace_id,
+                ticket_id=ticket.id,
+                recipient=recipient.email,
+                subject=content.subject,
+                body=content.text,
+                body_html=content.html,
+                event=event,
+                status="queued",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
         )
-        session.add(row)
-        rows.append(row)
+    session.add_all(rows)
     session.flush()
     return rows
 
 
-def _ref(number: int) -> str:
-    return f"TKT-{number:06d}"  # as tickets.format_ref (not imported: tickets imports us)
-
-
-def ticket_link(subdomain: str, number: int) -> str:
-    return f"{config.settings.base_url}/{subdomain}/tickets/{_ref(number)}"
-
-
-def _latest_reply(session: Session, ticket_id: int) -> tuple[int | None, str]:
-    row = session.exec(
-        select(Reply.id, Reply.body).where(Reply.ticket_id == ticket_id).order_by(Reply.id.desc()).limit(1)
-    ).first()
-    return (row.id, row.body) if row else (None, "")
-
-
-def _attachment_names(session: Session, ticket_id: int, reply_id: int | None) -> tuple[str, ...]:
-    """The file names of the message (the original one when reply_id is None); not the files."""
-    of_message = Attachment.reply_id.is_(None) if reply_id is None else Attachment.reply_id == reply_id
-    names = session.exec(
-        select(Attachment.original_name).where(Attachment.ticket_id == ticket_id, of_message).order_by(Attachment.id)
-    ).all()
-    return tuple(names)
-
-
 # --- Who hears about it ------------------------------------------------------------------
+
+# A candidate recipient as read from app_user: id, email, name, role.
+Person = Row[tuple[int, str, str, str]]
 
 
 def recipients_for(
@@ -184,13 +154,33 @@ def recipients_for(
     old_department_id: int | None = None,
     old_assignee_id: int | None = None,
 ) -> list[Recipient]:
-    """The people to email for this event, without the actor, inactive people or duplicates."""
+    """The people to email for this event, without the actor, inactive people or duplicates.
+
+    The candidates are read in one query, then the event's rule picks among them.
+    """
+    department_changed = old_department_id is not None and old_department_id != ticket.department_id
     if event == TICKET_CREATED:
-        people = _admins(session, ticket.workspace_id) + _department_staff(session, ticket)
+        people = _team_of(_candidates(session, ticket, admins=True, department_staff=True))
+    elif event in (REPLY_POSTED, STATUS_CHANGED) and actor.is_team:
+        people = _candidates(session, ticket, customer=True)
     elif event in (REPLY_POSTED, STATUS_CHANGED):
-        people = _customer(session, ticket) if actor.is_team else _team_side(session, ticket)
+        # The team side: the assignee when there is one (still active, still on the team),
+        # else the admins and the department's staff.
+        found = _candidates(session, ticket, admins=True, department_staff=True, assignee=True)
+        assignee = [user for user in found if user.id == ticket.assignee_id and is_team_role(user.role)]
+        people = assignee or _team_of(found)
     elif event == TICKET_ASSIGNED:
-        people = _assigned_to(session, ticket, old_department_id, old_assignee_id)
+        # A new assignee hears of it (also when their ticket moves to another department); a
+        # ticket moved to a department without a person, that department's staff. Taking the
+        # assignee off a ticket without moving it tells nobody.
+        if ticket.assignee_id is not None:
+            changed = old_assignee_id != ticket.assignee_id or department_changed
+            found = _candidates(session, ticket, assignee=True) if changed else []
+            people = [user for user in found if is_team_role(user.role)]
+        elif department_changed:
+            people = _candidates(session, ticket, department_staff=True)
+        else:
+            people = []
     else:
         raise ValueError(f"unknown notification event {event!r}")
 
@@ -198,62 +188,48 @@ def recipients_for(
     recipients = []
     for user in people:
         address = user.email.strip().lower()
-        if user.id == actor.user_id or address in seen or not user.active or user.workspace_id != ticket.workspace_id:
+        if user.id == actor.user_id or address in seen:
             continue
         seen.add(address)
-        recipients.append(Recipient(user.id, user.email, user.name, user.role in (Role.ADMIN, Role.STAFF)))
+        recipients.append(Recipient(user.id, user.email, user.name, is_team_role(user.role)))
     return recipients
 
 
-def _active_people(session: Session, workspace_id: int, *conditions) -> list[User]:
+def _candidates(
+    session: Session,
+    ticket: Ticket,
+    *,
+    admins: bool = False,
+    department_staff: bool = False,
+    assignee: bool = False,
+    customer: bool = False,
+) -> list[Person]:
+    """The active people of the ticket's workspace in any of the asked groups, by id."""
+    groups = []
+    if admins:
+        groups.append(User.role == Role.ADMIN.value)
+    if department_staff:
+        members = select(DepartmentMember.user_id).where(DepartmentMember.department_id == ticket.department_id)
+        groups.append((User.role == Role.STAFF.value) & User.id.in_(members))
+    if assignee and ticket.assignee_id is not None:
+        groups.append(User.id == ticket.assignee_id)
+    if customer:
+        groups.append(User.id == ticket.customer_id)
+    if not groups:
+        return []
     return list(
         session.exec(
-            select(User).where(User.workspace_id == workspace_id, User.active == True, *conditions).order_by(User.id)
+            select(User.id, User.email, User.name, User.role)
+            .where(User.workspace_id == ticket.workspace_id, User.active == True, or_(*groups))
+            .order_by(User.id)
         ).all()
     )
 
 
-def _admins(session: Session, workspace_id: int) -> list[User]:
-    return _active_people(session, workspace_id, User.role == Role.ADMIN.value)
-
-
-def _department_staff(session: Session, ticket: Ticket, department_id: int | None = None) -> list[User]:
-    members = select(DepartmentMember.user_id).where(
-        DepartmentMember.department_id == (department_id or ticket.department_id)
-    )
-    return _active_people(session, ticket.workspace_id, User.role == Role.STAFF.value, User.id.in_(members))
-
-
-def _customer(session: Session, ticket: Ticket) -> list[User]:
-    return _active_people(session, ticket.workspace_id, User.id == ticket.customer_id)
-
-
-def _assignee(session: Session, ticket: Ticket) -> list[User]:
-    if ticket.assignee_id is None:
-        return []
-    return _active_people(
-        session, ticket.workspace_id, User.id == ticket.assignee_id, User.role.in_((Role.ADMIN.value, Role.STAFF.value))
-    )
-
-
-def _team_side(session: Session, ticket: Ticket) -> list[User]:
-    """The assignee; with none (or an assignee no longer active), the admins and department staff."""
-    return _assignee(session, ticket) or (_admins(session, ticket.workspace_id) + _department_staff(session, ticket))
-
-
-def _assigned_to(
-    session: Session, ticket: Ticket, old_department_id: int | None, old_assignee_id: int | None
-) -> list[User]:
-    """A new assignee hears of it; a ticket moved to a department without a person, its staff.
-
-    The assignee is also told when their ticket moves to another department. Taking the
-    assignee off a ticket without moving it tells nobody.
-    """
-    department_changed = old_department_id is not None and old_department_id != ticket.department_id
-    assignee_changed = old_assignee_id != ticket.assignee_id
-    if ticket.assignee_id is not None:
-        return _assignee(session, ticket) if (assignee_changed or department_changed) else []
-    return _department_staff(session, ticket) if department_changed else []
+def _team_of(people: Iterable[Person]) -> list[Person]:
+    """Admins first, then staff (each by id), as the emails have always been listed."""
+    found = list(people)
+    return [user for user in found if user.role == Role.ADMIN] + [user for user in found if user.role == Role.STAFF]
 
 
 # --- What the email says -----------------------------------------------------------------

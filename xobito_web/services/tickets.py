@@ -1,34 +1,35 @@
-"""Tickets: numbering, the list, the thread, creating, replying and closing.
+"""Tickets: the list, the thread, creating, replying and closing.
 
 Every function takes the caller's open Session and, where a person acts, the signed-in
 CurrentUser. Functions flush but never commit: the caller's `write_session()` block is the
 transaction. What they return are small frozen records, safe to keep in UI state.
 
-Who sees what (PRODUCT.md "People and workspaces"), enforced in SQL by `_visible_to`:
-a customer their own tickets, staff the tickets of their departments and those assigned to
-them, an admin every ticket of the workspace; nothing ever crosses workspaces. A ticket the
-user may not see raises NotFound, exactly like a missing one.
+Who sees what is decided in one place, services/access.py; a ticket the user may not see
+raises NotFound, exactly like a missing one. An action checks everything first, then writes,
+then hands what it wrote to the notifications and the live bus (check -> do -> notify); the
+screen reads its view after the commit.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, text, tuple_
+from sqlalchemy import ColumnElement, text, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from xobito_web.models import Department, DepartmentMember, Priority, Reply, Role, Status, Ticket, User, utcnow
+from xobito_web.models import Department, Priority, Reply, Role, Status, Ticket, User, is_team_role, utcnow
 from xobito_web.services import attachments as attachment_files
-from xobito_web.services import live
+from xobito_web.services import live, notifications
+from xobito_web.services.access import TicketForChange, ticket_for_change, visible_tickets
 from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import Conflict, InvalidInput, NotFound
-from xobito_web.services.workspaces import one_line
+from xobito_web.services.ids import as_id, format_ref, is_ticket_number, parse_ref
+from xobito_web.services.workspaces import department_of_workspace, one_line
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -37,39 +38,14 @@ MESSAGE_MIN, MESSAGE_MAX = 5, 2000
 DEFAULT_STATUSES = ("open", "answered")
 STATUSES = tuple(status.value for status in Status)
 PRIORITIES = tuple(priority.value for priority in Priority)
-# Numbers and ids are 32-bit integer columns; a bigger value cannot exist and would make
-# PostgreSQL raise "integer out of range" instead of simply finding nothing.
-MAX_INT32 = 2**31 - 1
-# A search is a handful of subject words; the cap keeps an absurd paste from building an
-# absurd query (SQLite limits expression depth).
+# A search is a handful of words; the caps keep an absurd paste (or a crafted link) from
+# building an absurd query (SQLite refuses LIKE patterns over 50,000 bytes and deep trees).
+MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 20
 
 TICKET_CLOSED = "This ticket is closed. Open a new ticket instead."
 ALREADY_CLOSED = "This ticket is already closed."
 ONLY_CUSTOMERS_OPEN = "Only customers open tickets."
-
-
-# --- Ticket IDs --------------------------------------------------------------------------
-
-_REF_PATTERN = re.compile(r"TKT-?([0-9]{1,10})", re.IGNORECASE)
-
-
-def format_ref(number: int) -> str:
-    """42 -> "TKT-000042" (at least six digits; more once a workspace passes 999,999)."""
-    return f"TKT-{number:06d}"
-
-
-def parse_ref(text: str) -> int | None:
-    """The number of a pasted ticket ID ("TKT-000042", " tkt-42 ", "TKT000042"), else None."""
-    match = _REF_PATTERN.fullmatch((text or "").strip())
-    if match is None:
-        return None
-    number = int(match.group(1))
-    return number if _is_ticket_number(number) else None
-
-
-def _is_ticket_number(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT32
 
 
 def next_ticket_number(session: Session, workspace_id: int) -> int:
@@ -151,34 +127,23 @@ class TicketView:
     can_close: bool
 
 
-# --- Who sees what -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class TicketChanged:
+    """What an action did, from what it wrote (the screen reads its view after the commit)."""
+
+    number: int
+    ref: str
+    status: str
+    department: str = ""
+    assignee_name: str = ""
+    message: MessageRecord | None = None  # the new message of a create or a reply
 
 
-def _visible_to(user: CurrentUser) -> ColumnElement[bool]:
-    """The tickets `user` may see, as a WHERE condition (workspace first, then by role)."""
-    in_workspace = Ticket.workspace_id == user.workspace_id
-    if user.role == Role.ADMIN:
-        return in_workspace
-    if user.role == Role.STAFF:
-        my_departments = select(DepartmentMember.department_id).where(DepartmentMember.user_id == user.user_id)
-        return and_(in_workspace, or_(Ticket.department_id.in_(my_departments), Ticket.assignee_id == user.user_id))
-    if user.role == Role.CUSTOMER:
-        return and_(in_workspace, Ticket.customer_id == user.user_id)
-    return false()  # an unknown role sees nothing
-
-
-def visible_ticket_id(session: Session, user: CurrentUser, number: int) -> int:
-    """The database id of ticket `number` if `user` may see it, else NotFound (downloads use it)."""
-    if not _is_ticket_number(number):
-        raise NotFound()
-    ticket_id = session.exec(select(Ticket.id).where(_visible_to(user), Ticket.number == number)).first()
-    if ticket_id is None:
-        raise NotFound()
-    return ticket_id
+# --- Whose turn ------------------------------------------------------------------------
 
 
 def _waiting_on(status: str, last_message_by_team: bool) -> str:
-    """Whose turn it is, derived from the author of the last message (PRODUCT.md)."""
+    """Whose turn it is, derived from the author of the last message (docs/product.md, "Status lifecycle")."""
     if status == Status.CLOSED:
         return ""
     return "customer" if last_message_by_team else "team"
@@ -229,7 +194,7 @@ def list_tickets(
     workspace; a cursor that does not parse starts again from the first page.
     """
     limit = min(max(int(limit), 1), MAX_PAGE_SIZE)
-    query = _tickets_with_names().where(_visible_to(user), *_filter_conditions(user, filters))
+    query = _tickets_with_names().where(visible_tickets(user), *_filter_conditions(user, filters))
     position = _decode_cursor(after)
     if position is not None:
         # A plain tuple on the right binds with the columns' own types (UTC timestamps).
@@ -250,7 +215,7 @@ def find_ticket_number(session: Session, user: CurrentUser, text: str) -> int | 
     number = parse_ref(text)
     if number is None:
         return None
-    return session.exec(select(Ticket.number).where(_visible_to(user), Ticket.number == number)).first()
+    return session.exec(select(Ticket.number).where(visible_tickets(user), Ticket.number == number)).first()
 
 
 def _ticket_row(row, user: CurrentUser) -> TicketRow:
@@ -307,25 +272,13 @@ def _known_values(values: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _valid_ids(values: Any) -> tuple[int, ...]:
-    ids = (_as_id(value) for value in _as_tuple(values))
+    ids = (as_id(value) for value in _as_tuple(values))
     return tuple(dict.fromkeys(value for value in ids if value is not None))
-
-
-def _as_id(value: Any) -> int | None:
-    """A database id from an int or a digit string (as found in a URL or a form), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 1 <= value <= MAX_INT32 else None
-    digits = str(value if value is not None else "").strip()
-    if digits.isascii() and digits.isdigit() and len(digits) <= 10:
-        return _as_id(int(digits))
-    return None
 
 
 def _search_conditions(search: str) -> list[ColumnElement[bool]]:
     """A pasted ticket ID narrows to that ticket; otherwise every word must be in the subject."""
-    search = (search or "").strip()
+    search = (search or "").strip()[:MAX_SEARCH_LENGTH]
     if not search:
         return []
     number = parse_ref(search)
@@ -349,7 +302,7 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not isinstance(cursor, str) or not cursor or len(cursor) > 64:
         return None
     stamp, separator, id_text = cursor.partition("|")
-    ticket_id = _as_id(id_text) if separator else None
+    ticket_id = as_id(id_text) if separator else None
     if ticket_id is None:
         return None
     try:
@@ -366,9 +319,9 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
     """The ticket with its whole thread, or NotFound when it is missing or not the user's to see."""
-    if not _is_ticket_number(number):
+    if not is_ticket_number(number):
         raise NotFound()
-    row = session.exec(_tickets_with_names(Ticket.body).where(_visible_to(user), Ticket.number == number)).first()
+    row = session.exec(_tickets_with_names(Ticket.body).where(visible_tickets(user), Ticket.number == number)).first()
     if row is None:
         raise NotFound()
     files = attachment_files.records_by_message(session, row.id)  # one query for the whole thread
@@ -398,7 +351,7 @@ def _original_message(row, attachments: tuple[AttachmentRecord, ...] = ()) -> Me
         id=0,
         author_name=row.customer_name,
         author_role=row.customer_role,
-        is_team=_is_team_role(row.customer_role),
+        is_team=is_team_role(row.customer_role),
         body=row.body,
         created_at=row.created_at,
         attachments=attachments,
@@ -419,17 +372,13 @@ def _replies(
             id=row.id,
             author_name=row.name,
             author_role=row.role,
-            is_team=_is_team_role(row.role),
+            is_team=is_team_role(row.role),
             body=row.body,
             created_at=row.created_at,
             attachments=(files or {}).get(row.id, ()),
         )
         for row in rows
     ]
-
-
-def _is_team_role(role: str) -> bool:
-    return role in (Role.ADMIN, Role.STAFF)
 
 
 # --- Changes -----------------------------------------------------------------------------
@@ -439,13 +388,13 @@ def create_ticket(
     session: Session,
     user: CurrentUser,
     subject: str,
-    department_id: int | str,
-    priority: str,
+    department_id: int | str | None,
+    priority: str | None,
     body: str,
     *,
     now: datetime | None = None,
     attachments: Sequence[StagedFile] = (),
-) -> TicketView:
+) -> TicketChanged:
     """A customer opens a ticket: status Open, the customer's turn is over (waiting on team).
 
     `attachments` (staged by services.attachments) are stored with the original message in
@@ -454,8 +403,8 @@ def create_ticket(
     if user.role != Role.CUSTOMER:
         raise Conflict(ONLY_CUSTOMERS_OPEN)
     subject = check_subject(subject)
-    department = _department_of_workspace(session, user.workspace_id, department_id)
-    priority = _priority_value(priority)
+    department = department_of_workspace(session, user.workspace_id, department_id)
+    priority = check_priority(priority)
     body = check_message(body)
     attachment_files.check_staged(attachments)
     now = now or utcnow()
@@ -476,10 +425,15 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()
-    attachment_files.attach_files(session, user.workspace_id, ticket.id, None, attachments)
-    _queue_notifications(session, "ticket_created", ticket, user)
-    _announce(session, "created", ticket, user)
-    return get_ticket(session, user, ticket.number)
+    files = attachment_files.attach_files(session, user.workspace_id, ticket.id, None, attachments)
+
+    change = TicketForChange(ticket, department.name, customer_name=user.name, assignee_name="")
+    notifications.queue_ticket_event(
+        session, notifications.TICKET_CREATED, change, user, text=body, attachment_names=[f.name for f in files]
+    )
+    live.announce(session, "created", ticket, user.user_id)
+    message = MessageRecord(0, user.name, user.role, False, body, now, tuple(files))
+    return _changed(change, message)
 
 
 def post_reply(
@@ -490,14 +444,15 @@ def post_reply(
     *,
     now: datetime | None = None,
     attachments: Sequence[StagedFile] = (),
-) -> TicketView:
+) -> TicketChanged:
     """Add a reply. A team reply makes the ticket Answered; a customer reply keeps its status.
 
     `attachments` (staged by services.attachments) are stored with the reply in this same
     transaction.
     """
-    ticket = _lock_visible_ticket(session, user, number)
-    if ticket.status == Status.CLOSED:
+    change = ticket_for_change(session, user, number)
+    ticket = change.ticket
+    if ticket.status == Status.CLOSED:  # first: on a closed ticket, that is what matters
         raise Conflict(TICKET_CLOSED)
     body = check_message(body)
     attachment_files.check_staged(attachments)
@@ -510,73 +465,48 @@ def post_reply(
         ticket.status = Status.ANSWERED.value
     ticket.last_reply_at = now
     ticket.last_message_by_team = user.is_team
-    session.add(ticket)
     session.flush()
-    attachment_files.attach_files(session, user.workspace_id, ticket.id, reply.id, attachments)
-    # One email per recipient even when the reply also changed the status (PRODUCT.md).
-    _queue_notifications(session, "reply_posted", ticket, user, old_status=old_status)
-    _announce(session, "replied", ticket, user)
-    return get_ticket(session, user, ticket.number)
+    files = attachment_files.attach_files(session, user.workspace_id, ticket.id, reply.id, attachments)
+
+    # One email per recipient even when the reply also changed the status (docs/product.md).
+    notifications.queue_ticket_event(
+        session,
+        notifications.REPLY_POSTED,
+        change,
+        user,
+        text=body,
+        attachment_names=[f.name for f in files],
+        old_status=old_status,
+    )
+    live.announce(session, "replied", ticket, user.user_id)
+    message = MessageRecord(reply.id, user.name, user.role, user.is_team, body, now, tuple(files))
+    return _changed(change, message)
 
 
-def close_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
+def close_ticket(session: Session, user: CurrentUser, number: int) -> TicketChanged:
     """Either party closes an Open or Answered ticket; a closed ticket is archived for good."""
-    ticket = _lock_visible_ticket(session, user, number)
+    change = ticket_for_change(session, user, number)
+    ticket = change.ticket
     if ticket.status == Status.CLOSED:
         raise Conflict(ALREADY_CLOSED)
     old_status = ticket.status
     ticket.status = Status.CLOSED.value
-    session.add(ticket)
     session.flush()
-    _queue_notifications(session, "status_changed", ticket, user, old_status=old_status)
-    _announce(session, "closed", ticket, user)
-    return get_ticket(session, user, ticket.number)
+    notifications.queue_ticket_event(session, notifications.STATUS_CHANGED, change, user, old_status=old_status)
+    live.announce(session, "closed", ticket, user.user_id)
+    return _changed(change)
 
 
-def _lock_visible_ticket(session: Session, user: CurrentUser, number: int) -> Ticket:
-    """The ticket to change, locked until the transaction ends.
-
-    FOR UPDATE makes a concurrent reply and close on PostgreSQL take turns, so nothing is
-    added to a ticket that was just closed (SQLite writers already take turns).
-    """
-    if not _is_ticket_number(number):
-        raise NotFound()
-    ticket = session.exec(
-        select(Ticket)
-        .where(_visible_to(user), Ticket.number == number)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if ticket is None:
-        raise NotFound()
-    return ticket
-
-
-def _announce(session: Session, kind: str, ticket: Ticket, actor: CurrentUser) -> None:
-    """Tell the open screens (services/live.py) once this transaction commits."""
-    live.publish_after_commit(
-        session, live.Change(ticket.workspace_id, ticket.number, kind, actor.user_id, ticket.customer_id)
+def _changed(change: TicketForChange, message: MessageRecord | None = None) -> TicketChanged:
+    ticket = change.ticket
+    return TicketChanged(
+        number=ticket.number,
+        ref=format_ref(ticket.number),
+        status=ticket.status,
+        department=change.department_name,
+        assignee_name=change.assignee_name,
+        message=message,
     )
-
-
-def _queue_notifications(
-    session: Session,
-    event: str,
-    ticket: Ticket,
-    actor: CurrentUser,
-    old_status: str | None = None,
-    **details: Any,
-) -> None:
-    """Queue the event's OutboxEmail rows in this same transaction (services/notifications.py).
-
-    Events: "ticket_created" (admins + department staff), "reply_posted" (the other party; one
-    email even if the status changed too), "status_changed" (the other party),
-    "ticket_assigned" (the new assignee, else the new department's staff; `details` carries
-    old_department_id / old_assignee_id). Recipients and wording: PRODUCT.md "Email notifications".
-    """
-    from xobito_web.services import notifications  # imported here: the hook stays self-contained
-
-    notifications.queue_ticket_event(session, event, ticket, actor, old_status=old_status, **details)
 
 
 # --- Checks on what is typed in ----------------------------------------------------------
@@ -603,24 +533,10 @@ def check_message(value: str | None) -> str:
     return text
 
 
-def _priority_value(value: str | None) -> str:
+def check_priority(value: str | None) -> str:
     priority = (value or "").strip().lower()
     if not priority:
         return Priority.MEDIUM.value
     if priority not in PRIORITIES:
         raise InvalidInput("The priority must be Low, Medium, High or Urgent.", "priority")
     return priority
-
-
-def _department_of_workspace(session: Session, workspace_id: int, value: int | str | None) -> Department:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidInput("The department is required.", "department")
-    department_id = _as_id(value)
-    department = None
-    if department_id is not None:
-        department = session.exec(
-            select(Department).where(Department.id == department_id, Department.workspace_id == workspace_id)
-        ).first()
-    if department is None:
-        raise InvalidInput("Choose one of the departments in the list.", "department")
-    return department

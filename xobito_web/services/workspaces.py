@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from xobito_web.models import Department, DepartmentMember, Role, User, Workspace
 from xobito_web.services.errors import Conflict, InvalidInput, NotFound
+from xobito_web.services.ids import as_id
 from xobito_web.services.passwords import hash_password
 
 SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -111,6 +112,21 @@ def find_department(session: Session, workspace_id: int, name: str) -> Departmen
             Department.workspace_id == workspace_id, func.lower(Department.name) == name.strip().lower()
         )
     ).first()
+
+
+def department_of_workspace(session: Session, workspace_id: int, value: int | str | None) -> Department:
+    """The department a form or URL names by id, if it is one of this workspace's; else InvalidInput."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidInput("The department is required.", "department")
+    department_id = as_id(value)
+    department = None
+    if department_id is not None:
+        department = session.exec(
+            select(Department).where(Department.id == department_id, Department.workspace_id == workspace_id)
+        ).first()
+    if department is None:
+        raise InvalidInput("Choose one of the departments in the list.", "department")
+    return department
 
 
 def list_departments(session: Session, workspace_id: int) -> list[DepartmentRecord]:

@@ -344,7 +344,8 @@ class TicketViewState(SessionState):
 
         def store(staged):
             with write_session() as session:
-                return tickets.post_reply(session, user, number, body, attachments=staged)
+                tickets.post_reply(session, user, number, body, attachments=staged)
+            return _read_ticket(user, number)
 
         try:
             view = await post_with_files(chunks, store)
@@ -380,7 +381,8 @@ class TicketViewState(SessionState):
             return self.login_redirect()
         try:
             with write_session() as session:
-                view = tickets.close_ticket(session, user, number)
+                tickets.close_ticket(session, user, number)
+            view = _read_ticket(user, number)
         except NotFound:
             self.found = False
         except ServiceError as error:

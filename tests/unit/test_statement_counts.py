@@ -1,0 +1,70 @@
+"""How much SQL one user action runs under the write lock (issue: check -> do -> notify).
+
+An action checks, writes, then hands what it wrote to the notifications and the live bus; the
+screen reads its view after the commit. These counts hold that shape: a re-read of what the
+same call just wrote shows up here as an extra statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.unit import samples
+from tests.unit.test_tickets import open_ticket
+from xobito_web.db import get_engine, write_session
+from xobito_web.services import attachments, tickets
+
+# What a reply with two files runs in its transaction (BEGIN and COMMIT not counted):
+# the locked ticket with its names, the reply, the ticket's new status, the two files' rows,
+# the recipients, the queued emails. The rate limit check is one more.
+MAX_REPLY_STATEMENTS = 9
+
+
+@contextmanager
+def statements_run(url: str) -> Iterator[list[str]]:
+    engine = get_engine(url)
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("who", ["customer", "admin", "support_staff"])
+def test_a_reply_with_two_files_runs_few_statements(world, storage, who):
+    number = open_ticket(world).number
+    files = [
+        attachments.stage_bytes("invoice.pdf", samples.pdf()),
+        attachments.stage_bytes("screen.png", samples.png()),
+    ]
+    with statements_run(world.url) as statements, write_session(world.url) as session:
+        posted = tickets.post_reply(session, getattr(world, who), number, "Here are both files.", attachments=files)
+    assert [file.name for file in posted.message.attachments] == ["invoice.pdf", "screen.png"]
+    print(f"{who}: {len(statements)} statements", *statements, sep="\n  ")
+    assert len(statements) <= MAX_REPLY_STATEMENTS
+    assert not any(
+        statement.lstrip().upper().startswith("SELECT") and "FROM reply" in statement for statement in statements
+    )
+
+
+def test_creating_and_closing_run_few_statements(world, storage):
+    files = [attachments.stage_bytes("invoice.pdf", samples.pdf())]
+    with statements_run(world.url) as created_statements, write_session(world.url) as session:
+        created = tickets.create_ticket(
+            session, world.customer, "Printer", world.departments["Support"], "high", "It smokes.", attachments=files
+        )
+    with statements_run(world.url) as closed_statements, write_session(world.url) as session:
+        tickets.close_ticket(session, world.customer, created.number)
+    print(len(created_statements), len(closed_statements))
+    assert len(created_statements) <= 8
+    assert len(closed_statements) <= 5

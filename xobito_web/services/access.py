@@ -1,0 +1,85 @@
+"""Who may see which ticket — the one rule, and the one way to fetch a ticket for a person.
+
+Every service, route and screen asks here (docs/product.md, "People and workspaces"):
+a customer sees their own tickets, staff the tickets of their departments and those assigned
+to them, an admin every ticket of the workspace; nothing ever crosses workspaces. A ticket
+the person may not see is NotFound, exactly like a missing one, so its existence never leaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from xobito_web.models import Department, DepartmentMember, Role, Ticket, User
+from xobito_web.services.auth import CurrentUser
+from xobito_web.services.errors import NotFound
+from xobito_web.services.ids import is_ticket_number
+
+
+def visible_tickets(user: CurrentUser) -> ColumnElement[bool]:
+    """The tickets `user` may see, as a WHERE condition (workspace first, then by role)."""
+    in_workspace = Ticket.workspace_id == user.workspace_id
+    if user.role == Role.ADMIN:
+        return in_workspace
+    if user.role == Role.STAFF:
+        my_departments = select(DepartmentMember.department_id).where(DepartmentMember.user_id == user.user_id)
+        return and_(in_workspace, or_(Ticket.department_id.in_(my_departments), Ticket.assignee_id == user.user_id))
+    if user.role == Role.CUSTOMER:
+        return and_(in_workspace, Ticket.customer_id == user.user_id)
+    return false()  # an unknown role sees nothing
+
+
+def visible_ticket_id(session: Session, user: CurrentUser, number: int) -> int:
+    """The database id of ticket `number` if `user` may see it, else NotFound."""
+    if not is_ticket_number(number):
+        raise NotFound()
+    ticket_id = session.exec(select(Ticket.id).where(visible_tickets(user), Ticket.number == number)).first()
+    if ticket_id is None:
+        raise NotFound()
+    return ticket_id
+
+
+@dataclass
+class TicketForChange:
+    """A ticket row to change, with the names the change's emails and screens need.
+
+    Read in one statement; the action keeps it up to date as it changes the row, and hands it
+    on to the notifications instead of letting them read it again.
+    """
+
+    ticket: Ticket
+    department_name: str
+    customer_name: str
+    assignee_name: str
+
+
+_Customer = aliased(User, name="ticket_customer")
+_Assignee = aliased(User, name="ticket_assignee")
+
+
+def ticket_for_change(session: Session, user: CurrentUser, number: int) -> TicketForChange:
+    """The ticket `user` may see, locked until the transaction ends, else NotFound.
+
+    FOR UPDATE makes a concurrent reply and close on PostgreSQL take turns, so nothing is added
+    to a ticket that was just closed (SQLite writers already take turns: write_session()
+    begins IMMEDIATE).
+    """
+    if not is_ticket_number(number):
+        raise NotFound()
+    row = session.exec(
+        select(Ticket, Department.name, _Customer.name, _Assignee.name)
+        .join(Department, Department.id == Ticket.department_id)
+        .join(_Customer, _Customer.id == Ticket.customer_id)
+        .outerjoin(_Assignee, _Assignee.id == Ticket.assignee_id)
+        .where(visible_tickets(user), Ticket.number == number)
+        .with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound()
+    ticket, department_name, customer_name, assignee_name = row
+    return TicketForChange(ticket, department_name, customer_name, assignee_name or "")
