@@ -1,44 +1,50 @@
-"""Plain HTTP routes beside the Reflex pages (mounted with `rx.App(api_transformer=build_api())`).
+"""Plain HTTP routes beside the Reflex pages (mounted with `rx.App(api_transformer=...)`).
 
-GET /{subdomain}/tickets/{ticket}/download?file={attachment_id}[&inline=1]
-    One attachment, to members of the thread only (PRODUCT.md "Attachments and download"):
-    - unknown workspace: 404;
-    - signed out (no or invalid `xobito_session` cookie): 303 to /{subdomain}/login?next=…;
-    - signed in but not allowed, unknown ticket, an attachment of another ticket or workspace,
-      a malformed id: 404, all alike;
-    - else the file, `Content-Disposition: attachment` with a safe name (`inline` for jpg, png
-      and gif previews when `inline=1`), the stored type, `nosniff`, `private, no-store`.
+POST /{subdomain}/login      email, password, next -> the HttpOnly session cookie
+POST /{subdomain}/logout     ends this browser's session, clears the cookie
+GET  /{subdomain}/tickets/{ticket}/download?file={attachment_id}[&inline=1]
 
-The storage folder itself is never served. No reflex import here: the route is plain Starlette
-over the services, so it is tested with Starlette's TestClient.
+Sign-in and sign-out answer JSON to the page's script (`Accept: application/json`) and a 303
+redirect to a plain form post (no script). They refuse requests from other sites (Origin /
+Fetch Metadata), so another page cannot sign a visitor in or out.
+
+The download serves one attachment to members of the thread only (docs/product.md,
+"Attachments and download"): unknown workspace 404; signed out 303 to the sign-in page with the
+way back; signed in but not allowed, unknown ticket, an attachment of another ticket or
+workspace, a malformed id: 404, all alike; else the file with `Content-Disposition:
+attachment` and a safe name (`inline` for jpg, png and gif previews when `inline=1`), the
+stored type, `nosniff`, `private, no-store`. The storage folder itself is never served.
+
+No reflex import here: the routes are plain Starlette over the services (tested with
+Starlette's TestClient). Sync route functions run in Starlette's thread pool, so hashing and
+database work never block the event loop.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from xobito_web.db import read_session
-from xobito_web.services import attachments, auth, tickets, workspaces
-from xobito_web.services.errors import NotFound
-
-# The cookie the sign-in page sets (state/session.py SESSION_COOKIE; a test keeps them equal).
-SESSION_COOKIE = "xobito_session"
-DOWNLOAD_PATH = "/{subdomain}/tickets/{ticket}/download"
+from xobito_web import urls
+from xobito_web.config import settings
+from xobito_web.db import read_session, write_session
+from xobito_web.services import attachments, auth, live, workspaces
+from xobito_web.services.errors import InvalidInput, NotFound, SignInFailed, TooManyAttempts
+from xobito_web.services.ids import parse_ref
 
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+MAX_FORM_BYTES = 16 * 1024  # an email, a password and a path
 
 
 def download_url(subdomain: str, ref: str, attachment_id: int, inline: bool = False) -> str:
-    """The address of one attachment, as the thread links to it."""
-    url = f"/{quote(subdomain, safe='')}/tickets/{quote(ref, safe='')}/download?file={int(attachment_id)}"
-    return url + "&inline=1" if inline else url
+    return urls.download(subdomain, ref, attachment_id, inline)
 
 
 def content_disposition(disposition: str, name: str) -> str:
@@ -63,38 +69,141 @@ def _not_found() -> Response:
 
 
 def _from_another_site(request: Request) -> bool:
-    """A script on another origin reading the file with the user's cookie (a CORS fetch).
-
-    Reflex wraps every route in a permissive CORS middleware; links, navigation and <img>
-    previews are not CORS requests and are unaffected.
-    """
+    """A script on another origin reading the file with the user's cookie (a CORS fetch)."""
     return request.headers.get("sec-fetch-mode") == "cors" and request.headers.get("sec-fetch-site") not in (
         None,
         "same-origin",
     )
 
 
+def own_origins(request: Request) -> set[str]:
+    """The origins this app answers as: its configured public address and the one asked for."""
+    base = urlsplit(settings.base_url)
+    found = {f"{base.scheme}://{base.netloc}"}
+    host = request.headers.get("host")
+    if host:
+        found.add(f"{request.url.scheme}://{host}")
+    return found
+
+
+def sent_by_this_site(request: Request) -> bool:
+    """A state-changing request from one of our own pages (or from no page at all: a script).
+
+    Browsers send Sec-Fetch-Site and Origin with every POST; another site cannot forge them.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site != "same-origin":
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin in own_origins(request)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or settings.base_url.startswith("https://")
+
+
+def _error(request: Request, status: int, code: str, message: str, field: str = "") -> Response:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}}, status_code=status, headers=_PRIVATE
+    )
+
+
+async def _small_form(request: Request) -> dict[str, str] | None:
+    """The posted fields, or None when the body is too big to be a sign-in."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        return None
+    form = await request.form(max_files=0, max_fields=10)
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
 def build_api(database_url: str | None = None, storage_root: Path | None = None) -> Starlette:
-    """The Starlette app with the download route; the database and storage root default to the
+    """The Starlette app with the HTTP routes; the database and storage root default to the
     settings (the tests point them elsewhere)."""
 
+    async def sign_in(request: Request) -> Response:
+        subdomain = request.path_params["subdomain"].lower()
+        form = await _small_form(request)
+        next_page = (form or {}).get("next", "")
+        target = next_page if urls.is_own_page(subdomain, next_page) else urls.tickets(subdomain)
+
+        def refuse(status: int, code: str, message: str, field: str = "") -> Response:
+            if _wants_json(request):
+                return _error(request, status, code, message, field)
+            return RedirectResponse(urls.login(subdomain, next_page, error=code), status_code=303)
+
+        if not sent_by_this_site(request):
+            return refuse(403, "refused", auth.SIGN_IN_REFUSALS["refused"])
+        if form is None:
+            return refuse(413, "invalid", auth.SIGN_IN_REFUSALS["invalid"])
+
+        def check() -> tuple[str, int]:
+            with write_session(database_url) as session:
+                token, _user = auth.sign_in(
+                    session,
+                    subdomain,
+                    form.get("email", "")[:320],
+                    form.get("password", "")[: workspaces.PASSWORD_MAX_LENGTH + 1],
+                    ip_address=request.client.host if request.client else "",
+                )
+            return token, int(auth.SESSION_LIFETIME.total_seconds())
+
+        try:
+            token, lifetime = await run_in_threadpool(check)
+        except NotFound:
+            return refuse(404, "not_found", "There is no such workspace.")
+        except InvalidInput as error:
+            return refuse(422, "invalid", error.message, error.field)
+        except TooManyAttempts as error:
+            return refuse(429, "throttled", error.message)
+        except SignInFailed as error:
+            return refuse(401, "credentials", error.message)
+        response: Response = JSONResponse({"next": target}) if _wants_json(request) else RedirectResponse(target, 303)
+        response.set_cookie(
+            auth.SESSION_COOKIE,
+            token,
+            max_age=lifetime,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def sign_out(request: Request) -> Response:
+        subdomain = request.path_params["subdomain"].lower()
+        login = urls.login(subdomain)
+        if not sent_by_this_site(request):
+            return _error(request, 403, "refused", "Sign out from the app's own page.")
+        token = request.cookies.get(auth.SESSION_COOKIE)
+        with write_session(database_url) as session:
+            ended_user_id = auth.sign_out(session, token)
+            if ended_user_id is not None:
+                live.announce_sessions_ended(session, ended_user_id)
+        response: Response = JSONResponse({"next": login}) if _wants_json(request) else RedirectResponse(login, 303)
+        response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     def download(request: Request) -> Response:
-        # A plain function: Starlette runs it in a worker thread (the database calls block).
         subdomain = request.path_params["subdomain"].lower()
         with read_session(database_url) as session:
             if workspaces.find_workspace(session, subdomain) is None:
                 return _not_found()
-            user = auth.resolve_session(session, request.cookies.get(SESSION_COOKIE), subdomain)
+            user = auth.resolve_session(session, request.cookies.get(auth.SESSION_COOKIE), subdomain)
             if user is None:
                 back_to = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(
-                    f"/{quote(subdomain, safe='')}/login?next={quote(back_to, safe='')}",
-                    status_code=303,
-                    headers={"Cache-Control": "no-store"},
+                    urls.login(subdomain, back_to), status_code=303, headers={"Cache-Control": "no-store"}
                 )
             if _from_another_site(request):
                 return _not_found()
-            number = tickets.parse_ref(request.path_params["ticket"])
+            number = parse_ref(request.path_params["ticket"])
             if number is None:
                 return _not_found()
             try:
@@ -113,4 +222,10 @@ def build_api(database_url: str | None = None, storage_root: Path | None = None)
             },
         )
 
-    return Starlette(routes=[Route(DOWNLOAD_PATH, download, methods=["GET"])])
+    return Starlette(
+        routes=[
+            Route(urls.SIGN_IN_PATH, sign_in, methods=["POST"]),
+            Route(urls.SIGN_OUT_PATH, sign_out, methods=["POST"]),
+            Route(urls.DOWNLOAD_PATH, download, methods=["GET"]),
+        ]
+    )

@@ -1,7 +1,8 @@
-"""The Reflex app: pages and start-up."""
+"""The Reflex app: pages, plain HTTP routes and start-up."""
 
 import reflex as rx
 
+from xobito_web import urls
 from xobito_web.components.layout import not_found
 from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
@@ -9,23 +10,28 @@ from xobito_web.pages.ticket_list import ticket_list_page
 from xobito_web.pages.ticket_view import ticket_view_page
 from xobito_web.routes import build_api
 from xobito_web.services import mailer
+from xobito_web.session_guard import guard
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
+from xobito_web.state.session import SessionBinding
 from xobito_web.state.ticket_list import TicketListState
 from xobito_web.state.ticket_view import TicketViewState
 
 TITLE = "Xobito tickets"
 
-app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())  # + the download route
+app = rx.App(
+    stylesheets=["/styles.css"],
+    head_components=[rx.script(src="/session.js")],
+    # The HTTP routes (sign-in, sign-out, download) around Reflex's app, and the session guard
+    # around everything (the socket and /_upload never see a raw session cookie).
+    api_transformer=[build_api(), guard],
+)
+app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
 app.register_lifespan_task(hub.run)  # live updates into open screens
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
-app.add_page(login_page, route="/[subdomain]/login", title=f"Sign in · {TITLE}", on_load=LoginState.load)
-app.add_page(ticket_list_page, route="/[subdomain]/tickets", title=f"Tickets · {TITLE}", on_load=TicketListState.load)
-app.add_page(
-    new_ticket_page, route="/[subdomain]/tickets/new", title=f"New Ticket · {TITLE}", on_load=NewTicketState.load
-)
-app.add_page(
-    ticket_view_page, route="/[subdomain]/tickets/[ticket]", title=f"Ticket · {TITLE}", on_load=TicketViewState.load
-)
-app.add_page(not_found, route="/404", title=f"Page not found · {TITLE}")
+app.add_page(login_page, route=urls.LOGIN_ROUTE, title=f"Sign in · {TITLE}", on_load=LoginState.load)
+app.add_page(ticket_list_page, route=urls.TICKETS_ROUTE, title=f"Tickets · {TITLE}", on_load=TicketListState.load)
+app.add_page(new_ticket_page, route=urls.NEW_TICKET_ROUTE, title=f"New Ticket · {TITLE}", on_load=NewTicketState.load)
+app.add_page(ticket_view_page, route=urls.TICKET_ROUTE, title=f"Ticket · {TITLE}", on_load=TicketViewState.load)
+app.add_page(not_found, route=urls.NOT_FOUND_ROUTE, title=f"Page not found · {TITLE}")

@@ -17,8 +17,9 @@ from tests.conftest import PASSWORD
 from tests.unit import samples
 from xobito_web.db import write_session
 from xobito_web.models import Ticket
-from xobito_web.routes import SESSION_COOKIE, build_api, download_url
+from xobito_web.routes import build_api, download_url
 from xobito_web.services import attachments, auth, tickets
+from xobito_web.services.auth import SESSION_COOKIE
 
 BODY = "The printer on the second floor smokes."
 PDF = samples.pdf("Invoice 2026-001")
@@ -289,7 +290,13 @@ def test_download_url_matches_the_route(world):
     )
 
 
-def test_the_route_reads_the_cookie_the_sign_in_page_sets():
-    from xobito_web.state.session import SESSION_COOKIE as SET_BY_SIGN_IN
-
-    assert SESSION_COOKIE == SET_BY_SIGN_IN
+def test_the_route_reads_the_cookie_the_sign_in_route_sets(world):
+    thread = make_thread(world)
+    browser = client(world)
+    signed_in = browser.post(
+        "/acme/login",
+        data={"email": world.customer.email, "password": PASSWORD},
+        headers={"Accept": "application/json", "Origin": "http://testserver"},
+    )
+    assert signed_in.status_code == 200
+    assert browser.get(url(thread.ref, thread.pdf_id)).content == PDF

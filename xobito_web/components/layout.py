@@ -30,7 +30,7 @@ def header() -> rx.Component:
         rx.hstack(
             rx.hstack(
                 rx.text(SessionState.workspace_name, size="4", weight="bold"),
-                rx.link("Tickets", href=f"/{SessionState.workspace_subdomain}/tickets", weight="medium"),
+                rx.link("Tickets", href=SessionState.tickets_href, weight="medium"),
                 spacing="5",
                 align="center",
             ),
@@ -66,6 +66,11 @@ def signed_in_page(content: rx.Component) -> rx.Component:
                 header(),
                 rx.el.main(content, class_name="page-main"),
             ),
-            loading(),
+            rx.cond(
+                SessionState.sign_in_needed,
+                # The session ended while the page was open: nothing of it stays on screen.
+                rx.box(loading(), on_mount=rx.call_script("window.location.reload()")),
+                loading(),
+            ),
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from xobito_web.components.layout import not_found
-from xobito_web.state.login import LoginState
+from xobito_web.state.login import SIGN_IN_FORM_ID, LoginState
 
 
 def login_form() -> rx.Component:
@@ -39,11 +39,18 @@ def login_form() -> rx.Component:
                     LoginState.error != "",
                     rx.callout(LoginState.error, color_scheme="red", role="alert", width="100%"),
                 ),
+                rx.el.input(type="hidden", name="next", value=LoginState.next_target),
                 rx.button("Sign in", type="submit", width="100%", size="3"),
                 spacing="4",
                 width="100%",
             ),
-            on_submit=LoginState.submit,
+            # Posted to the server's own route (routes.py), by script or, without one, as a form.
+            id=SIGN_IN_FORM_ID,
+            action=LoginState.sign_in_action,
+            method="post",
+            on_submit=rx.call_script(
+                f"window.xobitoSession.signIn({SIGN_IN_FORM_ID!r})", callback=LoginState.sign_in_refused
+            ),
             reset_on_submit=False,
         ),
         width="100%",

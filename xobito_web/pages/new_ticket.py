@@ -31,6 +31,7 @@ def new_ticket_form() -> rx.Component:
                     value=NewTicketState.subject,
                     on_change=NewTicketState.set_subject,
                     width="100%",
+                    max_length=SUBJECT_MAX,
                 ),
                 length_counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
                 field_error("subject"),
@@ -68,14 +69,16 @@ def new_ticket_form() -> rx.Component:
             rx.vstack(
                 rx.el.label("Message", html_for="body", class_name="field-label"),
                 rx.text_area(
+                    key=NewTicketState.composer_box_key,
                     id="body",
                     name="body",
-                    value=NewTicketState.body,
-                    on_change=NewTicketState.set_body,
+                    value=NewTicketState.draft,
+                    on_change=lambda value: NewTicketState.set_draft(NewTicketState.draft_key, value),
                     rows="8",
                     width="100%",
+                    max_length=MESSAGE_MAX,
                 ),
-                length_counter(NewTicketState.body_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
+                length_counter(NewTicketState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
                 field_error("body"),
                 spacing="1",
                 width="100%",
@@ -83,7 +86,9 @@ def new_ticket_form() -> rx.Component:
             file_chooser(NEW_TICKET_UPLOAD_ID, "body"),
             field_error("attachments"),
             field_error("form"),
-            send_row("Create Ticket", NewTicketState.sending, NewTicketState.upload_percent, NewTicketState.form_nonce),
+            send_row(
+                "Create Ticket", NewTicketState.sending, NewTicketState.upload_percent, NewTicketState.composer_nonce
+            ),
             spacing="4",
             width="100%",
         ),

@@ -10,7 +10,9 @@ from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.forms import length_counter, send_row
 from xobito_web.components.layout import not_found, signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN
-from xobito_web.state.ticket_view import REPLY_UPLOAD_ID, UNASSIGNED, ThreadMessage, TicketViewState
+from xobito_web.state.assignment import UNASSIGNED, AssignmentState
+from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
+from xobito_web.state.ticket_view import ThreadMessage, TicketViewState
 
 
 def ticket_header() -> rx.Component:
@@ -54,11 +56,11 @@ def ticket_header() -> rx.Component:
 def assignment_controls() -> rx.Component:
     """Admins move the ticket and pick who works on it; staff take it."""
     return rx.cond(
-        TicketViewState.can_assign | TicketViewState.can_take,
+        AssignmentState.can_assign | AssignmentState.can_take,
         rx.card(
             rx.hstack(
                 rx.cond(
-                    TicketViewState.can_assign,
+                    AssignmentState.can_assign,
                     rx.fragment(
                         rx.vstack(
                             rx.el.label("Assign to department", html_for="assign-department", class_name="field-label"),
@@ -66,12 +68,12 @@ def assignment_controls() -> rx.Component:
                                 rx.select.trigger(id="assign-department", aria_label="Assign to department"),
                                 rx.select.content(
                                     rx.foreach(
-                                        TicketViewState.department_choices,
+                                        AssignmentState.department_choices,
                                         lambda d: rx.select.item(d.label, value=d.value),
                                     )
                                 ),
-                                value=TicketViewState.chosen_department,
-                                on_change=TicketViewState.choose_department,
+                                value=AssignmentState.chosen_department,
+                                on_change=AssignmentState.choose_department,
                             ),
                             spacing="1",
                         ),
@@ -82,27 +84,43 @@ def assignment_controls() -> rx.Component:
                                 rx.select.content(
                                     rx.select.item("Unassigned", value=UNASSIGNED),
                                     rx.foreach(
-                                        TicketViewState.assignee_choices,
+                                        AssignmentState.assignee_choices,
                                         lambda p: rx.select.item(p.label, value=p.value),
                                     ),
                                 ),
                                 value=rx.cond(
-                                    TicketViewState.chosen_assignee == "", UNASSIGNED, TicketViewState.chosen_assignee
+                                    AssignmentState.chosen_assignee == "", UNASSIGNED, AssignmentState.chosen_assignee
                                 ),
-                                on_change=TicketViewState.choose_assignee,
+                                on_change=AssignmentState.choose_assignee,
                             ),
                             spacing="1",
                         ),
-                        rx.button("Assign", variant="soft", on_click=TicketViewState.assign),
+                        rx.button(
+                            "Assign", variant="soft", on_click=AssignmentState.assign, loading=AssignmentState.assigning
+                        ),
                     ),
                 ),
                 rx.cond(
-                    TicketViewState.can_take,
-                    rx.button("Take ticket", variant="soft", on_click=TicketViewState.take),
+                    AssignmentState.can_take,
+                    rx.button(
+                        "Take ticket", variant="soft", on_click=AssignmentState.take, loading=AssignmentState.assigning
+                    ),
                 ),
                 spacing="4",
                 align="end",
                 wrap="wrap",
+            ),
+            rx.cond(
+                AssignmentState.assignment_error != "",
+                rx.callout(
+                    AssignmentState.assignment_error, color_scheme="red", role="alert", width="100%", margin_top="3"
+                ),
+            ),
+            rx.cond(
+                AssignmentState.assignment_notice != "",
+                rx.text(
+                    AssignmentState.assignment_notice, size="2", color_scheme="gray", role="status", margin_top="3"
+                ),
             ),
             width="100%",
             id="assignment",
@@ -136,34 +154,34 @@ def composer() -> rx.Component:
         rx.vstack(
             rx.el.label("Message", html_for="reply-body", class_name="field-label"),
             rx.text_area(
-                # A new key after each sent reply: the box starts empty even when the browser
-                # never told the server what was typed (the typing events are debounced).
-                key=TicketViewState.composer_nonce,
+                # A new key per ticket and after each sent reply: the box starts as its own
+                # ticket's draft even when the browser never told the server what was typed
+                # (the typing events are debounced).
+                key=ReplyState.composer_box_key,
                 id="reply-body",
                 name="body",
-                value=TicketViewState.draft,
-                on_change=TicketViewState.set_draft,
+                value=ReplyState.draft,
+                # The key goes with the text: a late typing event still lands on its own ticket.
+                on_change=lambda value: ReplyState.set_draft(ReplyState.draft_key, value),
                 rows="5",
                 width="100%",
+                max_length=MESSAGE_MAX,
                 placeholder="Write your reply",
                 aria_describedby="reply-count",
             ),
-            length_counter(TicketViewState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "reply-count"),
+            length_counter(ReplyState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "reply-count"),
             file_chooser(REPLY_UPLOAD_ID, "reply-body"),
             rx.cond(
-                TicketViewState.reply_error != "",
-                rx.callout(
-                    TicketViewState.reply_error, color_scheme="red", role="alert", id="reply-error", width="100%"
-                ),
+                ReplyState.composer_error != "",
+                rx.callout(ReplyState.composer_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
             ),
-            send_row(
-                "Send Reply", TicketViewState.sending, TicketViewState.upload_percent, TicketViewState.composer_nonce
-            ),
+            rx.el.input(type="hidden", name="ref", value=ReplyState.draft_key),
+            send_row("Send Reply", ReplyState.sending, ReplyState.upload_percent, ReplyState.composer_nonce),
             spacing="2",
             width="100%",
         ),
-        on_submit=lambda form_data: TicketViewState.send_reply(
-            rx.upload_files_chunk(upload_id=REPLY_UPLOAD_ID, on_upload_progress=TicketViewState.set_upload_progress),
+        on_submit=lambda form_data: ReplyState.send_reply(
+            rx.upload_files_chunk(upload_id=REPLY_UPLOAD_ID, on_upload_progress=ReplyState.set_upload_progress),
             form_data,
         ),
         reset_on_submit=False,
@@ -205,10 +223,10 @@ def closed_notice() -> rx.Component:
         ),
         # Closed by the other party while this person was typing: their text stays, to copy.
         rx.cond(
-            TicketViewState.draft.strip() != "",
+            ReplyState.draft.strip() != "",
             rx.vstack(
                 rx.el.label("Your unsent text", html_for="unsent-text", class_name="field-label"),
-                rx.text_area(id="unsent-text", value=TicketViewState.draft, read_only=True, rows="4", width="100%"),
+                rx.text_area(id="unsent-text", value=ReplyState.draft, read_only=True, rows="4", width="100%"),
                 width="100%",
                 spacing="1",
             ),

@@ -27,6 +27,7 @@ Plain Python: never imports reflex.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import hashlib
 import io
@@ -283,11 +284,13 @@ class ReadsAsync(Protocol):
 
 async def stage_upload(upload: ReadsAsync, name: str | None = None, storage_root: Path | None = None) -> StagedFile:
     """Receive one uploaded file (`rx.UploadFile`: name from its `.filename`) in chunks."""
-    receiver = _Receiver(name if name is not None else getattr(upload, "filename", None), storage_root)
+    receiver = await asyncio.to_thread(
+        _Receiver, name if name is not None else getattr(upload, "filename", None), storage_root
+    )
     try:
         while chunk := await upload.read(CHUNK_SIZE):
-            receiver.feed(chunk)
-        return receiver.finish()
+            await asyncio.to_thread(receiver.feed, chunk)
+        return await asyncio.to_thread(receiver.finish)
     except BaseException:
         receiver.abort()
         raise
@@ -314,7 +317,8 @@ async def stage_chunk_stream(chunks: AsyncIterable[Any], storage_root: Path | No
 
     Chunks carry `.filename`, `.offset` and `.data`; a file starts at offset 0 or with a new
     name. Refusing stops reading at once: the 11th file at its first chunk, a big file at
-    10 MB + 1 byte.
+    10 MB + 1 byte. Writing, hashing and the content checks (a large .docx's zip directory
+    takes a while) run in a worker thread, never on the event loop.
     """
     staged: list[StagedFile] = []
     receiver: _Receiver | None = None
@@ -322,14 +326,14 @@ async def stage_chunk_stream(chunks: AsyncIterable[Any], storage_root: Path | No
         async for chunk in chunks:
             if receiver is None or chunk.offset == 0 or clean_name(chunk.filename) != receiver.name:
                 if receiver is not None:
-                    staged.append(receiver.finish())
+                    staged.append(await asyncio.to_thread(receiver.finish))
                     receiver = None
                 if len(staged) >= MAX_FILES:
                     raise InvalidInput(TOO_MANY_FILES, FIELD)
-                receiver = _Receiver(chunk.filename, storage_root)
-            receiver.feed(chunk.data)
+                receiver = await asyncio.to_thread(_Receiver, chunk.filename, storage_root)
+            await asyncio.to_thread(receiver.feed, chunk.data)
         if receiver is not None:
-            staged.append(receiver.finish())
+            staged.append(await asyncio.to_thread(receiver.finish))
             receiver = None
     except BaseException:
         if receiver is not None:

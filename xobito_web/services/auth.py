@@ -15,12 +15,23 @@ from xobito_web.services.errors import InvalidInput, NotFound, SignInFailed, Too
 from xobito_web.services.passwords import verify_password
 from xobito_web.services.workspaces import find_workspace, normalize_email
 
+# The browser keeps the raw session token in this HttpOnly cookie; the server stores and
+# compares only its SHA-256 (hash_token), and so does every Reflex state.
+SESSION_COOKIE = "xobito_session"
 SESSION_LIFETIME = timedelta(days=14)
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 WRONG_CREDENTIALS = "Email or password is incorrect."
 TOO_MANY_ATTEMPTS = "Too many failed sign-ins. Wait 15 minutes and try again."
+# What the sign-in page says for the error code of a refused plain form post (no script).
+SIGN_IN_REFUSALS = {
+    "credentials": WRONG_CREDENTIALS,
+    "throttled": "Too many failed sign-ins. Wait a few minutes and try again.",
+    "invalid": "Enter a valid email address and your password.",
+    "refused": "The sign-in could not be sent from that page. Open the sign-in page and try again.",
+    "not_found": "There is no such workspace.",
+}
 
 
 @dataclass(frozen=True)
@@ -127,11 +138,38 @@ def sign_in(
     return token, _current_user(user, workspace)
 
 
+@dataclass(frozen=True)
+class Visitor:
+    """Who opened a page of a workspace: signed in (`user`), or not, or no such workspace."""
+
+    workspace_found: bool
+    workspace_name: str
+    user: CurrentUser | None
+
+
+def identify(session: Session, token_hash: str | None, subdomain: str) -> Visitor:
+    """One query when signed in (the session row leads to its workspace), two when not."""
+    user = resolve_session_hash(session, token_hash, subdomain)
+    if user is not None:
+        return Visitor(True, user.workspace_name, user)
+    workspace = find_workspace(session, subdomain)
+    return Visitor(workspace is not None, workspace.name if workspace else "", None)
+
+
 def resolve_session(
     session: Session, token: str | None, subdomain: str, now: datetime | None = None
 ) -> CurrentUser | None:
     """The signed-in user of this workspace, or None (no token, expired, signed out, other workspace)."""
     if not token:
+        return None
+    return resolve_session_hash(session, hash_token(token), subdomain, now)
+
+
+def resolve_session_hash(
+    session: Session, token_hash: str | None, subdomain: str, now: datetime | None = None
+) -> CurrentUser | None:
+    """As `resolve_session`, from the token's hash (what the Reflex states hold)."""
+    if not token_hash or len(token_hash) != 64:
         return None
     now = now or utcnow()
     row = session.exec(
@@ -139,7 +177,7 @@ def resolve_session(
         .join(UserSession, UserSession.user_id == User.id)
         .join(Workspace, Workspace.id == User.workspace_id)
         .where(
-            UserSession.token_hash == hash_token(token),
+            UserSession.token_hash == token_hash,
             UserSession.expires_at > now,
             Workspace.subdomain == subdomain,
             User.active == True,
@@ -151,6 +189,22 @@ def resolve_session(
     return _current_user(user, workspace)
 
 
-def sign_out(session: Session, token: str | None) -> None:
-    if token:
-        session.exec(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+def session_is_live(session: Session, token_hash: str, now: datetime | None = None) -> bool:
+    """A session that has not expired, of a person who is still active."""
+    now = now or utcnow()
+    found = session.exec(
+        select(UserSession.id)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash, UserSession.expires_at > now, User.active == True)
+    ).first()
+    return found is not None
+
+
+def sign_out(session: Session, token: str | None) -> int | None:
+    """End the session of this token; returns whose it was (None when there was none)."""
+    if not token:
+        return None
+    ended = session.exec(
+        delete(UserSession).where(UserSession.token_hash == hash_token(token)).returning(UserSession.user_id)
+    ).first()
+    return ended[0] if ended else None

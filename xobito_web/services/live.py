@@ -26,12 +26,15 @@ log = logging.getLogger(__name__)
 CHANNEL = "xobito:live:" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
 
 
+SESSIONS_ENDED = "sessions_ended"
+
+
 @dataclass(frozen=True)
 class Change:
     workspace_id: int
-    number: int
-    kind: str  # created | replied | closed | assigned
-    actor_user_id: int
+    number: int  # 0 when no ticket is concerned
+    kind: str  # created | replied | closed | assigned | sessions_ended
+    actor_user_id: int  # for sessions_ended: whose sessions ended
     customer_id: int
 
 
@@ -117,6 +120,11 @@ def get_bus() -> LocalBus:
 def announce(session: Session, kind: str, ticket: Ticket, actor_user_id: int) -> None:
     """Tell the open screens that `ticket` changed, once the caller's transaction commits."""
     publish_after_commit(session, Change(ticket.workspace_id, ticket.number, kind, actor_user_id, ticket.customer_id))
+
+
+def announce_sessions_ended(session: Session, user_id: int) -> None:
+    """Sessions of `user_id` ended (signed out, deactivated): their open tabs re-check theirs."""
+    publish_after_commit(session, Change(0, 0, SESSIONS_ENDED, user_id, 0))
 
 
 def publish_after_commit(session: Session, change: Change) -> None:

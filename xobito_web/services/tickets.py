@@ -533,6 +533,31 @@ def check_message(value: str | None) -> str:
     return text
 
 
+def new_ticket_errors(subject: str, department_id: str, priority: str, body: str) -> dict[str, str]:
+    """Every rule a New Ticket form breaks, by field, so all can be shown at once.
+
+    The department is only checked for presence here; `create_ticket` checks that it is one of
+    the workspace's.
+    """
+    errors: dict[str, str] = {}
+    try:
+        check_subject(subject)
+    except InvalidInput as error:
+        errors["subject"] = error.message
+    if as_id(department_id) is None:
+        errors["department"] = (
+            "Choose one of the departments in the list."
+            if str(department_id or "").strip()
+            else "The department is required."
+        )
+    for field, check, value in (("priority", check_priority, priority), ("body", check_message, body)):
+        try:
+            check(value)
+        except InvalidInput as error:
+            errors[field] = error.message
+    return errors
+
+
 def check_priority(value: str | None) -> str:
     priority = (value or "").strip().lower()
     if not priority:

@@ -60,6 +60,10 @@ class LiveHub:
         self._watches.pop(client_token, None)
 
     def concerned(self, change: live.Change) -> list[tuple[str, Watch]]:
+        if change.kind == live.SESSIONS_ENDED:  # that person's tabs check their session again
+            return [
+                (token, watch) for token, watch in list(self._watches.items()) if watch.user_id == change.actor_user_id
+            ]
         return [
             (token, watch)
             for token, watch in list(self._watches.items())

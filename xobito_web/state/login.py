@@ -1,62 +1,69 @@
-"""The sign-in form."""
+"""The sign-in page. The form posts to the server's own route (routes.py), which checks the
+password off the event loop and sets the HttpOnly session cookie; the password never travels
+through the page's WebSocket."""
 
 from __future__ import annotations
 
-import json
-
 import reflex as rx
 
-from xobito_web.db import write_session
+from xobito_web import urls
 from xobito_web.services import auth
-from xobito_web.services.errors import ServiceError
-from xobito_web.state.session import SessionState
+from xobito_web.services.auth import Visitor
+from xobito_web.state.session import PageRequest, SessionState, navigate
+
+SIGN_IN_FORM_ID = "sign-in-form"
 
 
 class LoginState(SessionState):
     error: str = ""
+    error_field: str = ""
+
+    @rx.event(background=True)
+    async def load(self):
+        return await self._run_load()
+
+    async def _show_page(self, request: PageRequest, result: Visitor):
+        self._show_visitor_on_login(result)
+        code = self.router.url.query_parameters.get("error", "")
+        self._set_if_changed(error=auth.SIGN_IN_REFUSALS.get(code, ""), error_field="")
+        if result.user is not None:  # already signed in here
+            return self._go_to_next_page()
+        return None
+
+    def _show_visitor_on_login(self, visitor: Visitor) -> None:
+        self._unwatch()
+        self._set_if_changed(
+            workspace_missing=not visitor.workspace_found,
+            workspace_subdomain=self.subdomain.lower(),
+            workspace_name=visitor.workspace_name,
+            signed_in=visitor.user is not None,
+        )
+
+    def _next_page(self) -> str:
+        """Only a page of this workspace; anything else (another site, //host) goes to the list."""
+        subdomain = self.subdomain.lower()
+        target = self.router.url.query_parameters.get("next", "")[:2000]
+        return target if urls.is_own_page(subdomain, target) else urls.tickets(subdomain)
 
     def _go_to_next_page(self):
         target = self._next_page()
         if target.split("?", 1)[0].endswith("/download"):
-            # A file, not a page of the app: the browser must fetch it itself.
-            return rx.call_script(f"window.location.replace({json.dumps(target)})")
+            return navigate(target)  # a file, not a page of the app: the browser fetches it
         return rx.redirect(target, replace=True)
 
-    def _next_page(self) -> str:
-        """Only a page of this workspace; anything else (another site, //host) goes to the list."""
-        home = f"/{self._subdomain()}/tickets"
-        target = self.router.url.query_parameters.get("next", "")
-        if target.startswith(f"/{self._subdomain()}/") and not target.startswith("//") and "\\" not in target:
-            return target
-        return home
-
     @rx.event
-    def load(self):
-        self.error = ""
-        self._unwatch()
-        self._remember(None)
-        if not self._show_workspace():
-            return None
-        user = self.current_user()
-        if user is not None:  # already signed in here
-            return self._go_to_next_page()
-        return None
+    def sign_in_refused(self, refusal: dict | None):
+        """What the server said when it did not sign in (None: it did, the page is leaving)."""
+        if not isinstance(refusal, dict):
+            return
+        self.error = str(refusal.get("message", ""))[:300] or "The sign-in did not work. Try again."
+        field = str(refusal.get("field", ""))
+        self.error_field = field if field in ("email", "password") else ""
 
-    @rx.event
-    def submit(self, form_data: dict):
-        self.error = ""
-        try:
-            with write_session() as session:
-                token, user = auth.sign_in(
-                    session,
-                    self._subdomain(),
-                    str(form_data.get("email", "")),
-                    str(form_data.get("password", "")),
-                    ip_address=self.router.session.client_ip,
-                )
-        except ServiceError as error:
-            self.error = error.message
-            return None
-        self.session_token = token
-        self._remember(user)
-        return self._go_to_next_page()
+    @rx.var
+    def sign_in_action(self) -> str:
+        return urls.login(self.workspace_subdomain)
+
+    @rx.var
+    def next_target(self) -> str:
+        return self.router.url.query_parameters.get("next", "")[:2000]

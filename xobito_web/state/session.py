@@ -1,105 +1,230 @@
-"""Who is signed in, for every page under /{subdomain}/ (a thin layer over services.auth)."""
+"""Who is signed in, for every page under /{subdomain}/ (a thin layer over services.auth).
+
+The session is read on the server from the tab's own connection: the WebSocket handshake
+carries the HttpOnly cookie, which session_guard.py has turned into its hash before Reflex sees
+it. No state holds a raw token; a tab's client token alone identifies nobody (SessionBinding).
+Page loads and every handler that reads the database do it in a worker thread, never on the
+event loop.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
+from reflex.istate.data import HeaderData
+from reflex.middleware import Middleware
+from reflex_base.constants import CompileVars
+from reflex_base.event import Event
 
-from xobito_web.db import read_session, write_session
-from xobito_web.services import auth, workspaces
-from xobito_web.services.auth import CurrentUser
+from xobito_web import session_guard, urls
+from xobito_web.db import read_session
+from xobito_web.formatting import ROLE_LABELS
+from xobito_web.services import auth
+from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.state.live import LiveBatch, Watch, hub
 
-SESSION_COOKIE = "xobito_session"
+if TYPE_CHECKING:
+    from reflex.app import App
+    from reflex.state import BaseState, StateUpdate
+
+
+HYDRATE = CompileVars.HYDRATE
+
+
+def navigate(url: str) -> rx.event.EventSpec:
+    """A full page load (not in-app routing): the new connection carries the browser's current
+    session cookie, e.g. after signing in or out in another tab."""
+    return rx.call_script(f"window.location.replace({json.dumps(url)})")
+
+
+def session_hash_of(headers: dict[str, str] | HeaderData | None) -> str:
+    """The session cookie of a connection, as hashed by session_guard (the raw token never
+    reaches a state); "" when signed out."""
+    if headers is None:
+        return ""
+    cookie = headers.cookie if isinstance(headers, HeaderData) else headers.get("cookie", "")
+    return session_guard.session_token_from(cookie or "")
+
+
+def read_visitor(session_hash: str, subdomain: str) -> Visitor:
+    with read_session() as session:
+        return auth.identify(session, session_hash, subdomain)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a page load reads, captured from its event before the read runs in a thread."""
+
+    page: str  # the path, to tell whether the result still belongs on screen
+    session_hash: str
+    subdomain: str
 
 
 class SessionState(rx.State):
-    session_token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, path="/", max_age=int(auth.SESSION_LIFETIME.total_seconds()), same_site="lax"
-    )
     workspace_missing: bool = False
     workspace_subdomain: str = ""
     workspace_name: str = ""
     signed_in: bool = False
+    sign_in_needed: bool = False  # the session ended while the page was open: off to sign-in
     user_name: str = ""
     user_role: str = ""
+    user_role_label: str = ""
     is_team: bool = False  # from CurrentUser.is_team: the services own that rule
+    # The hashed session of the connection this tab's state was last used by (SessionBinding).
+    _bound_session: str = ""
 
-    def _path_segments(self) -> list[str]:
-        """The page's path, read from this event's own router data."""
-        return [segment for segment in self.router.url.path.split("/") if segment]
+    if TYPE_CHECKING:  # Reflex's dynamic route vars (xobito_web.urls routes)
+        subdomain: str
+        ticket: str
 
-    def _subdomain(self) -> str:
-        segments = self._path_segments()
-        return segments[0].lower() if segments else ""
+    # --- Reading who is here (off the event loop) ----------------------------------------
+
+    def _session_hash(self) -> str:
+        return session_hash_of(self.router.headers)
+
+    def _page(self) -> str:
+        """This event's page, to tell whether a slow load still belongs on screen."""
+        return self.router.url.path
+
+    def _visitor_request(self) -> tuple[str, str]:
+        return self._session_hash(), self.subdomain.lower()
 
     def current_user(self) -> CurrentUser | None:
-        """Resolved from the cookie on every call, so a sign-out elsewhere takes effect at once."""
-        with read_session() as session:
-            return auth.resolve_session(session, self.session_token, self._subdomain())
+        """The signed-in user, read now (blocking: call it from a worker thread)."""
+        return read_visitor(*self._visitor_request()).user
+
+    async def signed_in_user(self) -> CurrentUser | None:
+        """The signed-in user, read in a worker thread; a sign-out elsewhere takes effect at once."""
+        session_hash, subdomain = self._visitor_request()
+        return (await asyncio.to_thread(read_visitor, session_hash, subdomain)).user
 
     async def _live_user(self, batch: LiveBatch) -> CurrentUser | None:
-        """`current_user()` for a live refresh: one lookup per cookie, shared by that browser's tabs."""
-        return await batch.read(("user", self.session_token, self._subdomain()), self.current_user)
+        """The user for a live refresh: one lookup per session, shared by that browser's tabs."""
+        session_hash, subdomain = self._visitor_request()
+        visitor = await batch.read(("user", session_hash, subdomain), lambda: read_visitor(session_hash, subdomain))
+        return visitor.user
 
-    def _assign(self, **values) -> None:
-        """Set only what differs: an assigned var is sent to the browser even when unchanged."""
+    def _page_request(self) -> PageRequest:
+        session_hash, subdomain = self._visitor_request()
+        return PageRequest(self._page(), session_hash, subdomain)
+
+    # --- Page loads: capture the request, read in a thread, show the result -----------------
+
+    def _load_request(self) -> Any:
+        """What this page's load reads (a PageRequest or a subclass of it)."""
+        return self._page_request()
+
+    @classmethod
+    def _read_page(cls, request: Any) -> Any:
+        """The page's data for `request` (runs in a worker thread); at least the Visitor."""
+        return read_visitor(request.session_hash, request.subdomain)
+
+    async def _show_page(self, request: Any, result: Any) -> Any:
+        """Put the read data on screen; returns events (e.g. the way to sign-in)."""
+        return self._show_visitor(result)
+
+    async def _run_load(self) -> Any:
+        """The body of every page's background `load` event: the database is read off the loop."""
+        async with self:
+            request = self._load_request()
+        result = await asyncio.to_thread(self._read_page, request)
+        async with self:
+            if self._page() != request.page:
+                return None  # the person has moved on; this page's data is not shown
+            return await self._show_page(request, result)
+
+    # --- Showing it ------------------------------------------------------------------------
+
+    def _set_if_changed(self, **values: Any) -> None:
+        """Assign only what differs: an assigned var is sent to the browser even when unchanged."""
         for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
 
-    def _show_workspace(self) -> bool:
-        self.workspace_subdomain = self._subdomain()
-        with read_session() as session:
-            workspace = workspaces.find_workspace(session, self.workspace_subdomain)
-        self.workspace_missing = workspace is None
-        self.workspace_name = workspace.name if workspace else ""
-        return workspace is not None
+    def _show_visitor(self, visitor: Visitor) -> rx.event.EventSpec | None:
+        """The header's fields; returns the way to the sign-in page when nobody is signed in.
 
-    def _remember(self, user: CurrentUser | None) -> None:
-        self._assign(
+        An unknown workspace shows the 404 page (None is returned, nothing to go to).
+        """
+        user = visitor.user
+        self._set_if_changed(
+            workspace_missing=not visitor.workspace_found,
+            workspace_subdomain=self.subdomain.lower(),
+            workspace_name=visitor.workspace_name,
             signed_in=user is not None,
+            sign_in_needed=False,
             user_name=user.name if user else "",
             user_role=user.role if user else "",
+            user_role_label=ROLE_LABELS.get(user.role, user.role) if user else "",
             is_team=user.is_team if user else False,
         )
+        if user is None:
+            self._unwatch()
+            if visitor.workspace_found:
+                return self.login_redirect()
+        return None
 
-    def _watch(self, user: CurrentUser, number: int | None = None) -> None:
-        """This screen wants live changes (see state/live.py); only one screen per tab."""
-        hub.watch(
-            self.router.session.client_token, Watch(type(self), user.workspace_id, user.user_id, user.is_team, number)
-        )
-
-    def _unwatch(self) -> None:
-        hub.forget(self.router.session.client_token)
+    def _signed_out_while_open(self) -> None:
+        """A live refresh found the session over: hide the page, send the browser to sign in."""
+        self._unwatch()
+        self._set_if_changed(signed_in=False, sign_in_needed=True)
 
     def login_redirect(self) -> rx.event.EventSpec:
         back_to = self.router.url.path
         if self.router.url.query:
             back_to += "?" + self.router.url.query
-        return rx.redirect(f"/{self._subdomain()}/login?next={quote(back_to, safe='')}", replace=True)
+        return navigate(urls.login(self.subdomain.lower(), back_to))
 
-    def _require_sign_in(self) -> tuple[CurrentUser | None, rx.event.EventSpec | None]:
-        """First step of every protected page's load: the signed-in user, else why not.
+    # --- Live updates ------------------------------------------------------------------------
 
-        (None, None) shows the unknown-workspace page; (None, redirect) sends to sign-in first.
-        Signed in, it costs one query: the session row leads to its workspace.
-        """
-        self.workspace_subdomain = self._subdomain()
-        user = self.current_user()
-        self._remember(user)
-        if user is not None:
-            self._assign(workspace_missing=False, workspace_name=user.workspace_name)
-            return user, None
-        if not self._show_workspace():
-            return None, None
-        return None, self.login_redirect()
+    def _watch(self, user: CurrentUser, number: int | None = None) -> None:
+        """This screen wants live changes (see state/live.py); only one screen per tab."""
+        hub.watch(
+            self.router.session.client_token,
+            # __class__, not type(): in a background event `self` is Reflex's StateProxy.
+            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number),
+        )
+
+    def _unwatch(self) -> None:
+        hub.forget(self.router.session.client_token)
 
     @rx.event
     def sign_out(self):
-        with write_session() as session:
-            auth.sign_out(session, self.session_token)
-        self.session_token = ""
-        self._remember(None)
-        return rx.redirect(f"/{self._subdomain()}/login", replace=True)
+        """The server route ends the session and clears the HttpOnly cookie (routes.py)."""
+        self._unwatch()
+        return rx.call_script(f"window.xobitoSession.signOut({json.dumps(urls.logout(self.subdomain.lower()))})")
+
+    @rx.var
+    def tickets_href(self) -> str:
+        return urls.tickets(self.workspace_subdomain)
+
+
+class SessionBinding(Middleware):
+    """A tab's state belongs to the session of the connection that uses it.
+
+    Each new connection hydrates first. If it carries another session than the one the state
+    was last used with (someone else's browser with this client token, a sign-in or sign-out in
+    between), everything the screens hold is reset before the state is sent, so a client token
+    alone never reveals or acts for anyone. The binding is also recorded for `/_upload`, which
+    accepts a tab's upload only with that same session's cookie (session_guard.py).
+    """
+
+    async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
+        headers = event.router_data.get("headers")
+        if not isinstance(headers, dict):
+            return None  # an event chained on the server, or an upload: same connection as before
+        session_hash = session_hash_of(headers)
+        screens = await state.get_state(SessionState)
+        changed = screens._bound_session != session_hash
+        if changed:
+            screens.reset()
+            screens._bound_session = session_hash
+        token = event.router_data.get("token", "")
+        # The boot event of a connection ("hydrate", "hydrate_and_load") records the binding.
+        if token and (changed or event.name.rsplit(".", 1)[-1].startswith(HYDRATE)):
+            await asyncio.to_thread(session_guard.bindings().bind, token, session_hash)
+        return None

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import urlencode
 
 import reflex as rx
 
+from xobito_web import urls
 from xobito_web.db import read_session
 from xobito_web.formatting import PRIORITY_LABELS, STATUS_LABELS, exact_time, relative_time, waiting_label
-from xobito_web.services import tickets, workspaces
-from xobito_web.services.auth import CurrentUser
+from xobito_web.services import auth, tickets, workspaces
+from xobito_web.services.auth import CurrentUser, Visitor
+from xobito_web.services.ids import as_id, format_ref, parse_ref
 from xobito_web.state.live import LiveBatch
-from xobito_web.state.session import SessionState
+from xobito_web.state.session import PageRequest, SessionState, read_visitor
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,64 @@ class ListPage:
     departments: list[Choice]
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """The list's filters as the URL query holds them (bounded, unknown values dropped)."""
+
+    statuses: tuple[str, ...] = tickets.DEFAULT_STATUSES  # ("all",) for every status
+    priority: str = ""
+    department: str = ""
+    search: str = ""
+    mine: bool = False
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> ListFilters:
+        statuses = tuple(s for s in _split(query.get("status", "")[:64]) if s in STATUS_LABELS or s == "all")
+        if "status" not in query:
+            statuses = tickets.DEFAULT_STATUSES
+        priority = query.get("priority", "")
+        department = query.get("department", "")
+        return cls(
+            statuses=statuses or ("all",),
+            priority=priority if priority in PRIORITY_LABELS else "",
+            department=department if as_id(department) is not None else "",
+            search=query.get("q", "")[: tickets.MAX_SEARCH_LENGTH],
+            mine=query.get("mine", "") == "1",
+        )
+
+    def for_service(self) -> tickets.TicketFilter:
+        return tickets.TicketFilter(
+            statuses=() if "all" in self.statuses or not self.statuses else self.statuses,
+            priorities=(self.priority,) if self.priority else (),
+            department_ids=(int(self.department),) if self.department else (),
+            search=self.search,
+            assigned_to_me=self.mine,
+        )
+
+    def query(self, after: str = "") -> dict[str, str]:
+        statuses = ",".join(self.statuses) or "all"
+        return {
+            "status": "" if statuses == ",".join(tickets.DEFAULT_STATUSES) else statuses,
+            "priority": self.priority,
+            "department": self.department,
+            "q": self.search,
+            "mine": "1" if self.mine else "",
+            "after": after,
+        }
+
+
+@dataclass(frozen=True)
+class ListRequest(PageRequest):
+    filters: ListFilters
+    after: str | None
+
+
+@dataclass(frozen=True)
+class ListResult:
+    visitor: Visitor
+    page: ListPage | None
+
+
 def list_department_choices(session, workspace_id: int) -> list[Choice]:
     """The workspace's departments as choices for a select (filters, new ticket, assignment)."""
     return [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, workspace_id)]
@@ -55,17 +115,19 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.split(",") if part)
 
 
-def _read_page(user: CurrentUser, filters: tickets.TicketFilter, after: str | None) -> ListPage:
-    with read_session() as session:
-        page = tickets.list_tickets(session, user, filters, after=after)
-        departments = list_department_choices(session, user.workspace_id)
+def read_list_page(user: CurrentUser, filters: ListFilters, after: str | None, session=None) -> ListPage:
+    if session is None:
+        with read_session() as own_session:
+            return read_list_page(user, filters, after, own_session)
+    page = tickets.list_tickets(session, user, filters.for_service(), after=after)
+    departments = list_department_choices(session, user.workspace_id)
     return ListPage([_row(user.subdomain, row) for row in page.rows], page.next_cursor or "", departments)
 
 
 def _row(subdomain: str, row: tickets.TicketRow) -> ListRow:
     return ListRow(
         ref=row.ref,
-        href=f"/{subdomain}/tickets/{row.ref}",
+        href=urls.ticket(subdomain, row.ref),
         subject=row.subject,
         department=row.department,
         priority=row.priority,
@@ -78,6 +140,12 @@ def _row(subdomain: str, row: tickets.TicketRow) -> ListRow:
         customer_name=row.customer_name,
         assignee_name=row.assignee_name,
     )
+
+
+def _find_ticket(session_hash: str, subdomain: str, text: str) -> int | None:
+    with read_session() as session:
+        user = read_visitor(session_hash, subdomain).user
+        return tickets.find_ticket_number(session, user, text) if user else None
 
 
 class TicketListState(SessionState):
@@ -95,25 +163,39 @@ class TicketListState(SessionState):
     _previous_cursors: list[str] = []
     _after: str = ""  # this page's cursor, to re-read the same page on a live change
 
-    @rx.event
-    def load(self):
-        user, redirect = self._require_sign_in()
-        if user is None:
-            return redirect
+    @rx.event(background=True)
+    async def load(self):
+        return await self._run_load()
+
+    def _load_request(self) -> ListRequest:
         query = self.router.url.query_parameters
-        statuses = _split(query.get("status", ",".join(tickets.DEFAULT_STATUSES)))
-        self.selected_statuses = [s for s in statuses if s in STATUS_LABELS or s == "all"]
-        self.selected_priority = query.get("priority", "") if query.get("priority", "") in PRIORITY_LABELS else ""
-        self.selected_department = query.get("department", "") if query.get("department", "").isdigit() else ""
-        self.search = query.get("q", "")
-        self.assigned_to_me = query.get("mine", "") == "1"
-        after = query.get("after", "") or None
-        if after is None:
+        after = query.get("after", "")[:64] or None
+        return ListRequest(**vars(self._page_request()), filters=ListFilters.from_query(query), after=after)
+
+    @classmethod
+    def _read_page(cls, request: ListRequest) -> ListResult:
+        with read_session() as session:
+            visitor = auth.identify(session, request.session_hash, request.subdomain)
+            if visitor.user is None:
+                return ListResult(visitor, None)
+            return ListResult(visitor, read_list_page(visitor.user, request.filters, request.after, session))
+
+    async def _show_page(self, request: ListRequest, result: ListResult):
+        redirect = self._show_visitor(result.visitor)
+        if result.visitor.user is None or result.page is None:
+            return redirect
+        filters = request.filters
+        self.selected_statuses = list(filters.statuses)
+        self.selected_priority = filters.priority
+        self.selected_department = filters.department
+        self.search = filters.search
+        self.assigned_to_me = filters.mine
+        if request.after is None:
             self._previous_cursors = []
-        self.has_previous = after is not None
-        self._after = after or ""
-        self._watch(user)
-        self._show_page(_read_page(user, self._filters(), after))
+        self.has_previous = request.after is not None
+        self._after = request.after or ""
+        self._watch(result.visitor.user)
+        self._show_list(result.page)
         return None
 
     async def apply_live_change(self, batch: LiveBatch) -> None:
@@ -122,84 +204,79 @@ class TicketListState(SessionState):
         Tabs of one user showing the same page share one read."""
         user = await self._live_user(batch)
         if user is None:
-            self._unwatch()
+            self._signed_out_while_open()
+            return
+        if batch.change.kind == "sessions_ended":
             return
         filters, after = self._filters(), self._after or None
-        self._show_page(
-            await batch.read(("list", user.user_id, filters, after), partial(_read_page, user, filters, after))
-        )
+        page = await batch.read(("list", user.user_id, filters, after), partial(read_list_page, user, filters, after))
+        self._show_list(page)
 
-    def _filters(self) -> tickets.TicketFilter:
-        statuses = () if "all" in self.selected_statuses else tuple(self.selected_statuses)
-        return tickets.TicketFilter(
-            statuses=statuses,
-            priorities=(self.selected_priority,) if self.selected_priority else (),
-            department_ids=(int(self.selected_department),) if self.selected_department else (),
+    def _filters(self) -> ListFilters:
+        return ListFilters(
+            statuses=tuple(self.selected_statuses),
+            priority=self.selected_priority,
+            department=self.selected_department,
             search=self.search,
-            assigned_to_me=self.assigned_to_me,
+            mine=self.assigned_to_me,
         )
 
-    def _show_page(self, page: ListPage) -> None:
-        self._assign(rows=page.rows, next_cursor=page.next_cursor, departments=page.departments, loaded=True)
+    def _show_list(self, page: ListPage) -> None:
+        self._set_if_changed(rows=page.rows, next_cursor=page.next_cursor, departments=page.departments, loaded=True)
 
-    def _url(self, after: str = "", **changes) -> str:
-        params = {
-            "status": ",".join(changes.get("statuses", self.selected_statuses)),
-            "priority": changes.get("priority", self.selected_priority),
-            "department": changes.get("department", self.selected_department),
-            "q": changes.get("search", self.search),
-            "mine": "1" if changes.get("mine", self.assigned_to_me) else "",
-            "after": after,
-        }
-        if params["status"] == ",".join(tickets.DEFAULT_STATUSES):
-            params["status"] = ""
-        query = urlencode({key: value for key, value in params.items() if value})
-        return f"/{self._subdomain()}/tickets" + (f"?{query}" if query else "")
+    def _url(self, filters: ListFilters | None = None, after: str = "") -> str:
+        return urls.tickets(self.subdomain.lower(), (filters or self._filters()).query(after))
+
+    def _with(self, **changes) -> ListFilters:
+        return ListFilters(**{**vars(self._filters()), **changes})
 
     @rx.event
     def toggle_status(self, status: str):
+        if status not in STATUS_LABELS and status != "all":
+            return None
         chosen = [s for s in self.selected_statuses if s != "all"]
         chosen = [s for s in chosen if s != status] if status in chosen else [*chosen, status]
         if status == "all" or not chosen:
             chosen = ["all"]
-        return rx.redirect(self._url(statuses=[s for s in STATUS_LABELS if s in chosen] or ["all"]))
+        ordered = tuple(s for s in STATUS_LABELS if s in chosen) or ("all",)
+        return rx.redirect(self._url(self._with(statuses=ordered)))
 
     @rx.event
     def set_priority_filter(self, priority: str):
-        return rx.redirect(self._url(priority="" if priority == "any" else priority))
+        return rx.redirect(self._url(self._with(priority=priority if priority in PRIORITY_LABELS else "")))
 
     @rx.event
     def set_department_filter(self, department: str):
-        return rx.redirect(self._url(department="" if department == "any" else department))
+        return rx.redirect(self._url(self._with(department=department if as_id(department) is not None else "")))
 
     @rx.event
     def toggle_assigned_to_me(self, checked: bool):
-        return rx.redirect(self._url(mine=checked))
+        return rx.redirect(self._url(self._with(mine=bool(checked))))
 
     @rx.event
     def clear_filters(self):
-        return rx.redirect(f"/{self._subdomain()}/tickets")
+        return rx.redirect(urls.tickets(self.subdomain.lower()))
 
-    @rx.event
-    def submit_search(self, form_data: dict):
-        text = str(form_data.get("q", "")).strip()
-        user = self.current_user()
-        if user is None:
-            return self.login_redirect()
-        if tickets.parse_ref(text) is not None:
-            with read_session() as session:
-                number = tickets.find_ticket_number(session, user, text)
+    @rx.event(background=True)
+    async def submit_search(self, form_data: dict):
+        text = str(form_data.get("q", ""))[: tickets.MAX_SEARCH_LENGTH].strip()
+        async with self:
+            session_hash, subdomain = self._visitor_request()
+            filters = self._filters()
+        if parse_ref(text) is not None:
+            number = await asyncio.to_thread(_find_ticket, session_hash, subdomain, text)
             if number is not None:
-                return rx.redirect(f"/{self._subdomain()}/tickets/{tickets.format_ref(number)}")
-        return rx.redirect(
-            self._url(search=text, statuses=["all"] if tickets.parse_ref(text) else self.selected_statuses)
-        )
+                return rx.redirect(urls.ticket(subdomain, format_ref(number)))
+            # An ID that is not found: show it searched in every status (and say nothing matches).
+            filters = ListFilters(**{**vars(filters), "statuses": ("all",)})
+        return rx.redirect(urls.tickets(subdomain, ListFilters(**{**vars(filters), "search": text}).query()))
 
     @rx.event
     def next_page(self):
         if not self.next_cursor:
             return None
-        self._previous_cursors.append(self.router.url.query_parameters.get("after", ""))
+        self._previous_cursors.append(self.router.url.query_parameters.get("after", "")[:64])
+        del self._previous_cursors[:-100]
         return rx.redirect(self._url(after=self.next_cursor))
 
     @rx.event
@@ -219,4 +296,4 @@ class TicketListState(SessionState):
 
     @rx.var
     def new_ticket_href(self) -> str:
-        return f"/{self.workspace_subdomain}/tickets/new"
+        return urls.new_ticket(self.workspace_subdomain)

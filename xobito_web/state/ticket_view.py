@@ -1,12 +1,19 @@
-"""One ticket: header, thread, the reply composer and Close Ticket."""
+"""One ticket's page: the header and the thread, live changes and Close Ticket.
+
+Its load reads everything the page shows in one go, off the event loop: the thread, and for the
+team the assignment panel (state/assignment.py); it also opens this ticket's composer
+(state/reply.py), so nothing of another ticket stays in the reply box.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import partial
 
 import reflex as rx
 
+from xobito_web import urls
 from xobito_web.db import read_session, write_session
 from xobito_web.formatting import (
     PRIORITY_LABELS,
@@ -17,18 +24,16 @@ from xobito_web.formatting import (
     relative_time,
     waiting_label,
 )
-from xobito_web.routes import download_url
-from xobito_web.services import assignment, live, tickets
+from xobito_web.services import auth, live, tickets
 from xobito_web.services.attachments import AttachmentRecord
-from xobito_web.services.auth import CurrentUser
-from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
+from xobito_web.services.auth import CurrentUser, Visitor
+from xobito_web.services.errors import NotFound, ServiceError
+from xobito_web.services.ids import parse_ref
+from xobito_web.state.assignment import NO_ASSIGNMENT, AssignmentPanel, AssignmentState, read_assignment
+from xobito_web.state.assignment import read_assignment_alone as _read_assignment_alone
 from xobito_web.state.live import LiveBatch
-from xobito_web.state.session import SessionState
-from xobito_web.state.ticket_list import Choice, list_department_choices
-from xobito_web.state.uploads import new_nonce, post_with_files, progress_percent
-
-REPLY_UPLOAD_ID = "reply-files"
-UNASSIGNED = "none"  # a select item cannot have an empty value
+from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
+from xobito_web.state.session import PageRequest, SessionState, read_visitor
 
 
 @dataclass(frozen=True)
@@ -52,16 +57,15 @@ class ThreadMessage:
 
 
 @dataclass(frozen=True)
-class AssignmentPanel:
-    can_assign: bool
-    can_take: bool
-    department: str
-    assignee: str
-    departments: list[Choice]
-    assignees: list[Choice]
+class TicketRequest(PageRequest):
+    number: int | None
 
 
-NO_ASSIGNMENT = AssignmentPanel(False, False, "", "", [], [])
+@dataclass(frozen=True)
+class TicketPage:
+    visitor: Visitor
+    view: tickets.TicketView | None  # None: missing, or not this person's to see
+    panel: AssignmentPanel
 
 
 def _read_ticket(user: CurrentUser, number: int) -> tickets.TicketView:
@@ -69,28 +73,14 @@ def _read_ticket(user: CurrentUser, number: int) -> tickets.TicketView:
         return tickets.get_ticket(session, user, number)
 
 
-def _assignee_choices(session, user: CurrentUser, department: str) -> list[Choice]:
-    people = assignment.list_assignable(session, user, department)
-    return [Choice(str(person.id), f"{person.name} ({person.role})") for person in people]
-
-
-def _read_assignment(session, user: CurrentUser, number: int) -> AssignmentPanel:
-    if not user.is_team:
-        return NO_ASSIGNMENT
-    info = assignment.get_assignment(session, user, number)
-    department = str(info.department_id)
-    departments, assignees = [], []
-    if info.can_assign:
-        departments = list_department_choices(session, user.workspace_id)
-        assignees = _assignee_choices(session, user, department)
-    return AssignmentPanel(
-        info.can_assign, info.can_take, department, str(info.assignee_id or ""), departments, assignees
-    )
-
-
-def _read_assignment_alone(user: CurrentUser, number: int) -> AssignmentPanel:
-    with read_session() as session:
-        return _read_assignment(session, user, number)
+def _close(session_hash: str, subdomain: str, number: int) -> tickets.TicketView | None:
+    """Close, then read the ticket as it now is; None when the session has ended."""
+    user = read_visitor(session_hash, subdomain).user
+    if user is None:
+        return None
+    with write_session() as session:
+        tickets.close_ticket(session, user, number)
+    return _read_ticket(user, number)
 
 
 class TicketViewState(SessionState):
@@ -110,122 +100,64 @@ class TicketViewState(SessionState):
     later_messages: list[ThreadMessage] = []
     can_reply: bool = False
     can_close: bool = False
-    draft: str = ""
-    reply_error: str = ""
     action_error: str = ""
     confirm_close_open: bool = False
     live_notice: str = ""
-    composer_nonce: str = ""
-    sending: bool = False
-    upload_percent: int = 0
-    _last_sent: str = ""
-    # Assignment controls (team only)
-    can_assign: bool = False
-    can_take: bool = False
-    department_choices: list[Choice] = []
-    assignee_choices: list[Choice] = []
-    chosen_department: str = ""
-    chosen_assignee: str = ""
+    closing: bool = False
 
-    def _number(self) -> int | None:
-        segments = self._path_segments()  # /{subdomain}/tickets/{ticket}
-        return tickets.parse_ref(segments[2]) if len(segments) == 3 else None
+    @rx.event(background=True)
+    async def load(self):
+        return await self._run_load()
 
-    @rx.event
-    def load(self):
-        user, redirect = self._require_sign_in()
+    def _load_request(self) -> TicketRequest:
+        return TicketRequest(**vars(self._page_request()), number=parse_ref(self.ticket))
+
+    @classmethod
+    def _read_page(cls, request: TicketRequest) -> TicketPage:
+        with read_session() as session:
+            visitor = auth.identify(session, request.session_hash, request.subdomain)
+            if visitor.user is None or request.number is None:
+                return TicketPage(visitor, None, NO_ASSIGNMENT)
+            try:
+                view = tickets.get_ticket(session, visitor.user, request.number)
+                return TicketPage(visitor, view, read_assignment(session, visitor.user, request.number))
+            except NotFound:
+                return TicketPage(visitor, None, NO_ASSIGNMENT)
+
+    async def _show_page(self, request: TicketRequest, result: TicketPage):
+        redirect = self._show_visitor(result.visitor)
+        user = result.visitor.user
         if user is None:
             return redirect
-        self.reply_error = ""
-        self.action_error = ""
-        self.live_notice = ""
-        self.confirm_close_open = False
-        self.composer_nonce = self.composer_nonce or new_nonce()
-        self._refresh(fresh=True, user=user)
-        return None
-
-    def _refresh(self, fresh: bool = False, user: CurrentUser | None = None) -> None:
-        user = user or self.current_user()
-        number = self._number()
-        if user is None or number is None:
+        self._set_if_changed(action_error="", live_notice="", confirm_close_open=False, closing=False)
+        composer = await self.get_state(ReplyState)
+        panel = await self.get_state(AssignmentState)
+        if result.view is None:
             self._not_found()
-            return
-        try:
-            with read_session() as session:
-                self._show(tickets.get_ticket(session, user, number), fresh=fresh)
-                self._show_assignment(_read_assignment(session, user, number))
-        except NotFound:
-            self._not_found()
+            switched = composer._open_composer("")
+            panel._show_panel(NO_ASSIGNMENT, fresh=True)
         else:
-            self._watch(user, number)
+            self._show(result.view, fresh=True)
+            self._watch(user, result.view.number)
+            switched = composer._open_composer(result.view.ref)
+            panel._show_panel(result.panel, fresh=True)
+        # The browser's chosen files belong to the ticket they were chosen on.
+        return rx.clear_selected_files(REPLY_UPLOAD_ID) if switched else None
 
     def _not_found(self) -> None:
-        self.found = False
+        self._set_if_changed(found=False, messages=[], later_messages=[], can_reply=False, can_close=False)
         self._unwatch()
 
-    def _show_assignment(self, panel: AssignmentPanel) -> None:
-        self._assign(
-            can_assign=panel.can_assign,
-            can_take=panel.can_take,
-            chosen_department=panel.department,
-            department_choices=panel.departments,
-            assignee_choices=panel.assignees,
-        )
-        self._choose_known_assignee(panel.assignee)
-
-    def _choose_known_assignee(self, assignee: str) -> None:
-        known = {choice.value for choice in self.assignee_choices}
-        self._assign(chosen_assignee=assignee if assignee in known else "")
-
-    @rx.event
-    def choose_department(self, department_id: str):
-        user = self.current_user()
-        if user is None or not self.can_assign:
-            return
-        self.chosen_department = department_id
-        with read_session() as session:
-            self.assignee_choices = _assignee_choices(session, user, department_id)
-        self._choose_known_assignee(self.chosen_assignee)
-
-    @rx.event
-    def choose_assignee(self, assignee_id: str):
-        self.chosen_assignee = "" if assignee_id == UNASSIGNED else assignee_id
-
-    @rx.event
-    def assign(self):
-        self._change_assignment(
-            lambda session, user, number: assignment.assign_ticket(
-                session, user, number, self.chosen_department, self.chosen_assignee or None
-            )
-        )
-
-    @rx.event
-    def take(self):
-        self._change_assignment(assignment.take_ticket)
-
-    def _change_assignment(self, change) -> None:
-        user, number = self.current_user(), self._number()
-        if user is None or number is None:
-            return
-        try:
-            with write_session() as session:
-                view = change(session, user, number)
-        except NotFound:
-            self.found = False
-            return
-        except ServiceError as error:
-            self.action_error = error.message
-        else:
-            self.action_error = ""
-            self.live_notice = f"Assigned to {view.assignee_name or 'nobody'} in {view.department}."
-        self._refresh()
-
     async def apply_live_change(self, batch: LiveBatch) -> None:
-        """The other party acted on this ticket: show it, keep whatever is being typed."""
+        """Someone (this tab's person too) changed this ticket: show it, keep what is being typed."""
         change: live.Change = batch.change
-        user, number = await self._live_user(batch), self._number()
-        if user is None or number is None:
-            self._not_found()
+        user = await self._live_user(batch)
+        if user is None:
+            self._signed_out_while_open()
+            self._set_if_changed(messages=[], later_messages=[])
+            return
+        number = parse_ref(self.ticket)
+        if change.kind == live.SESSIONS_ENDED or number is None:
             return
         panel = None
         try:
@@ -240,14 +172,15 @@ class TicketViewState(SessionState):
         known = len(self.messages) + len(self.later_messages)
         self._show(view)
         if panel is not None:
-            self._show_assignment(panel)
+            (await self.get_state(AssignmentState))._show_panel(panel)
         if change.actor_user_id == user.user_id:
             return
         if change.kind == "replied" and len(self.messages) + len(self.later_messages) > known:
             self.live_notice = f"New reply from {(self.later_messages or self.messages)[-1].author_name}."
         elif change.kind == "closed":
+            composer = await self.get_state(ReplyState)
             self.live_notice = "This ticket was just closed." + (
-                " Your unsent text is kept below for copying." if self.draft.strip() else ""
+                " Your unsent text is kept below for copying." if composer.draft.strip() else ""
             )
         elif change.kind == "assigned" and self.is_team:
             self.live_notice = f"Assigned to {self.assignee_name or 'nobody'} in {self.department}."
@@ -258,7 +191,7 @@ class TicketViewState(SessionState):
 
     def _show(self, view: tickets.TicketView, fresh: bool = False) -> None:
         """Show `view`; unless `fresh`, messages already on screen are not sent again."""
-        self._assign(
+        self._set_if_changed(
             found=True,
             ref=view.ref,
             subject=view.subject,
@@ -283,7 +216,7 @@ class TicketViewState(SessionState):
                 ]
             return
         self.messages = [self._message(view.ref, message) for message in incoming]
-        self._assign(later_messages=[])
+        self._set_if_changed(later_messages=[])
 
     @staticmethod
     def _key(message: tickets.MessageRecord) -> str:
@@ -302,101 +235,47 @@ class TicketViewState(SessionState):
         )
 
     def _link(self, ref: str, file: AttachmentRecord) -> AttachmentLink:
-        subdomain = self._subdomain()
+        subdomain = self.subdomain.lower()
         return AttachmentLink(
             name=file.name,
             size_label=file_size(file.size),
-            href=download_url(subdomain, ref, file.id),
-            preview_href=download_url(subdomain, ref, file.id, inline=True) if file.is_image else "",
+            href=urls.download(subdomain, ref, file.id),
+            preview_href=urls.download(subdomain, ref, file.id, inline=True) if file.is_image else "",
         )
 
     @rx.event
-    def set_draft(self, value: str):
-        if value == self._last_sent and not self.draft:
-            return  # the typing event of the reply just sent arrived late: keep the box empty
-        self._last_sent = ""
-        self.draft = value
-        if self.reply_error and tickets.MESSAGE_MIN <= len(value.strip()) <= tickets.MESSAGE_MAX:
-            self.reply_error = ""
-
-    @rx.event
-    def set_upload_progress(self, progress: dict):
-        self.upload_percent = progress_percent(progress)
+    def set_confirm_close_open(self, value: bool):
+        self.confirm_close_open = bool(value) and self.can_close
 
     @rx.event(background=True)
-    async def send_reply(self, chunks: rx.UploadChunkIterator, form_data: dict):
-        """The reply, its files and the status change are stored together or not at all."""
+    async def close_ticket(self):
         async with self:
-            if self.sending or form_data.get("nonce") != self.composer_nonce:
-                return  # a second click or a re-sent event: this message is already on its way
-            user, number = self.current_user(), self._number()
-            if user is None or number is None:
+            number = parse_ref(self.ticket)
+            if self.closing or number is None or not self.can_close:
+                self.confirm_close_open = False
+                return
+            self.confirm_close_open, self.closing = False, True
+            session_hash, subdomain = self._visitor_request()
+        view, error, gone = None, "", False
+        try:
+            view = await asyncio.to_thread(_close, session_hash, subdomain, number)
+        except NotFound:
+            gone = True
+        except ServiceError as refused:  # e.g. closed meanwhile by the other party
+            error = refused.message
+        async with self:
+            self.closing = False
+            if parse_ref(self.ticket) != number:
+                return
+            if gone:
+                self._not_found()
+            elif view is None and not error:
                 yield self.login_redirect()
-                return
-            body = str(form_data.get("body", ""))
-            self.draft = body
-            try:
-                tickets.check_message(body)  # before receiving files for a message that fails anyway
-            except InvalidInput as error:
-                self.reply_error = error.message
-                return
-            self.sending, self.reply_error, self.upload_percent = True, "", 0
-
-        def store(staged):
-            with write_session() as session:
-                tickets.post_reply(session, user, number, body, attachments=staged)
-            return _read_ticket(user, number)
-
-        try:
-            view = await post_with_files(chunks, store)
-        except NotFound:
-            async with self:
-                self.found = False
-        except InvalidInput as error:
-            async with self:
-                self.reply_error = error.message
-        except ServiceError as error:  # e.g. closed meanwhile by the other party
-            async with self:
-                self.reply_error = error.message
-                self._refresh()
-        else:
-            async with self:
-                self.draft, self.reply_error, self.composer_nonce = "", "", new_nonce()
-                self._last_sent = body
-                self._show(view)
-            yield rx.clear_selected_files(REPLY_UPLOAD_ID)
-        finally:
-            async with self:
-                self.sending, self.upload_percent = False, 0
-
-    @rx.event
-    def set_confirm_close_open(self, value: bool):
-        self.confirm_close_open = value
-
-    @rx.event
-    def close_ticket(self):
-        self.confirm_close_open = False
-        user, number = self.current_user(), self._number()
-        if user is None or number is None:
-            return self.login_redirect()
-        try:
-            with write_session() as session:
-                tickets.close_ticket(session, user, number)
-            view = _read_ticket(user, number)
-        except NotFound:
-            self.found = False
-        except ServiceError as error:
-            self.action_error = error.message
-            self._refresh()
-        else:
-            self.action_error = ""
-            self._show(view)
-        return None
-
-    @rx.var
-    def draft_length(self) -> int:
-        return len(self.draft.strip())
+            else:
+                self.action_error = error
+                if view is not None:
+                    self._show(view)
 
     @rx.var
     def list_href(self) -> str:
-        return f"/{self.workspace_subdomain}/tickets"
+        return urls.tickets(self.workspace_subdomain)
