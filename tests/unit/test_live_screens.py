@@ -33,8 +33,7 @@ def app_database(world, monkeypatch):
 
 
 def cookie_of(world, email: str) -> str:
-    with write_session(world.url) as session:
-        token, _user = auth.sign_in(session, "acme", email, PASSWORD)
+    token, _user = auth.sign_in("acme", email, PASSWORD, database_url=world.url)
     return token
 
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from xobito_web.models import Department, DepartmentMember, Priority, Reply, Role, Status, Ticket, User, utcnow
 from xobito_web.services import attachments as attachment_files
-from xobito_web.services import live
+from xobito_web.services import live, rate_limits
 from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import Conflict, InvalidInput, NotFound
@@ -451,6 +451,7 @@ def create_ticket(
     `attachments` (staged by services.attachments) are stored with the original message in
     this same transaction.
     """
+    rate_limits.check_ticket_rate(session, user, now)
     if user.role != Role.CUSTOMER:
         raise Conflict(ONLY_CUSTOMERS_OPEN)
     subject = check_subject(subject)
@@ -496,6 +497,7 @@ def post_reply(
     `attachments` (staged by services.attachments) are stored with the reply in this same
     transaction.
     """
+    rate_limits.check_reply_rate(session, user, now)
     ticket = _lock_visible_ticket(session, user, number)
     if ticket.status == Status.CLOSED:
         raise Conflict(TICKET_CLOSED)

@@ -6,7 +6,6 @@ import json
 
 import reflex as rx
 
-from xobito_web.db import write_session
 from xobito_web.services import auth
 from xobito_web.services.errors import ServiceError
 from xobito_web.state.session import SessionState
@@ -46,14 +45,12 @@ class LoginState(SessionState):
     def submit(self, form_data: dict):
         self.error = ""
         try:
-            with write_session() as session:
-                token, user = auth.sign_in(
-                    session,
-                    self._subdomain(),
-                    str(form_data.get("email", "")),
-                    str(form_data.get("password", "")),
-                    ip_address=self.router.session.client_ip,
-                )
+            token, user = auth.sign_in(
+                self._subdomain(),
+                str(form_data.get("email", "")),
+                str(form_data.get("password", "")),
+                client_address=self.router.session.client_ip,
+            )
         except ServiceError as error:
             self.error = error.message
             return None
