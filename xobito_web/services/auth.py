@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete
+from sqlalchemy import ColumnElement, delete, text
 from sqlmodel import Session, select
 
 from xobito_web.db import read_session, write_session
@@ -193,6 +193,7 @@ def sign_in(
     with write_session(database_url) as session:
         # Checked again: attempts sent in parallel all passed the read above. One that lost the
         # race is refused and counted whatever the password, so its outcome stays hidden.
+        _take_turns_on_account(session, workspace.id, email)
         wait = throttle_wait(session, workspace.id, email, address, now)
         if wait or not signed_in:
             session.add(LoginFailure(workspace_id=workspace.id, email=email, ip_address=address, created_at=now))
@@ -203,6 +204,19 @@ def sign_in(
     if not signed_in:
         raise SignInFailed(WRONG_CREDENTIALS)
     return token, _current_user(user, workspace)
+
+
+def _take_turns_on_account(session: Session, workspace_id: int, email: str) -> None:
+    """Attempts on one account write one after another, so the check above is exact.
+
+    SQLite writers always take turns (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped
+    advisory lock keyed by the account does it (an unknown email has no row to lock).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:account, 0))"),
+            params={"account": f"sign-in {workspace_id} {email}"},
+        )
 
 
 def _open_session(session: Session, user_id: int, pair: Sequence[ColumnElement[bool]], now: datetime) -> str:
