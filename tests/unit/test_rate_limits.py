@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from xobito_web import config
+from xobito_web import config, seed
 from xobito_web.db import read_session, write_session
 from xobito_web.models import OutboxEmail, Reply, Ticket, Workspace
-from xobito_web.services import tickets
+from xobito_web.services import rate_limits, tickets
 from xobito_web.services.errors import RateLimited
 
 T0 = datetime(2026, 4, 7, 9, 0, tzinfo=UTC)
@@ -167,6 +167,24 @@ def test_a_cap_of_zero_means_no_limit(world, flood_limits):
     for _ in range(12):
         reply(world, world.customer, numbers[0], T0)
     assert counts(world)["tickets"] == 12 and counts(world)["replies"] == 12
+
+
+def test_made_up_history_is_written_past_the_caps_but_people_are_still_held(world, flood_limits):
+    flood_limits(tickets_per_hour=1, customer_replies_per_hour=1)
+    with rate_limits.lifted():
+        number = open_ticket(world, when=T0)
+        open_ticket(world, when=T0)
+        reply(world, world.customer, number, T0)
+        reply(world, world.customer, number, T0)
+    refused(open_ticket, world, when=T0)
+    refused(reply, world, world.customer, number, T0)
+
+
+def test_the_demo_workspace_is_seeded_whatever_the_caps(db_url, flood_limits):
+    flood_limits(tickets_per_hour=1, customer_replies_per_hour=1, team_replies_per_hour=1)
+    assert seed.seed_demo(db_url)
+    with read_session(db_url) as session:
+        assert session.exec(select(func.count()).select_from(Ticket)).one() == len(seed.DEMO_TICKETS)
 
 
 def test_the_caps_come_from_the_environment(monkeypatch):
