@@ -6,6 +6,8 @@ config = rx.Config(
     app_name="xobito_web",
     db_url=settings.database_url,
     redis_url=settings.redis_url or None,
+    # router.session.client_ip then comes from X-Forwarded-For through this many proxies.
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],

@@ -553,10 +553,9 @@ def extra_admins(database_url: str, workspace, count: int) -> list[str]:
                 session, created, f"admin{index}@bench.example.com", f"Admin {index}", "admin", workspace.password, ()
             )
     for index in range(count):
-        with write_session(database_url) as session:
-            token, _user = auth.sign_in(
-                session, workspace.subdomain, f"admin{index}@bench.example.com", workspace.password
-            )
+        token, _user = auth.sign_in(
+            workspace.subdomain, f"admin{index}@bench.example.com", workspace.password, database_url=database_url
+        )
         tokens.append(token)
     return tokens
 

@@ -131,8 +131,7 @@ def people(url: str, subdomain: str) -> dict[str, Person]:
         }
     found = {}
     for who, (email, password) in logins.items():
-        with write_session(url) as session:
-            token, user = auth.sign_in(session, subdomain, email, password)
+        token, user = auth.sign_in(subdomain, email, password, database_url=url)
         found[who] = Person(user, token)
     return found
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import create_engine, text
 
-from xobito_web import migrations
+from xobito_web import config, migrations
 from xobito_web.db import get_engine, write_session
 from xobito_web.services import auth, workspaces
 from xobito_web.services.auth import CurrentUser
@@ -122,8 +122,7 @@ def _populate(url: str) -> World:
         ("foreign_admin", "other", "admin@other.example.com"),
         ("foreign_customer", "other", "erin@customer.example.com"),
     ]:
-        with write_session(url) as session:
-            _token, people[key] = auth.sign_in(session, subdomain, email, PASSWORD)
+        _token, people[key] = auth.sign_in(subdomain, email, PASSWORD, database_url=url)
     return World(url=url, departments=departments, foreign_departments=foreign_departments, **people)
 
 
@@ -165,3 +164,21 @@ def storage(tmp_path, monkeypatch):
     root = tmp_path / "storage"
     monkeypatch.setenv("XOBITO_STORAGE_DIR", str(root))
     return root
+
+
+@pytest.fixture
+def flood_limits(monkeypatch):
+    """Set the per-person caps on tickets and replies (config.Settings fields) for one test."""
+
+    def set_limits(**caps: int) -> config.Settings:
+        monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, **caps))
+        return config.settings
+
+    return set_limits
+
+
+@pytest.fixture
+def no_flood_limits(flood_limits):
+    """For tests that open many tickets in a short time to prove something else; the limits
+    themselves are proven in test_rate_limits.py."""
+    flood_limits(tickets_per_hour=0, customer_replies_per_hour=0, team_replies_per_hour=0)

@@ -16,6 +16,13 @@ class Settings:
     mail_from: str
     base_url: str
     port: int
+    # How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts none
+    # (the header is then ignored, since anyone can send it).
+    trusted_proxy_hops: int = 0
+    # Flood limits per person over the last hour (services/rate_limits.py); 0 turns one off.
+    tickets_per_hour: int = 10
+    customer_replies_per_hour: int = 60
+    team_replies_per_hour: int = 300
 
     @property
     def storage_root(self) -> Path:
@@ -24,6 +31,16 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+
+def _whole_number(name: str, default: int) -> int:
+    """A non-negative integer setting; anything else stops the start with a message saying so."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
+    return int(raw)
 
 
 def load_settings() -> Settings:
@@ -37,6 +54,10 @@ def load_settings() -> Settings:
         mail_from=os.environ.get("MAIL_FROM", "Xobito tickets <tickets@localhost>"),
         base_url=(os.environ.get("XOBITO_BASE_URL") or f"http://localhost:{port}").rstrip("/"),
         port=port,
+        trusted_proxy_hops=_whole_number("XOBITO_TRUSTED_PROXY_HOPS", 0),
+        tickets_per_hour=_whole_number("XOBITO_TICKETS_PER_HOUR", Settings.tickets_per_hour),
+        customer_replies_per_hour=_whole_number("XOBITO_CUSTOMER_REPLIES_PER_HOUR", Settings.customer_replies_per_hour),
+        team_replies_per_hour=_whole_number("XOBITO_TEAM_REPLIES_PER_HOUR", Settings.team_replies_per_hour),
     )
 
 

@@ -92,6 +92,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_ws_customer_activity", "workspace_id", "customer_id", "last_reply_at", "id"),
         Index("ix_ticket_ws_department_activity", "workspace_id", "department_id", "last_reply_at", "id"),
         Index("ix_ticket_ws_assignee_activity", "workspace_id", "assignee_id", "last_reply_at", "id"),
+        # A customer's tickets of the last hour (services/rate_limits.py).
+        Index("ix_ticket_customer_created", "customer_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -111,7 +113,11 @@ class Ticket(SQLModel, table=True):
 
 
 class Reply(SQLModel, table=True):
-    __table_args__ = (Index("ix_reply_ticket_created", "ticket_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_reply_ticket_created", "ticket_id", "created_at", "id"),
+        # A person's replies of the last hour (services/rate_limits.py).
+        Index("ix_reply_author_created", "author_id", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
@@ -146,12 +152,16 @@ class UserSession(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed sign-in; recent rows slow down guessing per account and per address."""
+    """One failed sign-in; recent rows slow down guessing per account and address pair, per
+    address and (gently) per account (services/auth.py). `ip_address` is the throttle key of
+    the client's address (an IPv6 /64), empty when unknown."""
 
     __tablename__ = "login_failure"
     __table_args__ = (
         Index("ix_login_failure_account", "workspace_id", "email", "created_at"),
         Index("ix_login_failure_address", "ip_address", "created_at"),
+        Index("ix_login_failure_pair", "workspace_id", "email", "ip_address", "created_at"),
+        Index("ix_login_failure_created", "created_at"),  # sweeping forgotten failures
     )
 
     id: int | None = Field(default=None, primary_key=True)

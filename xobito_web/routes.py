@@ -35,7 +35,7 @@ from starlette.routing import Route
 from xobito_web import urls
 from xobito_web.config import settings
 from xobito_web.db import read_session, write_session
-from xobito_web.services import attachments, auth, live, workspaces
+from xobito_web.services import attachments, auth, live, rate_limits, workspaces
 from xobito_web.services.errors import InvalidInput, NotFound, SignInFailed, TooManyAttempts
 from xobito_web.services.ids import parse_ref
 
@@ -98,12 +98,23 @@ def sent_by_this_site(request: Request) -> bool:
     return origin is None or origin in own_origins(request)
 
 
+def client_address_of(request: Request) -> str:
+    """Who sent the request, through the configured number of trusted proxies."""
+    return rate_limits.client_address(
+        request.client.host if request.client else "",
+        request.headers.getlist("x-forwarded-for"),
+        settings.trusted_proxy_hops,
+    )
+
+
 def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https" or settings.base_url.startswith("https://")
+    """Served over HTTPS: directly, by the public address, or as a trusted proxy says."""
+    forwarded = request.headers.get("x-forwarded-proto", "") if settings.trusted_proxy_hops else ""
+    return request.url.scheme == "https" or settings.base_url.startswith("https://") or forwarded == "https"
 
 
 def _error(request: Request, status: int, code: str, message: str, field: str = "") -> Response:
@@ -141,32 +152,33 @@ def build_api(database_url: str | None = None, storage_root: Path | None = None)
         if form is None:
             return refuse(413, "invalid", auth.SIGN_IN_REFUSALS["invalid"])
 
-        def check() -> tuple[str, int]:
-            with write_session(database_url) as session:
-                token, _user = auth.sign_in(
-                    session,
-                    subdomain,
-                    form.get("email", "")[:320],
-                    form.get("password", "")[: workspaces.PASSWORD_MAX_LENGTH + 1],
-                    ip_address=request.client.host if request.client else "",
-                )
-            return token, int(auth.SESSION_LIFETIME.total_seconds())
+        def check() -> str:
+            token, _user = auth.sign_in(
+                subdomain,
+                form.get("email", "")[:320],
+                form.get("password", "")[: workspaces.PASSWORD_MAX_LENGTH + 1],
+                client_address_of(request),
+                database_url=database_url,
+            )
+            return token
 
         try:
-            token, lifetime = await run_in_threadpool(check)
+            token = await run_in_threadpool(check)
         except NotFound:
             return refuse(404, "not_found", "There is no such workspace.")
         except InvalidInput as error:
             return refuse(422, "invalid", error.message, error.field)
         except TooManyAttempts as error:
-            return refuse(429, "throttled", error.message)
+            response = refuse(429, "throttled", error.message)
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+            return response
         except SignInFailed as error:
             return refuse(401, "credentials", error.message)
         response: Response = JSONResponse({"next": target}) if _wants_json(request) else RedirectResponse(target, 303)
         response.set_cookie(
             auth.SESSION_COOKIE,
             token,
-            max_age=lifetime,
+            max_age=int(auth.SESSION_LIFETIME.total_seconds()),
             path="/",
             httponly=True,
             samesite="lax",

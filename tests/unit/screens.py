@@ -11,14 +11,12 @@ from reflex_base.constants import RouteArgType
 from reflex_base.utils.format import json_dumps
 
 from tests.conftest import PASSWORD
-from xobito_web.db import write_session
 from xobito_web.services import auth, live
 from xobito_web.state.live import LiveBatch
 
 
 def cookie_of(world, email: str) -> str:
-    with write_session(world.url) as session:
-        token, _user = auth.sign_in(session, "acme", email, PASSWORD)
+    token, _user = auth.sign_in("acme", email, PASSWORD, database_url=world.url)
     return token
 
 

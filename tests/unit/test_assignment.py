@@ -205,8 +205,7 @@ def test_two_staff_taking_at_once_one_wins(pg_world):
     world = pg_world
     number = open_ticket(world)
     tom = add_person(world, "tom@acme.example.com", "staff", ("Support",))
-    with write_session(world.url) as session:
-        _token, tom_user = auth.sign_in(session, "acme", "tom@acme.example.com", PASSWORD)
+    _token, tom_user = auth.sign_in("acme", "tom@acme.example.com", PASSWORD, database_url=world.url)
     outcomes, barrier = [], threading.Barrier(2)
 
     def attempt(user):

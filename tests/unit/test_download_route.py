@@ -79,8 +79,7 @@ def client(world, user=None) -> TestClient:
     """A browser: signed in as `user` (a real session token in the cookie), or signed out."""
     api = TestClient(build_api(database_url=world.url), follow_redirects=False)
     if user is not None:
-        with write_session(world.url) as session:
-            token, _user = auth.sign_in(session, user.subdomain, user.email, PASSWORD)
+        token, _user = auth.sign_in(user.subdomain, user.email, PASSWORD, database_url=world.url)
         api.cookies.set(SESSION_COOKIE, token)
     return api
 
@@ -234,8 +233,7 @@ def test_a_signed_out_browser_is_sent_to_sign_in_with_the_way_back(world, cookie
 
 def test_a_signed_out_session_no_longer_downloads(world):
     thread = make_thread(world)
-    with write_session(world.url) as session:
-        token, _user = auth.sign_in(session, "acme", world.customer.email, PASSWORD)
+    token, _user = auth.sign_in("acme", world.customer.email, PASSWORD, database_url=world.url)
     browser = client(world)
     browser.cookies.set(SESSION_COOKIE, token)
     assert browser.get(url(thread.ref, thread.pdf_id)).status_code == 200

@@ -160,9 +160,11 @@ def _assert_gap_free(world, numbers):
     assert _sequence(world.url, world.customer.workspace_id) == total
 
 
+@pytest.mark.usefixtures("no_flood_limits")  # 80 tickets by one customer at once
 def test_concurrent_creation_on_sqlite_gives_unique_gap_free_numbers(world):
     _assert_gap_free(world, _create_concurrently(world))
 
 
+@pytest.mark.usefixtures("no_flood_limits")  # 80 tickets by one customer at once
 def test_concurrent_creation_on_postgresql_gives_unique_gap_free_numbers(pg_world):
     _assert_gap_free(pg_world, _create_concurrently(pg_world))

@@ -625,6 +625,7 @@ def test_list_rows_carry_what_the_table_shows(world):
     assert (row.status, row.waiting_on) == ("closed", "")
 
 
+@pytest.mark.usefixtures("no_flood_limits")  # 60 tickets by one customer in 30 minutes
 def test_sixty_tickets_page_as_25_25_10_with_no_duplicate_or_gap(any_world):
     world = any_world
     with write_session(world.url) as session:
@@ -645,6 +646,7 @@ def test_sixty_tickets_page_as_25_25_10_with_no_duplicate_or_gap(any_world):
     assert numbers == list(range(60, 0, -1))
 
 
+@pytest.mark.usefixtures("no_flood_limits")  # 25 tickets by one customer in 25 minutes
 def test_a_full_last_page_has_no_next_cursor(world):
     for i in range(PAGE_SIZE):
         open_ticket(world, when=at(i))
@@ -701,6 +703,7 @@ def test_a_malformed_cursor_starts_from_the_first_page(world, cursor):
     assert [r.number for r in result.rows] == [4, 3, 2, 1]
 
 
+@pytest.mark.usefixtures("no_flood_limits")  # 15 tickets per customer in 30 minutes
 def test_listing_a_page_is_one_query(world):
     for i in range(PAGE_SIZE + 5):
         number = open_ticket(world, user=world.customer if i % 2 else world.other_customer, when=at(i)).number

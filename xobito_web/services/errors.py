@@ -30,5 +30,16 @@ class SignInFailed(ServiceError):
     pass
 
 
-class TooManyAttempts(ServiceError):
-    pass
+class RateLimited(ServiceError):
+    """Too much too fast; the message says how long to wait.
+
+    `retry_after_seconds` (at least 1) is what an HTTP route sends as Retry-After with a 429.
+    """
+
+    def __init__(self, message: str, retry_after_seconds: int):
+        super().__init__(message)
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+
+
+class TooManyAttempts(RateLimited):
+    """Sign-ins from this address are throttled after failures (services/auth.py)."""

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from xobito_web.models import Department, Priority, Reply, Role, Status, Ticket, User, is_team_role, utcnow
 from xobito_web.services import attachments as attachment_files
-from xobito_web.services import live, notifications
+from xobito_web.services import live, notifications, rate_limits
 from xobito_web.services.access import TicketForChange, ticket_for_change, visible_tickets
 from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
@@ -400,6 +400,7 @@ def create_ticket(
     `attachments` (staged by services.attachments) are stored with the original message in
     this same transaction.
     """
+    rate_limits.check_ticket_rate(session, user, now)
     if user.role != Role.CUSTOMER:
         raise Conflict(ONLY_CUSTOMERS_OPEN)
     subject = check_subject(subject)
@@ -450,6 +451,7 @@ def post_reply(
     `attachments` (staged by services.attachments) are stored with the reply in this same
     transaction.
     """
+    rate_limits.check_reply_rate(session, user, now)
     change = ticket_for_change(session, user, number)
     ticket = change.ticket
     if ticket.status == Status.CLOSED:  # first: on a closed ticket, that is what matters
