@@ -1,6 +1,7 @@
 import reflex as rx
 
 from xobito_web.config import settings
+from xobito_web.frontend_origin import BackendAtPageOrigin
 
 config = rx.Config(
     app_name="xobito_web",
@@ -8,6 +9,9 @@ config = rx.Config(
     redis_url=settings.redis_url or None,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium")),
+        BackendAtPageOrigin(),  # one build serves any host and port (see frontend_origin.py)
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )
