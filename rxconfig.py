@@ -9,6 +9,8 @@ config = rx.Config(
     redis_url=settings.redis_url or None,
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    # Browsers may share responses (with cookies) with the app's own public origin only.
+    cors_allowed_origins=[settings.public_origin],
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium")),
         BackendAtPageOrigin(),  # one build serves any host and port (see frontend_origin.py)

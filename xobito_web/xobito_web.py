@@ -3,6 +3,7 @@
 import reflex as rx
 
 from xobito_web.components.layout import not_found
+from xobito_web.origins import socket_origin_allowed
 from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
 from xobito_web.pages.ticket_list import ticket_list_page
@@ -20,6 +21,9 @@ TITLE = "Xobito tickets"
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())  # + the download route
 app.register_lifespan_task(hub.run)  # live updates into open screens
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
+if app.sio is None:  # Reflex creates the socket server of every app with state
+    raise RuntimeError("the app has no Socket.IO server")
+app.sio.eio.cors_allowed_origins = socket_origin_allowed  # live connections from the app's own pages only
 app.add_page(login_page, route="/[subdomain]/login", title=f"Sign in · {TITLE}", on_load=LoginState.load)
 app.add_page(ticket_list_page, route="/[subdomain]/tickets", title=f"Tickets · {TITLE}", on_load=TicketListState.load)
 app.add_page(
