@@ -10,6 +10,7 @@ from xobito_web.pages.ticket_list import ticket_list_page
 from xobito_web.pages.ticket_view import ticket_view_page
 from xobito_web.routes import build_api
 from xobito_web.services import mailer
+from xobito_web.services.upload_sweeper import sweep_staged_uploads
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
@@ -21,6 +22,7 @@ TITLE = "Xobito tickets"
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())  # + the download route
 app.register_lifespan_task(hub.run)  # live updates into open screens
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
+app.register_lifespan_task(sweep_staged_uploads)  # abandoned temporary upload files
 if app.sio is None:  # Reflex creates the socket server of every app with state
     raise RuntimeError("the app has no Socket.IO server")
 app.sio.eio.cors_allowed_origins = socket_origin_allowed  # live connections from the app's own pages only
