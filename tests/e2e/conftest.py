@@ -6,13 +6,11 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.servers import RunningApp, embedded_app
 from tests.smtp_sink import SmtpServer
-from xobito_web.migrations import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -26,31 +24,8 @@ def smtp_server() -> SmtpServer:
     server.stop()
 
 
-def tree_snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file and folder under `root` (node_modules: its top level) with size and mtime."""
-    if not root.exists():
-        return {}
-    found = {}
-    for directory, folders, files in os.walk(root):
-        here = Path(directory)
-        if here.name == "node_modules":
-            folders.clear()
-        for name in folders + files:
-            path = here / name
-            stat = path.lstat()
-            found[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
-    return found
-
-
 @pytest.fixture(scope="session")
-def checkout_build_before() -> dict[str, dict[str, tuple[int, int]]]:
-    """What a `make run` server of this checkout serves from (.web) and keeps its tab states in
-    (.states), as it was before the test run built or started anything."""
-    return {name: tree_snapshot(PROJECT_ROOT / name) for name in (".web", ".states")}
-
-
-@pytest.fixture(scope="session")
-def app(tmp_path_factory, smtp_server, checkout_build_before) -> RunningApp:
+def app(tmp_path_factory, smtp_server) -> RunningApp:
     port = int(os.environ.get("XOBITO_E2E_PORT", "3011"))
     with embedded_app(tmp_path_factory.mktemp("e2e-data"), port, smtp_url=smtp_server.url) as running:
         yield running

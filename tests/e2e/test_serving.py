@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import tree_snapshot
+from tests.conftest import tree_snapshot
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_ticket_portal import create_ticket, first_row, reply
 from tests.servers import TEST_WEB_DIR, RunningApp, ServerSpec, app_servers, free_port
