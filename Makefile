@@ -62,4 +62,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) .tools/node_modules .web
+	rm -rf $(VENV) .tools/node_modules .web .web-test .web.lock .web-test.lock

@@ -1,6 +1,7 @@
 import reflex as rx
 
 from xobito_web.config import settings
+from xobito_web.frontend_origin import BackendAtPageOrigin
 
 config = rx.Config(
     app_name="xobito_web",
@@ -10,6 +11,11 @@ config = rx.Config(
     trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    # Browsers may share responses (with cookies) with the app's own public origin only.
+    cors_allowed_origins=[settings.public_origin],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium")),
+        BackendAtPageOrigin(),  # one build serves any host and port (see frontend_origin.py)
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

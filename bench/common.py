@@ -1,9 +1,7 @@
 """What the benchmarks share: a server of their own, figures, JSON results, process memory.
 
-The benchmark servers run from a copy of the project (like tests.servers.scaled_workers):
-a production build bakes its port into the frontend bundle, so a bench on its own port must
-not rebuild the checkout's .web under someone else's server. The copy is kept between runs
-(/tmp/xobito-bench/app-<port>) so the next build only redoes what changed.
+The servers come from tests.servers (one module for tests and benchmarks): `xobito serve` from
+this checkout, serving the tests' production build (.web-test) on the bench's own port.
 """
 
 from __future__ import annotations
@@ -11,19 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.servers import RunningApp, _require_free_port, _start, _stop, wait_until_up
-from xobito_web.cli import reflex_environment
+from tests.servers import RunningApp, embedded_app, listener_pid
 from xobito_web.migrations import PROJECT_ROOT
 
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -35,23 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-BENCH_PORTS = range(3050, 3100)  # the benchmarks' own ports
-_TOP_LEVEL_SKIPPED = {".git", ".venv", ".states", "data", ".tools", "test-results"}
-
-
-def _copy_ignore(directory: str, names: list[str]) -> set[str]:
-    """Skip the checkout's own data and build output (top level only: node_modules has
-    folders named data and build of its own), caches and databases."""
-    here = Path(directory).resolve()
-    skipped = {name for name in names if name == "__pycache__" or name.endswith(".db")}
-    if here == PROJECT_ROOT:
-        skipped |= _TOP_LEVEL_SKIPPED & set(names)
-    elif here == PROJECT_ROOT / ".web":
-        skipped |= {"build", ".react-router"} & set(names)
-    elif here == PROJECT_ROOT / "bench":
-        skipped |= {"results"} & set(names)
-    return skipped
-
+BENCH_TAG = "bench"  # a bench run killed midway leaves its server; the next run on that port stops it
 
 SESSION_COOKIE = "xobito_session"
 
@@ -107,119 +85,28 @@ def write_results(name: str, results: dict) -> Path:
 
 # ---------------------------------------------------------------- the server
 
-
-def _copy_project(port: int) -> Path:
-    copy = Path(tempfile.gettempdir()) / "xobito-bench" / f"app-{port}"
-    copy.mkdir(parents=True, exist_ok=True)
-    have_modules = (copy / ".web" / "node_modules").is_dir()  # copied once (its links cannot be copied over)
-
-    def ignore(directory: str, names: list[str]) -> set[str]:
-        skipped = _copy_ignore(directory, names)
-        if have_modules and Path(directory).resolve() == PROJECT_ROOT / ".web":
-            skipped.add("node_modules")
-        return skipped
-
-    shutil.copytree(PROJECT_ROOT, copy, ignore=ignore, dirs_exist_ok=True, symlinks=True)
-    return copy
-
-
-def _kill_our_leftover(port: int, copy: Path) -> None:
-    """A server a killed bench run left behind on its port (ours only: its cwd is our copy)."""
-    pid = listener_pid(port)
-    if pid is None:
-        return
-    try:
-        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
-    except OSError:
-        return
-    if cwd == copy or copy in cwd.parents:
-        print(f"stopping a leftover bench server on port {port} (pid {pid})", flush=True)
-        os.killpg(os.getpgid(pid), signal.SIGTERM)
-        time.sleep(3)
+# The benchmarks post far faster than any person: the flood caps would measure refusals.
+UNLIMITED = (
+    ("XOBITO_TICKETS_PER_HOUR", "0"),
+    ("XOBITO_CUSTOMER_REPLIES_PER_HOUR", "0"),
+    ("XOBITO_TEAM_REPLIES_PER_HOUR", "0"),
+)
 
 
 @contextmanager
-def bench_app(port: int, seed_demo: bool = False):
-    """`xobito serve` (production build, one process, SQLite) from a copy of the project."""
-    if port not in BENCH_PORTS:
-        raise ValueError(f"benchmarks use ports {BENCH_PORTS.start}-{BENCH_PORTS.stop - 1}")
-    copy = _copy_project(port)
-    _kill_our_leftover(port, copy)
-    _require_free_port(port)
+def bench_app(port: int, seed_demo: bool = False) -> Iterator[RunningApp]:
+    """`xobito serve` (production build, one process, SQLite in a fresh folder) on `port`."""
     data_dir = Path(tempfile.mkdtemp(prefix="xobito-bench-data-"))
-    base_url = f"http://localhost:{port}"
-    env = {
-        **reflex_environment(),
-        "PYTHONPATH": str(copy),
-        "XOBITO_DATA_DIR": str(data_dir),
-        "PORT": str(port),
-        "XOBITO_BASE_URL": base_url,
-        "SMTP_URL": "",
-        # The benchmarks post far faster than any person: the flood caps would measure refusals.
-        "XOBITO_TICKETS_PER_HOUR": "0",
-        "XOBITO_CUSTOMER_REPLIES_PER_HOUR": "0",
-        "XOBITO_TEAM_REPLIES_PER_HOUR": "0",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    xobito = str(Path(sys.executable).parent / "xobito")
-    subprocess.run([xobito, "migrate"], env=env, check=True, cwd=copy, stdout=subprocess.DEVNULL)
-    if seed_demo:
-        subprocess.run([xobito, "seed-demo"], env=env, check=True, cwd=copy, stdout=subprocess.DEVNULL)
-    command = [
-        sys.executable,
-        "-m",
-        "reflex",
-        "run",
-        "--env",
-        "prod",
-        "--single-port",
-        "--frontend-port",
-        str(port),
-        "--backend-port",
-        str(port),
-    ]
-    log_path = data_dir / "serve.log"
     started = time.monotonic()
-    print(f"building and starting the production app on port {port} (from {copy}) ...", flush=True)
-    process = _start(command, copy, env, log_path)
-    try:
-        wait_until_up(f"{base_url}/ping", process, log_path)
-        wait_until_up(f"{base_url}/nope/login", process, log_path)
-        print(f"app up after {time.monotonic() - started:.0f} s; log {log_path}", flush=True)
-        yield RunningApp(base_url, f"sqlite:///{data_dir / 'xobito.db'}", data_dir)
-    finally:
-        _stop(process)
+    print(f"starting the production app on port {port} ...", flush=True)
+    with embedded_app(
+        data_dir, port, seed_demo=seed_demo, tag=BENCH_TAG, replace_leftover=True, extra_env=UNLIMITED
+    ) as app:
+        print(f"app up after {time.monotonic() - started:.0f} s; log {data_dir / f'serve-{port}.log'}", flush=True)
+        yield app
 
 
 # ---------------------------------------------------------------- memory
-
-
-def listener_pid(port: int) -> int | None:
-    """The process listening on 127.0.0.1/0.0.0.0:port (from /proc, no tools needed)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(fields[9])
-    if not inodes:
-        return None
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            for fd in (proc / "fd").iterdir():
-                target = os.readlink(fd)
-                if target.startswith("socket:[") and target[8:-1] in inodes:
-                    return int(proc.name)
-        except OSError:
-            continue
-    return None
 
 
 def _status(pid: int) -> dict[str, str]:
@@ -238,9 +125,10 @@ class ServerMemory:
     server worker, anything they started), and the listening worker alone."""
 
     def __init__(self, port: int):
-        self.worker = listener_pid(port)
-        if self.worker is None:
+        worker = listener_pid(port)
+        if worker is None:
             raise RuntimeError(f"nothing listens on port {port}")
+        self.worker = worker
         self.session = os.getsid(self.worker)
 
     def pids(self) -> list[int]:

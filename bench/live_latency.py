@@ -5,7 +5,7 @@ default on one process, then (with --redis) two workers on PostgreSQL + Redis wi
 browsers on different workers. Prints median and p95 and writes
 bench/results/live_latency-<date>.json; not a test.
 
-    .venv/bin/python -m bench.live_latency [--runs 30] [--redis]
+    .venv/bin/python -m bench.live_latency [--runs 30] [--redis] [--port 3050]  (workers on port+1, port+2)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.common import launch_chromium, report, write_results
+from bench.common import BENCH_TAG, launch_chromium, report, write_results
 from tests.e2e.conftest import make_workspace
 from tests.e2e.helpers import sign_in
 from tests.servers import embedded_app, scaled_workers
@@ -71,10 +71,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--redis", action="store_true", help="also measure two workers on PostgreSQL + Redis")
+    parser.add_argument("--port", type=int, default=3050, help="the one-process server; the workers take the next two")
     args = parser.parse_args()
 
     results = {}
-    with embedded_app(Path(tempfile.mkdtemp()), port=3041) as app:
+    with embedded_app(Path(tempfile.mkdtemp()), args.port, tag=BENCH_TAG, replace_leftover=True) as app:
         results["one_process_sqlite_ms"] = report(
             "one process (SQLite)", measure(app.base_url, app.base_url, app.database_url, args.runs), width=40
         )
@@ -84,7 +85,9 @@ def main() -> None:
         redis_url = os.environ.get("XOBITO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
         with (
             postgres_database("xobito_bench") as database_url,
-            scaled_workers(Path(tempfile.mkdtemp()), database_url, redis_url, (3042, 3043)) as (worker_a, worker_b),
+            scaled_workers(
+                Path(tempfile.mkdtemp()), database_url, redis_url, (args.port + 1, args.port + 2), tag=BENCH_TAG
+            ) as (worker_a, worker_b),
         ):
             results["two_workers_postgresql_redis_ms"] = report(
                 "two workers (PostgreSQL + Redis)",

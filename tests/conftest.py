@@ -8,18 +8,43 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from xobito_web import config, migrations
 from xobito_web.db import get_engine, write_session
+from xobito_web.migrations import PROJECT_ROOT
 from xobito_web.services import auth, workspaces
 from xobito_web.services.auth import CurrentUser
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("XOBITO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
+
+
+def tree_snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder under `root` (node_modules: its top level) with size and mtime."""
+    if not root.exists():
+        return {}
+    found = {}
+    for directory, folders, files in os.walk(root):
+        here = Path(directory)
+        if here.name == "node_modules":
+            folders.clear()
+        for name in folders + files:
+            path = here / name
+            stat = path.lstat()
+            found[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_build_before() -> dict[str, dict[str, tuple[int, int]]]:
+    """What a `make run` server of this checkout serves from (.web) and keeps its tab states in
+    (.states), as it was before the first test ran (tests/e2e/test_serving.py compares at the end)."""
+    return {name: tree_snapshot(PROJECT_ROOT / name) for name in (".web", ".states")}
 
 
 @pytest.fixture(scope="session")

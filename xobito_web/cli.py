@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 
 from xobito_web.config import settings
-from xobito_web.migrations import PROJECT_ROOT
 
 
 class CommandFailed(Exception):
@@ -73,16 +71,27 @@ def cmd_seed(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_build(args: argparse.Namespace) -> None:
+    from xobito_web import production
+
+    try:
+        with production.production_build(rebuild=args.force) as directory:
+            info = production.BuildInfo.read(directory)
+    except production.BuildInUse as error:
+        raise CommandFailed(str(error)) from None
+    print(f"The production build in {directory} is up to date (built {info.built_at if info else '?'}).")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
-    from xobito_web import migrations
+    from xobito_web import migrations, production
 
     migrations.upgrade()
-    os.chdir(PROJECT_ROOT)
-    env = reflex_environment()
-    port = str(settings.port)
-    command = ["reflex", "run", "--env", "prod", "--single-port", "--frontend-port", port, "--backend-port", port]
-    print(f"Serving Xobito tickets on {settings.base_url} (port {port}).", flush=True)
-    os.execvpe(command[0], command, env)
+    try:
+        with production.production_build() as directory:
+            print(f"Serving Xobito tickets on {settings.base_url} (port {settings.port}) from {directory}.", flush=True)
+            production.serve(directory, settings.port)
+    except production.BuildInUse as error:
+        raise CommandFailed(str(error)) from None
 
 
 def cmd_mail_worker(args: argparse.Namespace) -> None:
@@ -109,20 +118,6 @@ def cmd_mail_worker(args: argparse.Namespace) -> None:
     print(f"Mail worker running, {description}. Stop with Ctrl-C.", flush=True)
     mailer.run_worker(stop, poll_seconds=args.poll)
     print("Mail worker stopped.")
-
-
-def reflex_environment() -> dict[str, str]:
-    """Reflex's build runs the bun that `make` installed from the npm registry, and stays offline."""
-    env = dict(os.environ)
-    bun_bin = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
-    if (bun_bin / "bun").exists():
-        env["PATH"] = f"{bun_bin}{os.pathsep}{env.get('PATH', '')}"
-        env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
-    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
-    env.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
-    venv_bin = os.path.dirname(sys.executable)
-    env["PATH"] = f"{venv_bin}{os.pathsep}{env['PATH']}"
-    return env
 
 
 def _safe_url() -> str:
@@ -159,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("subdomain")
     sub.add_argument("--tickets", type=int, required=True)
     sub.add_argument("--replies", type=int, default=2, help="replies per ticket (default 2)")
-    add("serve", cmd_serve, "Apply migrations, then serve the production build on PORT.")
+    sub = add("build", cmd_build, "Build the production frontend when it is missing or out of date.")
+    sub.add_argument("--force", action="store_true", help="build even when the build is up to date")
+    add("serve", cmd_serve, "Apply migrations, build when needed, then serve the production build on PORT.")
     sub = add("mail-worker", cmd_mail_worker, "Deliver queued email (SMTP_URL, else .eml files) until stopped.")
     sub.add_argument("--poll", type=float, default=2.0, help="seconds between checks when idle (default 2)")
     sub.add_argument("--once", action="store_true", help="deliver what is due now, then exit")

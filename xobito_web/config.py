@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def public_origin(self) -> str:
+        """`scheme://host[:port]` of XOBITO_BASE_URL: the one origin other sites may not pose as."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _whole_number(name: str, default: int) -> int:

@@ -69,7 +69,11 @@ def _not_found() -> Response:
 
 
 def _from_another_site(request: Request) -> bool:
-    """A script on another origin reading the file with the user's cookie (a CORS fetch)."""
+    """A script on another origin reading the file with the user's cookie (a CORS fetch).
+
+    A second guard: CORS already shares answers with the public origin only (rxconfig); links,
+    navigation and <img> previews are not CORS requests and are unaffected.
+    """
     return request.headers.get("sec-fetch-mode") == "cors" and request.headers.get("sec-fetch-site") not in (
         None,
         "same-origin",

@@ -1,4 +1,5 @@
-"""Browser tests: the production build is built and started once per test run (`xobito serve`)."""
+"""Browser tests: the production build is built once per test run into the tests' own `.web-test`
+(only when stale) and served by `xobito serve` (tests/servers.py)."""
 
 from __future__ import annotations
 

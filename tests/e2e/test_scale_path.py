@@ -1,7 +1,6 @@
-"""The scale path: PostgreSQL + Redis, two app workers on separate ports, one browser on each.
-
-Each worker runs from its own copy of the project, because a Reflex production build bakes
-its backend port into the frontend bundle.
+"""The scale path: PostgreSQL + Redis, two app workers on separate ports (XOBITO_SCALE_PORTS,
+default 3021,3022) serving one production build, one browser on each — the second under
+127.0.0.1 rather than the localhost it was started for.
 """
 
 from __future__ import annotations
@@ -16,10 +15,9 @@ from tests.conftest import IN_CI, postgres_database
 from tests.e2e.conftest import make_workspace
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_ticket_portal import create_ticket, first_row, reply
-from tests.servers import RunningApp, scaled_workers
+from tests.servers import RunningApp, scale_ports, scaled_workers
 
 REDIS_URL = os.environ.get("XOBITO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-WORKER_PORTS = (3021, 3022)
 
 
 @pytest.fixture(scope="module")
@@ -32,19 +30,20 @@ def workers(tmp_path_factory) -> list[RunningApp]:
         pytest.skip(f"no Redis server at {REDIS_URL}")
     with (
         postgres_database("xobito_scale") as database_url,
-        scaled_workers(tmp_path_factory.mktemp("workers"), database_url, REDIS_URL, WORKER_PORTS) as running,
+        scaled_workers(tmp_path_factory.mktemp("workers"), database_url, REDIS_URL, scale_ports()[:2]) as running,
     ):
         yield running
 
 
 def test_a_change_through_one_worker_reaches_a_browser_on_the_other(browser: Browser, workers, request):
     worker_a, worker_b = workers
+    worker_b_url = f"http://127.0.0.1:{worker_b.port}"  # another name than the worker was started for
     workspace = make_workspace(worker_a.database_url, request.node.name)
 
     customer = browser.new_context().new_page()
     sign_in(customer, worker_a.base_url, workspace.customer, workspace.password, subdomain=workspace.subdomain)
     admin = browser.new_context().new_page()
-    sign_in(admin, worker_b.base_url, workspace.admin, workspace.password, subdomain=workspace.subdomain)
+    sign_in(admin, worker_b_url, workspace.admin, workspace.password, subdomain=workspace.subdomain)
     expect(admin.locator("#empty-state")).to_be_visible()
 
     # Customer on worker A creates a ticket: the admin's list on worker B shows it.
@@ -54,7 +53,7 @@ def test_a_change_through_one_worker_reaches_a_browser_on_the_other(browser: Bro
 
     # Admin on worker B replies: the customer's open thread on worker A updates, typing kept.
     customer.get_by_label("Message").fill("Typing while the answer comes")
-    admin.goto(worker_b.url(f"/{workspace.subdomain}/tickets/TKT-000001"))
+    admin.goto(f"{worker_b_url}/{workspace.subdomain}/tickets/TKT-000001")
     reply(admin, "Answered from the other worker.")
     expect(customer.locator(".message-body").last).to_have_text("Answered from the other worker.")
     expect(customer.get_by_label("Message")).to_have_value("Typing while the answer comes")
