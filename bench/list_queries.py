@@ -42,7 +42,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import reflex as rx
-from reflex_base.constants import RouteVar
+from reflex_base.constants import RouteArgType, RouteVar
 from reflex_base.utils.format import json_dumps
 from sqlmodel import select
 
@@ -178,14 +178,18 @@ def list_cases(department_id: int, page_50_cursor: str) -> dict[str, Case]:
 # ---------------------------------------------------------------- the state event
 
 
-def router_data(subdomain: str, query: dict[str, str]) -> dict:
+def router_data(subdomain: str, query: dict[str, str], token: str) -> dict:
     """What the app's event namespace puts in router_data for an event of the list page."""
     as_path = f"/{subdomain}/tickets" + (f"?{urlencode(query)}" if query else "")
     return {
         RouteVar.PATH: "/[subdomain]/tickets",  # the route pattern
         RouteVar.ORIGIN: as_path,  # the browser's path and query
         RouteVar.QUERY: {"subdomain": subdomain, **query},
-        RouteVar.HEADERS: {"origin": "http://localhost:3000"},
+        # The connection's cookie, hashed as session_guard hands it to Reflex.
+        RouteVar.HEADERS: {
+            "origin": "http://localhost:3000",
+            "cookie": f"{auth.SESSION_COOKIE}={auth.hash_token(token)}",
+        },
         RouteVar.CLIENT_TOKEN: "bench-tab",
         RouteVar.SESSION_ID: "bench-sid",
         RouteVar.CLIENT_IP: "127.0.0.1",
@@ -194,10 +198,10 @@ def router_data(subdomain: str, query: dict[str, str]) -> dict:
 
 async def hydrated_tab(subdomain: str, person: Person, query: dict[str, str]) -> tuple[rx.State, TicketListState]:
     """A new tab on the list page whose hydrate is done: its load event comes next."""
+    rx.State.setup_dynamic_args({"subdomain": RouteArgType.SINGLE})  # as app.add_page does
     root = rx.State(_reflex_internal_init=True)
-    root.router_data = root._update_router_vars(router_data(subdomain, query), {})
+    root.router_data = root._update_router_vars(router_data(subdomain, query, person.session_token), {})
     screen = await root.get_state(TicketListState)
-    screen.session_token = person.session_token  # the cookie, sent with the hydrate
     await root._get_resolved_delta()  # what the hydrate sent
     root._clean()
     return root, screen
@@ -210,7 +214,9 @@ async def state_event(root: rx.State, screen: TicketListState) -> tuple[float, f
     the work: more wall time than CPU time means the process waited for a core), delta bytes.
     """
     cpu_started, started = time.thread_time(), time.perf_counter()
-    redirect = TicketListState.load.fn(screen)
+    # The background load event's body in line: capture the request, read, show.
+    request = screen._load_request()
+    redirect = await screen._show_page(request, TicketListState._read_page(request))
     handled = time.perf_counter()
     payload = json_dumps(await root._get_resolved_delta())
     root._clean()
