@@ -422,7 +422,7 @@ def attach_files(
     if not files:
         return []
     session.connection()  # the transaction has begun, so its end is seen below
-    moved = _watch(session)
+    moved = _moved_files(session)
     folder = storage_dir(workspace_id, storage_root)
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -447,7 +447,7 @@ def attach_files(
     return [_record(row) for row in rows]
 
 
-def _watch(session: Session) -> list[Path]:
+def _moved_files(session: Session) -> list[Path]:
     """The files moved in this session's open transaction; hooks forget them on commit and
     delete them when the transaction ends any other way."""
     moved = session.info.get(_MOVED)
