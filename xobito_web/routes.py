@@ -1,7 +1,7 @@
 """Plain HTTP routes beside the Reflex pages (mounted with `rx.App(api_transformer=build_api())`).
 
 GET /{subdomain}/tickets/{ticket}/download?file={attachment_id}[&inline=1]
-    One attachment, to members of the thread only (PRODUCT.md "Attachments and download"):
+    One attachment, to members of the thread only (docs/product.md "Attachments", "Downloading files"):
     - unknown workspace: 404;
     - signed out (no or invalid `xobito_session` cookie): 303 to /{subdomain}/login?next=…;
     - signed in but not allowed, unknown ticket, an attachment of another ticket or workspace,

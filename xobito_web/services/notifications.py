@@ -2,7 +2,7 @@
 
 The rows are queued in the caller's transaction (the transactional outbox): a change that rolls
 back queues nothing, one that commits has its emails safely stored. services/mailer.py
-delivers them. Recipients follow PRODUCT.md "Email notifications":
+delivers them. Recipients follow docs/product.md "Email notifications":
 
 | event            | sent to                                                                        |
 | ---------------- | ------------------------------------------------------------------------------ |

@@ -4,7 +4,7 @@ Every function takes the caller's open Session and, where a person acts, the sig
 CurrentUser. Functions flush but never commit: the caller's `write_session()` block is the
 transaction. What they return are small frozen records, safe to keep in UI state.
 
-Who sees what (PRODUCT.md "People and workspaces"), enforced in SQL by `_visible_to`:
+Who sees what (docs/product.md "Roles and visibility"), enforced in SQL by `_visible_to`:
 a customer their own tickets, staff the tickets of their departments and those assigned to
 them, an admin every ticket of the workspace; nothing ever crosses workspaces. A ticket the
 user may not see raises NotFound, exactly like a missing one.
@@ -178,7 +178,7 @@ def visible_ticket_id(session: Session, user: CurrentUser, number: int) -> int:
 
 
 def _waiting_on(status: str, last_message_by_team: bool) -> str:
-    """Whose turn it is, derived from the author of the last message (PRODUCT.md)."""
+    """Whose turn it is, from the author of the last message (docs/product.md "Whose turn it is")."""
     if status == Status.CLOSED:
         return ""
     return "customer" if last_message_by_team else "team"
@@ -270,7 +270,7 @@ def _ticket_row(row, user: CurrentUser) -> TicketRow:
 
 
 def _assignee_shown_to(user: CurrentUser, assignee_name: str | None) -> str:
-    """Who works on a ticket is the team's business: customers are not told (PRODUCT.md)."""
+    """Customers are not told who works on a ticket (docs/product.md "Roles and visibility")."""
     return (assignee_name or "") if user.is_team else ""
 
 
@@ -513,7 +513,7 @@ def post_reply(
     session.add(ticket)
     session.flush()
     attachment_files.attach_files(session, user.workspace_id, ticket.id, reply.id, attachments)
-    # One email per recipient even when the reply also changed the status (PRODUCT.md).
+    # One email per recipient even when the reply also changed the status (docs/product.md "Email notifications").
     _queue_notifications(session, "reply_posted", ticket, user, old_status=old_status)
     _announce(session, "replied", ticket, user)
     return get_ticket(session, user, ticket.number)
@@ -572,7 +572,7 @@ def _queue_notifications(
     Events: "ticket_created" (admins + department staff), "reply_posted" (the other party; one
     email even if the status changed too), "status_changed" (the other party),
     "ticket_assigned" (the new assignee, else the new department's staff; `details` carries
-    old_department_id / old_assignee_id). Recipients and wording: PRODUCT.md "Email notifications".
+    old_department_id / old_assignee_id). Recipients and wording: docs/product.md "Email notifications".
     """
     from xobito_web.services import notifications  # imported here: the hook stays self-contained
 
