@@ -33,7 +33,7 @@ def test_create_reply_and_close_are_announced_after_commit(world, heard):
 def test_a_rolled_back_change_is_never_announced(world, heard):
     number = open_ticket(world).number
     heard.clear()
-    with pytest.raises(RuntimeError), write_session(world.url) as session:
+    with pytest.raises(RuntimeError, match="the commit never happens"), write_session(world.url) as session:
         tickets.post_reply(session, world.admin, number, "This reply will be rolled back.")
         raise RuntimeError("the commit never happens")
     assert heard == []
@@ -42,8 +42,9 @@ def test_a_rolled_back_change_is_never_announced(world, heard):
 def test_a_refused_reply_is_not_announced(world, heard):
     number = open_ticket(world).number
     heard.clear()
-    with pytest.raises(InvalidInput), write_session(world.url) as session:
+    with pytest.raises(InvalidInput) as caught, write_session(world.url) as session:
         tickets.post_reply(session, world.admin, number, "no")
+    assert caught.value.field == "body"
     assert heard == []
 
 

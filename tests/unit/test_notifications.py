@@ -325,7 +325,7 @@ def test_an_inactive_assignee_falls_back_to_admins_and_department_staff(world):
 
 
 def test_a_change_that_rolls_back_queues_nothing(world):
-    with pytest.raises(RuntimeError), write_session(world.url) as session:
+    with pytest.raises(RuntimeError, match="boom"), write_session(world.url) as session:
         tickets.create_ticket(session, world.customer, "Rolled back", world.departments["Support"], "", BODY)
         assert len(session.exec(select(OutboxEmail)).all()) == 2  # queued in this transaction
         raise RuntimeError("boom")
@@ -333,8 +333,9 @@ def test_a_change_that_rolls_back_queues_nothing(world):
 
     number = open_ticket(world)
     clear_outbox(world)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as caught:
         reply(world, world.customer, number, "shrt")
+    assert caught.value.field == "body"
     assert outbox(world) == []
 
 
@@ -367,7 +368,7 @@ def test_user_text_cannot_inject_headers():
     assert parsed.get_all("To") == ["carol@example.com"]
     assert parsed["Bcc"] is None
     # A recipient with a line break in it is refused outright.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="addr_spec"):
         notifications.build_email(
             sender="tickets@example.com", recipient="a@example.com\r\nBcc: evil@example.com", subject="s", text="t"
         )
