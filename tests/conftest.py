@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from xobito_web import config, migrations
 from xobito_web.db import get_engine, write_session
@@ -76,7 +77,7 @@ def postgres_database(prefix: str = "xobito_test"):
     try:
         with admin_engine.connect() as connection:
             connection.execute(text("select 1"))
-    except Exception as error:  # noqa: BLE001 (any connection failure means "no server")
+    except OperationalError as error:  # refused, unknown host, timeout: no server (a malformed URL still fails)
         admin_engine.dispose()
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI but unreachable at {POSTGRES_URL}: {error}")

@@ -1,4 +1,4 @@
-"""The `xobito` console script (PRODUCT.md, "Configuration and command line")."""
+"""The `xobito` console script (docs/product.md "Command line")."""
 
 from __future__ import annotations
 

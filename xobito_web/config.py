@@ -1,4 +1,4 @@
-"""Settings from the environment, read in one place (see PRODUCT.md, Configuration)."""
+"""Settings from the environment, read in one place (docs/product.md "Configuration")."""
 
 from __future__ import annotations
 

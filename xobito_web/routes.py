@@ -8,8 +8,8 @@ Sign-in and sign-out answer JSON to the page's script (`Accept: application/json
 redirect to a plain form post (no script). They refuse requests from other sites (Origin /
 Fetch Metadata), so another page cannot sign a visitor in or out.
 
-The download serves one attachment to members of the thread only (docs/product.md,
-"Attachments and download"): unknown workspace 404; signed out 303 to the sign-in page with the
+The download serves one attachment to members of the thread only (docs/product.md
+"Attachments", "Downloading files"): unknown workspace 404; signed out 303 to the sign-in page with the
 way back; signed in but not allowed, unknown ticket, an attachment of another ticket or
 workspace, a malformed id: 404, all alike; else the file with `Content-Disposition:
 attachment` and a safe name (`inline` for jpg, png and gif previews when `inline=1`), the

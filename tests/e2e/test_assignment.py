@@ -33,8 +33,13 @@ def test_admin_assigns_a_ticket_to_a_staff_member_who_receives_the_email(browser
 
     email = wait_for_email(smtp_server, workspace.sales_staff, "[TKT-000001] Quote for the enterprise plan")
     assert f"/{workspace.subdomain}/tickets/TKT-000001" in email.text()
-    # The customer is never told who is assigned.
+    # The customer is never told who is assigned. A count of 0 holds on a page that is still
+    # loading, so first wait for the reloaded ticket to be on screen.
     customer.reload()
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+    expect(customer.locator("#ticket-header")).to_contain_text("Sales")
+    expect(customer.locator(".message-body")).to_have_text(["We need 200 seats by January."])
+    expect(customer.locator("#ticket-header")).not_to_contain_text("Assignee")
     expect(customer.get_by_text("Sam Sales")).to_have_count(0)
 
     # The staff member finds it under "Assigned to me".

@@ -124,8 +124,9 @@ def test_only_active_team_members_of_the_department_can_be_assignees(world, who)
 
 def test_the_assignee_must_belong_to_the_new_department(world):
     number = open_ticket(world, department="Support")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as caught:
         assign(world, number, department="Sales", assignee=world.support_staff.user_id)
+    assert (caught.value.message, caught.value.field) == (assignment.NOT_ASSIGNABLE, "assignee")
     ticket = stored(world, number)
     assert (ticket.department_id, ticket.assignee_id) == (world.departments["Support"], None)
 
@@ -135,8 +136,9 @@ def test_a_department_of_another_workspace_is_refused(world):
     with pytest.raises(InvalidInput) as caught:
         assign(world, number, department=world.foreign_departments["Sales"])
     assert caught.value.field == "department"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as caught:
         assign(world, number, department="not a number")
+    assert (caught.value.message, caught.value.field) == ("Choose one of the departments in the list.", "department")
     assert stored(world, number).department_id == world.departments["Support"]
 
 
@@ -206,15 +208,16 @@ def test_two_staff_taking_at_once_one_wins(pg_world):
     number = open_ticket(world)
     tom = add_person(world, "tom@acme.example.com", "staff", ("Support",))
     _token, tom_user = auth.sign_in("acme", "tom@acme.example.com", PASSWORD, database_url=world.url)
-    outcomes, barrier = [], threading.Barrier(2)
+    outcomes, refusals, barrier = [], [], threading.Barrier(2)
 
     def attempt(user):
         barrier.wait()
         try:
             take(world, user, number)
             outcomes.append(("ok", user.user_id))
-        except Conflict:
+        except Conflict as error:
             outcomes.append(("conflict", user.user_id))
+            refusals.append(error.message)
 
     threads = [threading.Thread(target=attempt, args=(user,)) for user in (world.support_staff, tom_user)]
     for thread in threads:
@@ -225,6 +228,8 @@ def test_two_staff_taking_at_once_one_wins(pg_world):
     winner = next(user_id for kind, user_id in outcomes if kind == "ok")
     assert stored(world, number).assignee_id == winner
     assert {user_id for _, user_id in outcomes} == {world.support_staff.user_id, tom}
+    winner_name = "Support Staff" if winner == world.support_staff.user_id else "Tom"
+    assert refusals == [f"This ticket is already assigned to {winner_name}."]
 
 
 # --- what the view offers ----------------------------------------------------------------
@@ -261,10 +266,11 @@ def test_list_assignable_offers_admins_and_the_department_staff(world):
         people = assignment.list_assignable(session, world.admin, world.departments["Support"])
         sales = assignment.list_assignable(session, world.admin, str(world.departments["Sales"]))
         billing = assignment.list_assignable(session, world.admin, world.departments["Billing"])
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict, match=re.escape(assignment.ONLY_ADMINS_ASSIGN)):
             assignment.list_assignable(session, world.support_staff, world.departments["Support"])
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as caught:
             assignment.list_assignable(session, world.admin, world.foreign_departments["Sales"])
+        assert caught.value.field == "department"
     assert [(p.id, p.name, p.role) for p in people] == [
         (world.admin.user_id, "Admin", "admin"),
         (world.support_staff.user_id, "Support Staff", "staff"),

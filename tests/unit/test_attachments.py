@@ -211,8 +211,9 @@ def test_10_mb_and_1_byte_is_refused(storage):
 
 def test_an_upload_is_read_in_bounded_chunks_and_not_past_the_limit(storage):
     upload = FakeUpload("big.pdf", samples.pdf() + b"%" * (MAX_FILE_SIZE * 2))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as caught:
         asyncio.run(attachments.stage_upload(upload))
+    assert caught.value.message == '"big.pdf" is larger than 10 MB.'
     assert max(upload.reads) <= attachments.CHUNK_SIZE
     assert MAX_FILE_SIZE < sum(upload.reads) <= MAX_FILE_SIZE + attachments.CHUNK_SIZE
     assert files_under(storage) == []
@@ -358,7 +359,7 @@ def test_a_failed_commit_leaves_no_file_and_no_row(any_world, storage):
 
     event.listen(engine, "commit", fail_commit)
     try:
-        with pytest.raises(RuntimeError), write_session(any_world.url) as session:
+        with pytest.raises(RuntimeError, match="during COMMIT"), write_session(any_world.url) as session:
             tickets.post_reply(session, any_world.customer, number, "Two files attached.", attachments=staged)
     finally:
         event.remove(engine, "commit", fail_commit)
@@ -370,7 +371,7 @@ def test_a_failed_commit_leaves_no_file_and_no_row(any_world, storage):
 
 def test_a_rolled_back_ticket_takes_its_files_with_it(world, storage):
     staged = [stage("shot.png", samples.png())]
-    with pytest.raises(RuntimeError), write_session(world.url) as session:
+    with pytest.raises(RuntimeError, match="after the service call"), write_session(world.url) as session:
         tickets.create_ticket(
             session,
             world.customer,
@@ -405,10 +406,11 @@ def test_a_committed_message_keeps_its_files_when_the_session_is_used_again(worl
 def test_a_refused_message_stores_none_of_its_files(world, storage):
     number = open_ticket(world).number
     staged = [stage("shot.png", samples.png())]
-    with pytest.raises(InvalidInput), write_session(world.url) as session:
+    with pytest.raises(InvalidInput) as caught, write_session(world.url) as session:
         tickets.post_reply(session, world.customer, number, "abc", attachments=staged)  # too short
+    assert caught.value.field == "body"
     close(world, world.customer, number)
-    with pytest.raises(Conflict), write_session(world.url) as session:
+    with pytest.raises(Conflict, match=re.escape(tickets.TICKET_CLOSED)), write_session(world.url) as session:
         tickets.post_reply(session, world.customer, number, "A reply to a closed ticket.", attachments=staged)
     assert (reply_count(world), attachment_rows(world)) == (0, [])
     assert files_under(storage / "tickets") == []

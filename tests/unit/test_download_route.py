@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -16,7 +17,7 @@ from starlette.testclient import TestClient
 from tests.conftest import PASSWORD
 from tests.unit import samples
 from xobito_web.db import write_session
-from xobito_web.models import Ticket
+from xobito_web.models import Ticket, UserSession, utcnow
 from xobito_web.routes import build_api, download_url
 from xobito_web.services import attachments, auth, tickets
 from xobito_web.services.auth import SESSION_COOKIE
@@ -240,6 +241,23 @@ def test_a_signed_out_session_no_longer_downloads(world):
     with write_session(world.url) as session:
         auth.sign_out(session, token)
     assert browser.get(url(thread.ref, thread.pdf_id)).status_code == 303
+
+
+def test_an_expired_session_no_longer_downloads(world):
+    thread = make_thread(world)
+    with write_session(world.url) as session:
+        token, _user = auth.sign_in(session, "acme", world.customer.email, PASSWORD)
+    browser = client(world)
+    browser.cookies.set(SESSION_COOKIE, token)
+    assert browser.get(url(thread.ref, thread.pdf_id)).status_code == 200
+    with write_session(world.url) as session:
+        session.exec(
+            update(UserSession)
+            .where(UserSession.token_hash == auth.hash_token(token))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    response = browser.get(url(thread.ref, thread.pdf_id))
+    assert (response.status_code, response.headers["location"].split("?")[0]) == (303, "/acme/login")
 
 
 # --- previews and names ---------------------------------------------------------------------

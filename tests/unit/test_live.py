@@ -4,7 +4,7 @@ import pytest
 
 from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
-from xobito_web.services import live, tickets
+from xobito_web.services import assignment, live, tickets
 from xobito_web.services.errors import InvalidInput
 from xobito_web.state.live import LiveHub, Watch
 
@@ -33,18 +33,41 @@ def test_create_reply_and_close_are_announced_after_commit(world, heard):
 def test_a_rolled_back_change_is_never_announced(world, heard):
     number = open_ticket(world).number
     heard.clear()
-    with pytest.raises(RuntimeError), write_session(world.url) as session:
+    with pytest.raises(RuntimeError, match="the commit never happens"), write_session(world.url) as session:
         tickets.post_reply(session, world.admin, number, "This reply will be rolled back.")
         raise RuntimeError("the commit never happens")
     assert heard == []
+    reply(world, world.admin, number, "This reply is committed.")  # the same change, committed, is heard
+    assert [(c.kind, c.number) for c in heard] == [("replied", number)]
 
 
 def test_a_refused_reply_is_not_announced(world, heard):
     number = open_ticket(world).number
     heard.clear()
-    with pytest.raises(InvalidInput), write_session(world.url) as session:
+    with pytest.raises(InvalidInput) as caught, write_session(world.url) as session:
         tickets.post_reply(session, world.admin, number, "no")
+    assert caught.value.field == "body"
     assert heard == []
+    reply(world, world.admin, number, "Now long enough.")  # the same reply, valid, is heard
+    assert [(c.kind, c.number) for c in heard] == [("replied", number)]
+
+
+def test_an_assignment_is_announced_and_one_that_changes_nothing_is_not(world, heard):
+    number = open_ticket(world).number
+    heard.clear()
+    with write_session(world.url) as session:
+        assignment.assign_ticket(session, world.admin, number, None, world.support_staff.user_id)
+    assert [(c.kind, c.number, c.actor_user_id, c.customer_id) for c in heard] == [
+        ("assigned", number, world.admin.user_id, world.customer.user_id)
+    ]
+    heard.clear()
+    with write_session(world.url) as session:
+        assignment.assign_ticket(session, world.admin, number, None, world.support_staff.user_id)  # already so
+        assignment.take_ticket(session, world.support_staff, number)  # already hers
+    assert heard == []
+    with write_session(world.url) as session:
+        assignment.assign_ticket(session, world.admin, number, world.departments["Sales"], None)  # moved
+    assert [(c.kind, c.number) for c in heard] == [("assigned", number)]
 
 
 def test_only_concerned_screens_hear_a_change(world):

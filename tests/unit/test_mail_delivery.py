@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import email
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -451,16 +452,16 @@ def test_parse_smtp_url():
     )
     tls = mailer.parse_smtp_url("smtps://u:p@mail.example.com:2465")
     assert (tls.port, tls.implicit_tls, tls.starttls) == (2465, True, False)
-    for bad in [
-        "http://mail.example.com",
-        "smtp://",
-        "smtp://h?starttls=maybe",
-        "smtps://h?starttls=1",
-        "smtp://h?tls=1",
-        "smtp://h:99999",
-        "smtp://h?timeout=0",
+    for bad, reason in [
+        ("http://mail.example.com", "SMTP_URL must start with smtp:// or smtps://"),
+        ("smtp://", "SMTP_URL has no host"),
+        ("smtp://h?starttls=maybe", "SMTP_URL option starttls must be 1 or 0"),
+        ("smtps://h?starttls=1", "SMTP_URL: smtps:// is TLS already; starttls applies to smtp:// only"),
+        ("smtp://h?tls=1", "SMTP_URL has unknown options: tls"),
+        ("smtp://h:99999", "SMTP_URL has a bad port or timeout"),
+        ("smtp://h?timeout=0", "SMTP_URL timeout must be between 0 and 120 seconds"),
     ]:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"^{re.escape(reason)}$"):
             mailer.parse_smtp_url(bad)
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import delete, update
 from sqlmodel import select
 
+from tests.unit.email_html import HtmlBlocks
 from xobito_web import config
 from xobito_web.db import read_session, write_session
 from xobito_web.models import DepartmentMember, OutboxEmail, User
@@ -272,6 +273,9 @@ def test_the_actor_gets_no_email_for_assigning_or_taking(world):
     clear_outbox(world)
     assign(world, number, assignee=world.admin.user_id)  # the admin assigns themselves
     assert outbox(world) == []
+    assign(world, number, assignee=world.support_staff.user_id)  # the same step for someone else emails them
+    assert [(row.recipient, row.event) for row in outbox(world)] == [(SUE, "ticket_assigned")]
+    clear_outbox(world)
     assign(world, number, assignee=None)  # unassigning without a move tells nobody
     assert outbox(world) == []
     with write_session(world.url) as session:
@@ -279,6 +283,8 @@ def test_the_actor_gets_no_email_for_assigning_or_taking(world):
     assert outbox(world) == []
     assign(world, number, assignee=world.support_staff.user_id)  # unchanged: nothing happens
     assert outbox(world) == []
+    assign(world, number, department="Sales", assignee=world.sales_staff.user_id)  # a real change still emails
+    assert recipients(world) == [SAM]
 
 
 def test_the_actor_is_left_out_whatever_the_rule_says(world):
@@ -319,7 +325,7 @@ def test_an_inactive_assignee_falls_back_to_admins_and_department_staff(world):
 
 
 def test_a_change_that_rolls_back_queues_nothing(world):
-    with pytest.raises(RuntimeError), write_session(world.url) as session:
+    with pytest.raises(RuntimeError, match="boom"), write_session(world.url) as session:
         tickets.create_ticket(session, world.customer, "Rolled back", world.departments["Support"], "", BODY)
         assert len(session.exec(select(OutboxEmail)).all()) == 2  # queued in this transaction
         raise RuntimeError("boom")
@@ -327,8 +333,9 @@ def test_a_change_that_rolls_back_queues_nothing(world):
 
     number = open_ticket(world)
     clear_outbox(world)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as caught:
         reply(world, world.customer, number, "shrt")
+    assert caught.value.field == "body"
     assert outbox(world) == []
 
 
@@ -361,7 +368,7 @@ def test_user_text_cannot_inject_headers():
     assert parsed.get_all("To") == ["carol@example.com"]
     assert parsed["Bcc"] is None
     # A recipient with a line break in it is refused outright.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="addr_spec"):
         notifications.build_email(
             sender="tickets@example.com", recipient="a@example.com\r\nBcc: evil@example.com", subject="s", text="t"
         )
@@ -371,9 +378,11 @@ def test_html_alternative_escapes_everything(world):
     number = open_ticket(world, subject='<b>Bold</b> & "quoted"', body="<script>alert('x')</script>\nsecond line")
     row = next(row for row in outbox(world) if row.recipient == SUE)
     assert "<script>" not in row.body_html and "<b>Bold</b>" not in row.body_html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>\nsecond line" in row.body_html
-    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quoted&quot;" in row.body_html
-    assert f'href="http://localhost:3000/acme/tickets/TKT-{number:06d}"' in row.body_html
+    page = HtmlBlocks(row.body_html)
+    assert "script" not in page.tags and "b" not in page.tags  # the reader sees the characters, as text
+    assert ("blockquote", "<script>alert('x')</script>\nsecond line") in page.blocks
+    assert ("td", 'TKT-000001 <b>Bold</b> & "quoted"') in page.blocks
+    assert page.hrefs == [f"http://localhost:3000/acme/tickets/TKT-{number:06d}"]
     # The plain text keeps the characters as typed.
     assert "> <script>alert('x')</script>" in row.body
     assert row.subject == '[TKT-000001] <b>Bold</b> & "quoted"'
@@ -390,13 +399,15 @@ def test_names_are_escaped_too(world):
     open_ticket(world, user=customer)
     row = next(row for row in outbox(world) if row.recipient == SUE)
     assert "<img" not in row.body_html
-    assert "&lt;img src=x onerror=alert(1)&gt; opened a new ticket" in row.body_html
+    assert ("p", "<img src=x onerror=alert(1)> opened a new ticket in Support.") in HtmlBlocks(row.body_html).blocks
 
 
 def test_link_uses_the_configured_base_url(world, monkeypatch):
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, base_url="https://help.example.org"))
     open_ticket(world)
-    for row in outbox(world):
+    rows = outbox(world)
+    assert sorted(row.recipient for row in rows) == [ADMIN, SUE]
+    for row in rows:
         assert "Open the ticket: https://help.example.org/acme/tickets/TKT-000001" in row.body
         assert 'href="https://help.example.org/acme/tickets/TKT-000001"' in row.body_html
         assert "localhost:3000" not in row.body + row.body_html
@@ -426,7 +437,7 @@ def test_attachment_names_are_listed_and_escaped(world, tmp_path, monkeypatch):
         ).number
     row = next(row for row in outbox(world) if row.recipient == SUE)
     assert "Attachments (open the ticket to download them):\n  - smoke <1>.txt" in row.body
-    assert "<li>smoke &lt;1&gt;.txt</li>" in row.body_html
+    assert ("li", "smoke <1>.txt") in HtmlBlocks(row.body_html).blocks
 
     clear_outbox(world)
     with write_session(world.url) as session:
@@ -442,4 +453,7 @@ def test_attachment_names_are_listed_and_escaped(world, tmp_path, monkeypatch):
 
     clear_outbox(world)
     reply(world, world.customer, number, "No files this time.")
-    assert all("Attachments" not in row.body for row in outbox(world))
+    rows = outbox(world)
+    assert sorted(row.recipient for row in rows) == [ADMIN, SUE]  # no assignee: admins + Support staff
+    for row in rows:
+        assert "Attachments" not in row.body and "<li>" not in row.body_html

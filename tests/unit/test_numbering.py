@@ -108,7 +108,7 @@ def test_next_ticket_number_of_a_missing_workspace_is_not_found(world):
 def test_a_rolled_back_creation_does_not_consume_a_number(world):
     support = world.departments["Support"]
     assert _create(world.url, world.customer, support) == 1
-    with pytest.raises(RuntimeError), write_session(world.url) as session:
+    with pytest.raises(RuntimeError, match="something after the insert failed"), write_session(world.url) as session:
         created = tickets.create_ticket(session, world.customer, "Rolled back", support, "", "This one fails later.")
         assert created.number == 2
         raise RuntimeError("something after the insert failed")
@@ -119,8 +119,9 @@ def test_a_rolled_back_creation_does_not_consume_a_number(world):
 
 def test_a_refused_creation_does_not_consume_a_number(world):
     support = world.departments["Support"]
-    with pytest.raises(InvalidInput), write_session(world.url) as session:
+    with pytest.raises(InvalidInput) as caught, write_session(world.url) as session:
         tickets.create_ticket(session, world.customer, "Fine subject", support, "", "tiny")
+    assert caught.value.field == "body"
     assert _sequence(world.url, world.customer.workspace_id) == 0
     assert _create(world.url, world.customer, support) == 1
 

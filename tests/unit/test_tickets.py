@@ -5,6 +5,7 @@ the same checks where the two databases differ (case-insensitive search, LIKE es
 timestamp precision in the paging keyset).
 """
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -398,7 +399,7 @@ def test_a_whole_conversation(any_world):
     assert (followed_up.status, followed_up.waiting_on) == ("answered", "team")
     closed = close(world, world.admin, number)
     assert (closed.status, closed.can_reply, closed.can_close) == ("closed", False, False)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=re.escape(tickets.TICKET_CLOSED)):
         reply(world, world.customer, number, "One more thing.")
     assert [m.body for m in view(world, world.customer, number).messages] == [
         BODY,

@@ -71,7 +71,7 @@ def ticket_for_change(session: Session, user: CurrentUser, number: int) -> Ticke
     if not is_ticket_number(number):
         raise NotFound()
     row = session.exec(
-        select(Ticket, Department.name, _Customer.name, _Assignee.name)
+        select(Ticket, Department.id, Department.name, _Customer.name, _Assignee.id, _Assignee.name)
         .join(Department, Department.id == Ticket.department_id)
         .join(_Customer, _Customer.id == Ticket.customer_id)
         .outerjoin(_Assignee, _Assignee.id == Ticket.assignee_id)
@@ -81,5 +81,12 @@ def ticket_for_change(session: Session, user: CurrentUser, number: int) -> Ticke
     ).first()
     if row is None:
         raise NotFound()
-    ticket, department_name, customer_name, assignee_name = row
+    ticket, department_id, department_name, customer_name, assignee_id, assignee_name = row
+    if (department_id, assignee_id) != (ticket.department_id, ticket.assignee_id):
+        # The ticket changed while we waited for its lock: PostgreSQL hands back the fresh
+        # ticket row but the names joined before the wait. Read the current ones (rare).
+        department_name = session.exec(select(Department.name).where(Department.id == ticket.department_id)).one()
+        assignee_name = None
+        if ticket.assignee_id is not None:
+            assignee_name = session.exec(select(User.name).where(User.id == ticket.assignee_id)).one()
     return TicketForChange(ticket, department_name, customer_name, assignee_name or "")

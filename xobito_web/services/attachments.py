@@ -1,5 +1,5 @@
-"""Attachments: receive, check, store and find the files of a message (PRODUCT.md "Reply",
-"Attachments and download").
+"""Attachments: receive, check, store and find the files of a message (docs/product.md
+"Attachments", "Replies").
 
 The flow, in three steps:
 

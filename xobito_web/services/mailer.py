@@ -23,7 +23,7 @@ No outbox can close that gap with SMTP (there is no two-phase commit with a mail
 one message per crash at most, and the message keeps its Message-ID across attempts so mail
 clients and servers that de-duplicate by Message-ID show it once.
 
-Configuration (PRODUCT.md "Configuration"): SMTP_URL and MAIL_FROM.
+Configuration (docs/product.md "Configuration"): SMTP_URL and MAIL_FROM.
     smtp://[user:password@]host[:port]            plain SMTP (port 25); no TLS
     smtp://[user:password@]host[:port]?starttls=1 STARTTLS required (port 587 by default)
     smtps://[user:password@]host[:port]           implicit TLS (port 465 by default)

@@ -2,7 +2,7 @@
 
 The rows are queued in the caller's transaction (the transactional outbox): a change that rolls
 back queues nothing, one that commits has its emails safely stored. services/mailer.py
-delivers them. Recipients follow PRODUCT.md "Email notifications":
+delivers them. Recipients follow docs/product.md "Email notifications":
 
 | event            | sent to                                                                        |
 | ---------------- | ------------------------------------------------------------------------------ |
@@ -22,7 +22,7 @@ and built with the email package's header registry, so user text can never add a
 
 from __future__ import annotations
 
-import html
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +31,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+import jinja2
 from sqlalchemy import Row, insert, or_
 from sqlmodel import Session, select
 
@@ -272,33 +273,13 @@ def compose(
     to_assignee: bool = False,
     attachments: tuple[str, ...] = (),
 ) -> Content:
-    """The subject, plain-text body and HTML alternative of one email to one recipient."""
-    actor_name = header_text(actor_name) or "Someone"
-    status_changed = bool(old_status) and old_status != status
-    if event == TICKET_CREATED:
-        headline = f"{actor_name} opened a new ticket in {department}."
-        quote_label = "Message"
-    elif event == REPLY_POSTED:
-        headline = f"{actor_name} replied to the ticket."
-        if status_changed:
-            headline += f" Its status is now {_label(status)}."
-        quote_label = "Reply"
-    elif event == STATUS_CHANGED:
-        if status == Status.CLOSED:
-            headline = f"{actor_name} closed the ticket."
-        else:
-            headline = f"{actor_name} changed the status of the ticket to {_label(status)}."
-        quote_label = ""
-    elif event == TICKET_ASSIGNED:
-        if to_assignee:
-            headline = f"{actor_name} assigned the ticket to you"
-            headline += f" in the {department} department." if department_changed else "."
-        else:
-            headline = f"{actor_name} moved the ticket to the {department} department."
-        quote_label = ""
-    else:
-        raise ValueError(f"unknown notification event {event!r}")
+    """The subject, plain-text body and HTML alternative of one email to one recipient.
 
+    The wording lives in `xobito_web/templates/email/<event>.txt` and `<event>.html` (both
+    extend `base.*`); this function decides what the email may tell this recipient.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
     facts = [
         ("Ticket", f"{ref} {subject}"),
         ("Status", _label(status)),
@@ -307,44 +288,43 @@ def compose(
     ]
     if recipient.is_team:  # who works on a ticket is the team's business (as in the app)
         facts.append(("Assignee", assignee_name or "Unassigned"))
+    context = {
+        "recipient_name": recipient.name,
+        "actor_name": header_text(actor_name) or "Someone",
+        "ref": ref,
+        "department": department,
+        "department_changed": department_changed,
+        "to_assignee": to_assignee,
+        "status_label": _label(status),
+        "status_changed": bool(old_status) and old_status != status,
+        "closed": status == Status.CLOSED,
+        "text": text,
+        "attachments": attachments,
+        "facts": facts,
+        "link": link,
+        "signature": f"Xobito tickets · {workspace_name}",
+    }
+    return Content(
+        subject=email_subject(ref, subject),
+        text=_templates().get_template(f"email/{event}.txt").render(context),
+        html=_templates().get_template(f"email/{event}.html").render(context),
+    )
 
-    greeting = f"Hello {recipient.name},"
-    quote = text if quote_label and text else ""
-    signature = f"Xobito tickets · {workspace_name}"
 
-    plain = [greeting, "", headline, ""]
-    if quote:
-        plain += [f"{quote_label}:", "", *(f"> {line}" if line else ">" for line in quote.split("\n")), ""]
-    if attachments:
-        plain += ["Attachments (open the ticket to download them):", *(f"  - {name}" for name in attachments), ""]
-    width = max(len(label) for label, _ in facts) + 1
-    plain += [f"{label + ':':<{width}} {value}" for label, value in facts]
-    plain += ["", f"Open the ticket: {link}", "", "-- ", signature, ""]
-
-    e = html.escape
-    rich = [
-        "<!DOCTYPE html>",
-        '<html><body style="font-family: sans-serif; line-height: 1.4">',
-        f"<p>{e(greeting)}</p>",
-        f"<p>{e(headline)}</p>",
-    ]
-    if quote:
-        body = "<br>\n".join(e(line) for line in quote.split("\n"))
-        rich.append(
-            f"<p><strong>{e(quote_label)}:</strong></p>"
-            f'<blockquote style="border-left: 3px solid #ccc; margin: 0; padding-left: 12px">{body}</blockquote>'
-        )
-    if attachments:
-        rich.append("<p>Attachments (open the ticket to download them):</p>")
-        rich.append("<ul>" + "".join(f"<li>{e(name)}</li>" for name in attachments) + "</ul>")
-    rich.append("<table>")
-    rich += [f'<tr><th align="left">{e(label)}</th><td>{e(value)}</td></tr>' for label, value in facts]
-    rich.append("</table>")
-    rich.append(f'<p><a href="{e(link, quote=True)}">Open the ticket {e(ref)}</a></p>')
-    rich.append(f'<p style="color: #666">{e(signature)}</p>')
-    rich.append("</body></html>")
-
-    return Content(subject=email_subject(ref, subject), text="\n".join(plain), html="\n".join(rich) + "\n")
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The email templates shipped in the package: .html is HTML-escaped, .txt is not."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("xobito_web", "templates"),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html",), disabled_extensions=("txt",), default=True, default_for_string=True
+        ),
+        undefined=jinja2.StrictUndefined,  # a misspelt variable fails loudly instead of printing nothing
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
 
 
 def build_email(

@@ -4,10 +4,10 @@ Every function takes the caller's open Session and, where a person acts, the sig
 CurrentUser. Functions flush but never commit: the caller's `write_session()` block is the
 transaction. What they return are small frozen records, safe to keep in UI state.
 
-Who sees what is decided in one place, services/access.py; a ticket the user may not see
-raises NotFound, exactly like a missing one. An action checks everything first, then writes,
-then hands what it wrote to the notifications and the live bus (check -> do -> notify); the
-screen reads its view after the commit.
+Who sees what is decided in one place, services/access.py (docs/product.md "Roles and visibility"); a
+ticket the user may not see raises NotFound, exactly like a missing one. An action checks
+everything first, then writes, then hands what it wrote to the notifications and the live bus
+(check -> do -> notify); the screen reads its view after the commit.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ class TicketChanged:
 
 
 def _waiting_on(status: str, last_message_by_team: bool) -> str:
-    """Whose turn it is, derived from the author of the last message (docs/product.md, "Status lifecycle")."""
+    """Whose turn it is, from the author of the last message (docs/product.md "Whose turn it is")."""
     if status == Status.CLOSED:
         return ""
     return "customer" if last_message_by_team else "team"
@@ -235,7 +235,7 @@ def _ticket_row(row, user: CurrentUser) -> TicketRow:
 
 
 def _assignee_shown_to(user: CurrentUser, assignee_name: str | None) -> str:
-    """Who works on a ticket is the team's business: customers are not told (PRODUCT.md)."""
+    """Customers are not told who works on a ticket (docs/product.md "Roles and visibility")."""
     return (assignee_name or "") if user.is_team else ""
 
 
@@ -470,7 +470,7 @@ def post_reply(
     session.flush()
     files = attachment_files.attach_files(session, user.workspace_id, ticket.id, reply.id, attachments)
 
-    # One email per recipient even when the reply also changed the status (docs/product.md).
+    # One email per recipient even when the reply also changed the status (docs/product.md "Email notifications").
     notifications.queue_ticket_event(
         session,
         notifications.REPLY_POSTED,
