@@ -245,8 +245,7 @@ def test_a_signed_out_session_no_longer_downloads(world):
 
 def test_an_expired_session_no_longer_downloads(world):
     thread = make_thread(world)
-    with write_session(world.url) as session:
-        token, _user = auth.sign_in(session, "acme", world.customer.email, PASSWORD)
+    token, _user = auth.sign_in("acme", world.customer.email, PASSWORD, database_url=world.url)
     browser = client(world)
     browser.cookies.set(SESSION_COOKIE, token)
     assert browser.get(url(thread.ref, thread.pdf_id)).status_code == 200
