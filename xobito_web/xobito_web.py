@@ -3,13 +3,13 @@
 import reflex as rx
 
 from xobito_web import urls
+from xobito_web.api import build_http_app
 from xobito_web.components.layout import not_found
 from xobito_web.origins import socket_origin_allowed
 from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
 from xobito_web.pages.ticket_list import ticket_list_page
 from xobito_web.pages.ticket_view import ticket_view_page
-from xobito_web.routes import build_api
 from xobito_web.services import mailer
 from xobito_web.services.upload_sweeper import sweep_staged_uploads
 from xobito_web.session_guard import guard
@@ -25,9 +25,10 @@ TITLE = "Xobito tickets"
 app = rx.App(
     stylesheets=["/styles.css"],
     head_components=[rx.script(src="/session.js")],
-    # The HTTP routes (sign-in, sign-out, download) around Reflex's app, and the session guard
-    # around everything (the socket and /_upload never see a raw session cookie).
-    api_transformer=[build_api(), guard],
+    # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
+    # app, and the session guard around everything (the socket and /_upload never see a raw
+    # session cookie).
+    api_transformer=[build_http_app(), guard],
 )
 app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
 app.register_lifespan_task(hub.run)  # live updates into open screens
