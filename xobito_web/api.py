@@ -43,8 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from xobito_web import csrf, request_limits, urls
-from xobito_web.config import settings
+from xobito_web import config, csrf, request_limits, urls
 from xobito_web.db import read_session, write_session
 from xobito_web.models import Role
 from xobito_web.openapi import openapi_document
@@ -148,7 +147,7 @@ def _bearer(request: Request) -> str | None:
 def _identify(request: Request, database_url: str | None) -> Caller:
     """Blocking: resolve the token or the cookie (a worker thread)."""
     subdomain = request.path_params["subdomain"].lower()
-    _limit(request_limits.wait_seconds(_address_key(request), settings.api_address_requests_per_minute))
+    _limit(request_limits.wait_seconds(_address_key(request), config.settings.api_address_requests_per_minute))
     bearer = _bearer(request)
     with read_session(database_url) as session:
         if workspaces.find_workspace(session, subdomain) is None:
@@ -170,7 +169,7 @@ def _identify(request: Request, database_url: str | None) -> Caller:
     if bearer is not None and api_tokens.use_is_worth_recording(found):
         with write_session(database_url) as session:
             api_tokens.record_use(session, found.token_id)
-    _limit(request_limits.wait_seconds(caller.rate_key, settings.api_requests_per_minute))
+    _limit(request_limits.wait_seconds(caller.rate_key, config.settings.api_requests_per_minute))
     return caller
 
 
