@@ -6,6 +6,7 @@ from xobito_web import urls
 from xobito_web.api import build_http_app
 from xobito_web.components.layout import not_found
 from xobito_web.origins import socket_origin_allowed
+from xobito_web.pages.api_tokens import admin_tokens_page, profile_tokens_page
 from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
 from xobito_web.pages.ticket_list import ticket_list_page
@@ -13,6 +14,7 @@ from xobito_web.pages.ticket_view import ticket_view_page
 from xobito_web.services import mailer
 from xobito_web.services.upload_sweeper import sweep_staged_uploads
 from xobito_web.session_guard import guard
+from xobito_web.state.api_tokens import AdminTokensState, ProfileTokensState
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
@@ -41,4 +43,16 @@ app.add_page(login_page, route=urls.LOGIN_ROUTE, title=f"Sign in · {TITLE}", on
 app.add_page(ticket_list_page, route=urls.TICKETS_ROUTE, title=f"Tickets · {TITLE}", on_load=TicketListState.load)
 app.add_page(new_ticket_page, route=urls.NEW_TICKET_ROUTE, title=f"New Ticket · {TITLE}", on_load=NewTicketState.load)
 app.add_page(ticket_view_page, route=urls.TICKET_ROUTE, title=f"Ticket · {TITLE}", on_load=TicketViewState.load)
+app.add_page(
+    profile_tokens_page,
+    route=urls.PROFILE_TOKENS_ROUTE,
+    title=f"API tokens · {TITLE}",
+    on_load=ProfileTokensState.load,
+)
+app.add_page(
+    admin_tokens_page,
+    route=urls.ADMIN_TOKENS_ROUTE,
+    title=f"Workspace API tokens · {TITLE}",
+    on_load=AdminTokensState.load,
+)
 app.add_page(not_found, route=urls.NOT_FOUND_ROUTE, title=f"Page not found · {TITLE}")
