@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
@@ -62,6 +62,9 @@ from xobito_web.services.errors import (
 )
 from xobito_web.services.ids import as_id, parse_ref
 from xobito_web.session_guard import MAX_UPLOAD_BYTES
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 log = logging.getLogger(__name__)
 
@@ -145,30 +148,34 @@ def _bearer(request: Request) -> str | None:
 
 
 def _identify(request: Request, database_url: str | None) -> Caller:
-    """Blocking: resolve the token or the cookie (a worker thread)."""
+    """Blocking: resolve the token or the cookie (a worker thread). One query when it succeeds."""
     subdomain = request.path_params["subdomain"].lower()
     _limit(request_limits.wait_seconds(_address_key(request), config.settings.api_address_requests_per_minute))
     bearer = _bearer(request)
+    token_user: api_tokens.TokenUser | None = None
+    cookie = ""
     with read_session(database_url) as session:
-        if workspaces.find_workspace(session, subdomain) is None:
-            raise ApiError(404, "not_found", NO_SUCH_WORKSPACE)
         if bearer is not None:
-            found = api_tokens.authenticate(session, bearer, subdomain)
-            if found is None:
-                raise ApiError(
-                    401, "unauthorized", BAD_TOKEN, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-                )
-            caller = Caller(found.user, found.token_id)
+            token_user = api_tokens.authenticate(session, bearer, subdomain)
+            user = token_user.user if token_user else None
         else:
             cookie = request.cookies.get(auth.SESSION_COOKIE, "")
             # Another site's page can make the browser send the cookie: not a credential then.
             user = auth.resolve_session(session, cookie, subdomain) if cookie and sent_by_this_site(request) else None
-            if user is None:
-                raise ApiError(401, "unauthorized", UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-            caller = Caller(user, None, auth.hash_token(cookie))
-    if bearer is not None and api_tokens.use_is_worth_recording(found):
-        with write_session(database_url) as session:
-            api_tokens.record_use(session, found.token_id)
+        if user is None:
+            if workspaces.find_workspace(session, subdomain) is None:
+                raise ApiError(404, "not_found", NO_SUCH_WORKSPACE)
+            if bearer is not None:
+                challenge = 'Bearer error="invalid_token"'
+                raise ApiError(401, "unauthorized", BAD_TOKEN, headers={"WWW-Authenticate": challenge})
+            raise ApiError(401, "unauthorized", UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+    if token_user is not None:
+        caller = Caller(user, token_user.token_id)
+        if api_tokens.use_is_worth_recording(token_user):
+            with write_session(database_url) as session:
+                api_tokens.record_use(session, token_user.token_id)
+    else:
+        caller = Caller(user, None, auth.hash_token(cookie))
     _limit(request_limits.wait_seconds(caller.rate_key, config.settings.api_requests_per_minute))
     return caller
 
@@ -227,7 +234,7 @@ class _Multipart:
     _offset: int = 0
     _text: bytearray = field(default_factory=bytearray)
 
-    def callbacks(self) -> dict[str, Callable[..., None]]:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._part_begin,
             "on_part_data": self._part_data,
@@ -489,7 +496,7 @@ def _known(request: Request, name: str, allowed: tuple[str, ...], label: str) ->
 
 def list_filter(request: Request) -> tuple[tickets.TicketFilter, str | None, int]:
     """The list's filters, search, cursor and page size from the query; bad values refused."""
-    statuses = tickets.DEFAULT_STATUSES
+    statuses: tuple[str, ...] = tickets.DEFAULT_STATUSES
     if "status" in request.query_params:
         chosen = _known(request, "status", (*tickets.STATUSES, "all"), "status")
         statuses = () if "all" in chosen or not chosen else chosen
@@ -726,7 +733,7 @@ def build_api_routes(database_url: str | None = None) -> list[Route]:
         fields = await read_fields(request)
         _check_csrf(caller, request.headers.get(csrf.HEADER) or fields.get(csrf.FIELD))
         created = await in_transaction(
-            lambda session: api_tokens.create_token(session, caller.user, fields.get("name"))
+            lambda session: api_tokens.create_token(session, caller.user, fields.get("name", ""))
         )
         return json_response({**_token(created.record), "token": created.token}, 201)
 

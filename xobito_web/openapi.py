@@ -297,7 +297,7 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 def _paths() -> dict[str, Any]:
     ticket_params = [_SUBDOMAIN, _TICKET]
-    reply = {
+    reply: dict[str, Any] = {
         "summary": "Reply to a ticket",
         "parameters": [*ticket_params, _CSRF_HEADER],
         "requestBody": _message_body({"body": _BODY}, ["body"]),
@@ -306,7 +306,7 @@ def _paths() -> dict[str, Any]:
             **_errors(*_CHANGE_ERRORS, 409, 413, 415, 422),
         },
     }
-    close = {
+    close: dict[str, Any] = {
         "summary": "Close a ticket",
         "parameters": [*ticket_params, _CSRF_HEADER],
         "requestBody": _fields_body({}),

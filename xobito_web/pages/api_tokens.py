@@ -3,6 +3,8 @@ token of the workspace, admins)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from xobito_web.components import light
@@ -19,14 +21,14 @@ from xobito_web.state.api_tokens import (
 COPY_SCRIPT = f"navigator.clipboard.writeText(document.getElementById('{NEW_TOKEN_FIELD_ID}').value)"
 
 
-def _notices(state) -> rx.Component:
+def _notices(state: Any) -> rx.Component:
     return rx.fragment(
         rx.cond(state.notice != "", rx.callout(state.notice, color_scheme="green", role="status", id="tokens-notice")),
         rx.cond(state.error != "", rx.callout(state.error, color_scheme="red", role="alert", id="tokens-error")),
     )
 
 
-def _table(state, rows: rx.Var, with_owner: bool) -> rx.Component:
+def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
     titles = ["Name", *(["Owner"] if with_owner else []), "Starts with", "Created", "Last used", ""]
 
     def row(token: TokenRow) -> rx.Component:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import reflex as rx
 
@@ -87,7 +88,13 @@ def _revoke(session_hash: str, subdomain: str, token_id: str, whole_workspace: b
     return read_tokens(user, whole_workspace)
 
 
-class TokenListMixin(rx.State, mixin=True):
+if TYPE_CHECKING:  # the mixin is only ever mixed into SessionState pages
+    _MixedInto = SessionState
+else:
+    _MixedInto = rx.State
+
+
+class TokenListMixin(_MixedInto, mixin=True):
     """The list and Revoke, for both pages."""
 
     tokens: list[TokenRow] = []
