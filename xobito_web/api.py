@@ -37,8 +37,10 @@ from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -147,8 +149,12 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
-def _identify(request: Request, database_url: str | None) -> Caller:
-    """Blocking: resolve the token or the cookie (a worker thread). One query when it succeeds."""
+Read = Callable[[Request, Session, "Caller"], Response]
+
+
+def _identify(request: Request, database_url: str | None, read: Read | None = None) -> tuple[Caller, Response | None]:
+    """Blocking (a worker thread): resolve the token or the cookie, one query when it succeeds,
+    count the request, then run `read` (a GET's work) in the same read transaction."""
     subdomain = request.path_params["subdomain"].lower()
     _limit(request_limits.wait_seconds(_address_key(request), config.settings.api_address_requests_per_minute))
     bearer = _bearer(request)
@@ -169,15 +175,16 @@ def _identify(request: Request, database_url: str | None) -> Caller:
                 challenge = 'Bearer error="invalid_token"'
                 raise ApiError(401, "unauthorized", BAD_TOKEN, headers={"WWW-Authenticate": challenge})
             raise ApiError(401, "unauthorized", UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-    if token_user is not None:
-        caller = Caller(user, token_user.token_id)
-        if api_tokens.use_is_worth_recording(token_user):
-            with write_session(database_url) as session:
-                api_tokens.record_use(session, token_user.token_id)
-    else:
-        caller = Caller(user, None, auth.hash_token(cookie))
-    _limit(request_limits.wait_seconds(caller.rate_key, config.settings.api_requests_per_minute))
-    return caller
+        if token_user is not None:
+            caller = Caller(user, token_user.token_id)
+        else:
+            caller = Caller(user, None, auth.hash_token(cookie))
+        _limit(request_limits.wait_seconds(caller.rate_key, config.settings.api_requests_per_minute))
+        answer = read(request, session, caller) if read is not None else None
+    if token_user is not None and api_tokens.use_is_worth_recording(token_user):
+        with write_session(database_url) as session:
+            api_tokens.record_use(session, token_user.token_id)
+    return caller, answer
 
 
 def _address_key(request: Request) -> str:
@@ -317,6 +324,15 @@ def _text_fields(raw: dict[str, Any]) -> dict[str, str]:
 async def read_fields(request: Request) -> dict[str, str]:
     """A JSON object or an urlencoded form of text fields (no files); an empty body is no fields."""
     media, _options = parse_options_header(request.headers.get("content-type", ""))
+    if media == b"multipart/form-data":  # a browser form with enctype="multipart/form-data"
+        declared = _declared_length(request)
+        if declared is None or declared > MAX_SMALL_BODY:
+            raise ApiError(413, "too_large", BODY_TOO_LARGE)
+        try:
+            form = await request.form(max_files=0, max_fields=MAX_PARTS)
+        except MultiPartException as error:
+            raise ApiError(400, "bad_request", f"The form could not be read: {error.message}") from None
+        return {name: value for name, value in form.items() if isinstance(value, str)}
     body = await _small_body(request)
     if not body.strip():
         return {}
@@ -557,21 +573,18 @@ def build_api_routes(database_url: str | None = None) -> list[Route]:
 
         return run_in_threadpool(run)
 
-    def reading(work: Callable[[Any], Any]) -> Awaitable[Any]:
-        def run() -> Any:
-            with read_session(database_url) as session:
-                return work(session)
-
-        return run_in_threadpool(run)
-
-    def api(handler: Handler, changes: bool = False) -> Callable[[Request], Awaitable[Response]]:
-        """JSON in, JSON out; every refusal as {"error": {...}} with its status."""
+    def api(handler: Handler | None = None, changes: bool = False, read: Read | None = None):
+        """JSON in, JSON out; every refusal as {"error": {...}} with its status. A `read` (GET)
+        runs whole in one worker thread and one read transaction with the authentication."""
 
         async def endpoint(request: Request) -> Response:
             try:
                 if changes:
                     _refuse_other_sites(request)
-                caller = await run_in_threadpool(_identify, request, database_url)
+                caller, answer = await run_in_threadpool(_identify, request, database_url, read)
+                if answer is not None:
+                    return answer
+                assert handler is not None
                 return await handler(request, caller)
             except ApiError as error:
                 return error_response(error)
@@ -606,9 +619,9 @@ def build_api_routes(database_url: str | None = None) -> list[Route]:
 
     # --- tickets
 
-    async def list_tickets(request: Request, caller: Caller) -> Response:
+    def list_tickets(request: Request, session: Session, caller: Caller) -> Response:
         filters, after, limit = list_filter(request)
-        page = await reading(lambda session: tickets.list_tickets(session, caller.user, filters, after, limit))
+        page = tickets.list_tickets(session, caller.user, filters, after, limit)
         subdomain = caller.user.subdomain
         next_url = None
         if page.next_cursor:
@@ -617,9 +630,8 @@ def build_api_routes(database_url: str | None = None) -> list[Route]:
         payload = {"tickets": [_row(subdomain, row) for row in page.rows], "next_cursor": page.next_cursor}
         return json_response({**payload, "next_url": next_url})
 
-    async def get_ticket(request: Request, caller: Caller) -> Response:
-        number = _number(request)
-        view = await reading(lambda session: tickets.get_ticket(session, caller.user, number))
+    def get_ticket(request: Request, session: Session, caller: Caller) -> Response:
+        view = tickets.get_ticket(session, caller.user, _number(request))
         return json_response(_view(caller.user.subdomain, view))
 
     async def create_ticket(request: Request, caller: Caller) -> Response:
@@ -705,7 +717,7 @@ def build_api_routes(database_url: str | None = None) -> list[Route]:
 
     # --- who am I, tokens
 
-    async def me(request: Request, caller: Caller) -> Response:
+    def me(request: Request, session: Session, caller: Caller) -> Response:
         user = caller.user
         payload = {
             "name": user.name,
@@ -717,14 +729,14 @@ def build_api_routes(database_url: str | None = None) -> list[Route]:
         }
         return json_response(payload)
 
-    async def list_tokens(request: Request, caller: Caller) -> Response:
+    def list_tokens(request: Request, session: Session, caller: Caller) -> Response:
         scope = request.query_params.get("scope", "own")
         if scope not in ("own", "workspace"):
             raise ApiError(422, "invalid", "scope must be own or workspace.", "scope")
         if scope == "workspace" and not caller.user.is_admin:
             raise ApiError(403, "forbidden", "Only admins see every token of the workspace.", "scope")
         lister = api_tokens.list_workspace_tokens if scope == "workspace" else api_tokens.list_own_tokens
-        records = await reading(lambda session: lister(session, caller.user))
+        records = lister(session, caller.user)
         return json_response({"tokens": [_token(record) for record in records]})
 
     async def create_token(request: Request, caller: Caller) -> Response:
@@ -750,15 +762,15 @@ def build_api_routes(database_url: str | None = None) -> list[Route]:
         Route(urls.REPLY_PATH, form_route(post_reply), methods=["POST"]),
         Route(urls.CLOSE_PATH, form_route(close_ticket), methods=["POST"]),
         Route(urls.API_OPENAPI_PATH, openapi, methods=["GET"]),
-        Route(urls.API_ME_PATH, api(me), methods=["GET"]),
-        Route(urls.API_TICKETS_PATH, api(list_tickets), methods=["GET"]),
+        Route(urls.API_ME_PATH, api(read=me), methods=["GET"]),
+        Route(urls.API_TICKETS_PATH, api(read=list_tickets), methods=["GET"]),
         Route(urls.API_TICKETS_PATH, api(create_ticket, changes=True), methods=["POST"]),
-        Route(urls.API_TICKET_PATH, api(get_ticket), methods=["GET"]),
+        Route(urls.API_TICKET_PATH, api(read=get_ticket), methods=["GET"]),
         Route(urls.API_REPLIES_PATH, api(post_reply, changes=True), methods=["POST"]),
         Route(urls.API_CLOSE_PATH, api(close_ticket, changes=True), methods=["POST"]),
         Route(urls.API_ASSIGN_PATH, api(assign, changes=True), methods=["POST"]),
         Route(urls.API_TAKE_PATH, api(take, changes=True), methods=["POST"]),
-        Route(urls.API_TOKENS_PATH, api(list_tokens), methods=["GET"]),
+        Route(urls.API_TOKENS_PATH, api(read=list_tokens), methods=["GET"]),
         Route(urls.API_TOKENS_PATH, api(create_token, changes=True), methods=["POST"]),
         Route(urls.API_TOKEN_PATH, api(revoke_token, changes=True), methods=["DELETE"]),
     ]
