@@ -13,7 +13,8 @@ send requests back to back for --seconds:
 - get:    GET  /bench/api/v1/tickets/{ticket}         (admin, a random ticket with its thread)
 - reply:  POST /bench/api/v1/tickets/{ticket}/replies (admin, JSON body, a random open ticket)
 
-Afterwards it checks that every reply answered 201 (warm-ups included) is stored exactly once. The load generator
+Besides the client's view it records the CPU time the app processes spent per answered request,
+the figure other work on the machine skews least. Afterwards it checks that every reply answered 201 (warm-ups included) is stored exactly once. The load generator
 runs on the same 2 cores as the servers and PostgreSQL, so the figures are what this machine
 does end to end, not a server's ceiling.
 
@@ -36,7 +37,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import select
 
-from bench.common import BENCH_TAG, UNLIMITED, people, report, write_results
+from bench.common import BENCH_TAG, UNLIMITED, ServerMemory, people, report, write_results
 from tests.conftest import postgres_database
 from tests.servers import ServerSpec, app_servers
 from xobito_web.db import read_session, write_session
@@ -148,14 +149,23 @@ def run_configuration(
     results = {}
     print(f"\n== {name}: {len(ports)} worker(s) on ports {ports}, {clients} clients, {seconds:.0f} s per operation")
     with app_servers(specs, replace_leftover=True):
+        servers = [ServerMemory(port) for port in ports]
         for operation, (request, expected) in operations(data).items():
             warm_up = asyncio.run(load(ports, request, expected, clients, 2))  # connections, caches
+            cpu_before = sum(server.cpu_seconds() for server in servers)
             measured = asyncio.run(load(ports, request, expected, clients, seconds))
+            cpu_used = sum(server.cpu_seconds() for server in servers) - cpu_before
             count = len(measured["latencies"])
             rate = count / measured["seconds"]
-            figures = report(f"{name}: {operation} ({rate:,.0f} req/s)", measured["latencies"], width=44)
+            # CPU time of the app processes per answered request: what other work on the machine
+            # skews least (PostgreSQL's and Redis's own time are not in it).
+            cpu_ms = 1000 * cpu_used / max(count, 1)
+            figures = report(
+                f"{name}: {operation} ({rate:,.0f} req/s, {cpu_ms:.1f} ms CPU)", measured["latencies"], width=52
+            )
             results[operation] = {
                 "requests_per_second": round(rate, 1),
+                "app_cpu_ms_per_request": round(cpu_ms, 2),
                 "ok": count,
                 "ok_in_warm_up": len(warm_up["latencies"]),
                 "errors": measured["errors"],
