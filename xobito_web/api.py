@@ -276,6 +276,8 @@ class _Multipart:
         self._filename = filename.decode("utf-8", "replace") if filename is not None else None
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if end <= start:  # nothing: an empty first chunk would read as the start of another file
+            return
         if self._filename is None:
             self._text += data[start:end]
             if len(self._text) > MAX_TEXT_FIELD:
