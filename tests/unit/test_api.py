@@ -518,6 +518,40 @@ def test_an_oversized_body_is_refused_before_it_is_read_and_a_big_file_at_its_li
     assert replies_of(world, created.ref) == []
 
 
+def test_a_multipart_body_split_anywhere_is_read_whole(world):
+    """Chunk borders fall inside headers, boundaries and files: two files of one name stay two."""
+    created = open_ticket(world)
+    token = token_of(world, world.customer)
+    pdf = samples.pdf("Split")
+    body = b"".join(
+        [
+            b'--b0undary\r\nContent-Disposition: form-data; name="body"\r\n\r\nTwo files, one name.\r\n',
+            b'--b0undary\r\nContent-Disposition: form-data; name="files"; filename="scan.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n" + pdf + b"\r\n",
+            b'--b0undary\r\nContent-Disposition: form-data; name="files"; filename="scan.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n" + pdf + b"\r\n",
+            b"--b0undary--\r\n",
+        ]
+    )
+    chunks = [body[index : index + 7] for index in range(0, len(body), 7)]
+    headers = [
+        (b"authorization", f"Bearer {token}".encode()),
+        (b"content-type", b"multipart/form-data; boundary=b0undary"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    status, read = _asgi_post(
+        build_http_app(database_url=world.url), api(f"/tickets/{created.ref}/replies"), headers, chunks
+    )
+    assert status == 201 and read == len(chunks)
+    [reply] = replies_of(world, created.ref)
+    assert reply.body == "Two files, one name."
+    with read_session(world.url) as session:
+        stored = session.exec(
+            select(Attachment.original_name, Attachment.size).where(Attachment.reply_id == reply.id)
+        ).all()
+    assert [tuple(row) for row in stored] == [("scan.pdf", len(pdf)), ("scan.pdf", len(pdf))]
+
+
 # --- The help page's form routes, CSRF and other sites ---------------------------------
 
 
