@@ -39,6 +39,7 @@ bench: install chromium
 	$(BIN)/python -m bench.browser_timings
 	$(BIN)/python -m bench.concurrency
 	$(BIN)/python -m bench.uploads
+	$(BIN)/python -m bench.api_throughput
 
 install: $(VENV)/.installed $(BUN)
 

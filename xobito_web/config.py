@@ -24,6 +24,11 @@ class Settings:
     tickets_per_hour: int = 10
     customer_replies_per_hour: int = 60
     team_replies_per_hour: int = 300
+    # Request rates of the HTTP API (xobito_web/request_limits.py) per minute; 0 turns one off.
+    api_requests_per_minute: int = 300  # per token (or per signed-in person using the API)
+    api_address_requests_per_minute: int = 600  # per client address, signed in or not
+    # Signs the CSRF tokens of form posts (xobito_web/csrf.py); "" = a key kept in the data folder.
+    secret_key: str = ""
 
     @property
     def storage_root(self) -> Path:
@@ -65,6 +70,11 @@ def load_settings() -> Settings:
         tickets_per_hour=_whole_number("XOBITO_TICKETS_PER_HOUR", Settings.tickets_per_hour),
         customer_replies_per_hour=_whole_number("XOBITO_CUSTOMER_REPLIES_PER_HOUR", Settings.customer_replies_per_hour),
         team_replies_per_hour=_whole_number("XOBITO_TEAM_REPLIES_PER_HOUR", Settings.team_replies_per_hour),
+        api_requests_per_minute=_whole_number("XOBITO_API_REQUESTS_PER_MINUTE", Settings.api_requests_per_minute),
+        api_address_requests_per_minute=_whole_number(
+            "XOBITO_API_ADDRESS_REQUESTS_PER_MINUTE", Settings.api_address_requests_per_minute
+        ),
+        secret_key=os.environ.get("XOBITO_SECRET_KEY", ""),
     )
 
 

@@ -195,3 +195,25 @@ class OutboxEmail(SQLModel, table=True):
     # older than the lease (services/mailer.py) belongs to a crashed worker and is taken back.
     claim_token: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token (`Authorization: Bearer …`): acts as its owner, with the owner's
+    current role and visibility. Only the SHA-256 of the token is stored; `prefix` (the first
+    characters) lets people tell their tokens apart. Revoked tokens keep their row (revoked_at)."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        Index("ix_api_token_user", "user_id", "created_at"),
+        Index("ix_api_token_workspace", "workspace_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    user_id: int = Field(foreign_key="app_user.id")
+    name: str = Field(max_length=80)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None

@@ -16,12 +16,29 @@ LOGIN_ROUTE = "/[subdomain]/login"
 TICKETS_ROUTE = "/[subdomain]/tickets"
 NEW_TICKET_ROUTE = "/[subdomain]/tickets/new"
 TICKET_ROUTE = "/[subdomain]/tickets/[ticket]"
+PROFILE_TOKENS_ROUTE = "/[subdomain]/profile/tokens"
+ADMIN_TOKENS_ROUTE = "/[subdomain]/admin/tokens"
 NOT_FOUND_ROUTE = "/404"
 
 # Plain HTTP routes (routes.py).
 DOWNLOAD_PATH = "/{subdomain}/tickets/{ticket}/download"
 SIGN_IN_PATH = "/{subdomain}/login"
 SIGN_OUT_PATH = "/{subdomain}/logout"
+
+# The help page's form routes and the JSON API (api.py).
+REPLY_PATH = "/{subdomain}/tickets/{ticket}/reply"
+CLOSE_PATH = "/{subdomain}/tickets/{ticket}/close"
+API_PREFIX = "/{subdomain}/api/v1"
+API_OPENAPI_PATH = API_PREFIX + "/openapi.json"
+API_ME_PATH = API_PREFIX + "/me"
+API_TICKETS_PATH = API_PREFIX + "/tickets"
+API_TICKET_PATH = API_PREFIX + "/tickets/{ticket}"
+API_REPLIES_PATH = API_PREFIX + "/tickets/{ticket}/replies"
+API_CLOSE_PATH = API_PREFIX + "/tickets/{ticket}/close"
+API_ASSIGN_PATH = API_PREFIX + "/tickets/{ticket}/assign"
+API_TAKE_PATH = API_PREFIX + "/tickets/{ticket}/take"
+API_TOKENS_PATH = API_PREFIX + "/tokens"
+API_TOKEN_PATH = API_PREFIX + "/tokens/{token_id}"
 
 
 def _segment(value: str) -> str:
@@ -59,6 +76,37 @@ def download(subdomain: str, ref: str, attachment_id: int, inline: bool = False)
     """One attachment, as the thread links to it."""
     url = f"{ticket(subdomain, ref)}/download?file={int(attachment_id)}"
     return url + "&inline=1" if inline else url
+
+
+def reply(subdomain: str, ref: str) -> str:
+    return f"{ticket(subdomain, ref)}/reply"
+
+
+def close(subdomain: str, ref: str) -> str:
+    return f"{ticket(subdomain, ref)}/close"
+
+
+def profile_tokens(subdomain: str) -> str:
+    """The signed-in person's API tokens (create, name, revoke)."""
+    return f"/{_segment(subdomain)}/profile/tokens"
+
+
+def admin_tokens(subdomain: str) -> str:
+    """Every API token of the workspace (admins)."""
+    return f"/{_segment(subdomain)}/admin/tokens"
+
+
+def api_root(subdomain: str) -> str:
+    return f"/{_segment(subdomain)}/api/v1"
+
+
+def api_tickets(subdomain: str, query: dict[str, str] | None = None) -> str:
+    encoded = urlencode({key: value for key, value in (query or {}).items() if value})
+    return f"{api_root(subdomain)}/tickets" + (f"?{encoded}" if encoded else "")
+
+
+def api_ticket(subdomain: str, ref: str) -> str:
+    return f"{api_root(subdomain)}/tickets/{_segment(ref)}"
 
 
 def is_own_page(subdomain: str, target: str) -> bool:

@@ -3,16 +3,18 @@
 import reflex as rx
 
 from xobito_web import urls
+from xobito_web.api import build_http_app
 from xobito_web.components.layout import not_found
 from xobito_web.origins import socket_origin_allowed
+from xobito_web.pages.api_tokens import admin_tokens_page, profile_tokens_page
 from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
 from xobito_web.pages.ticket_list import ticket_list_page
 from xobito_web.pages.ticket_view import ticket_view_page
-from xobito_web.routes import build_api
 from xobito_web.services import mailer
 from xobito_web.services.upload_sweeper import sweep_staged_uploads
 from xobito_web.session_guard import guard
+from xobito_web.state.api_tokens import AdminTokensState, ProfileTokensState
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
@@ -25,9 +27,10 @@ TITLE = "Xobito tickets"
 app = rx.App(
     stylesheets=["/styles.css"],
     head_components=[rx.script(src="/session.js")],
-    # The HTTP routes (sign-in, sign-out, download) around Reflex's app, and the session guard
-    # around everything (the socket and /_upload never see a raw session cookie).
-    api_transformer=[build_api(), guard],
+    # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
+    # app, and the session guard around everything (the socket and /_upload never see a raw
+    # session cookie).
+    api_transformer=[build_http_app(), guard],
 )
 app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
 app.register_lifespan_task(hub.run)  # live updates into open screens
@@ -40,4 +43,16 @@ app.add_page(login_page, route=urls.LOGIN_ROUTE, title=f"Sign in · {TITLE}", on
 app.add_page(ticket_list_page, route=urls.TICKETS_ROUTE, title=f"Tickets · {TITLE}", on_load=TicketListState.load)
 app.add_page(new_ticket_page, route=urls.NEW_TICKET_ROUTE, title=f"New Ticket · {TITLE}", on_load=NewTicketState.load)
 app.add_page(ticket_view_page, route=urls.TICKET_ROUTE, title=f"Ticket · {TITLE}", on_load=TicketViewState.load)
+app.add_page(
+    profile_tokens_page,
+    route=urls.PROFILE_TOKENS_ROUTE,
+    title=f"API tokens · {TITLE}",
+    on_load=ProfileTokensState.load,
+)
+app.add_page(
+    admin_tokens_page,
+    route=urls.ADMIN_TOKENS_ROUTE,
+    title=f"Workspace API tokens · {TITLE}",
+    on_load=AdminTokensState.load,
+)
 app.add_page(not_found, route=urls.NOT_FOUND_ROUTE, title=f"Page not found · {TITLE}")

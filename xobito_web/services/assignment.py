@@ -18,7 +18,7 @@ from xobito_web.models import DepartmentMember, Role, Status, Ticket, User
 from xobito_web.services import live, notifications
 from xobito_web.services.access import TicketForChange, ticket_for_change, visible_tickets
 from xobito_web.services.auth import CurrentUser
-from xobito_web.services.errors import Conflict, InvalidInput, NotFound
+from xobito_web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from xobito_web.services.ids import as_id, format_ref, is_ticket_number
 from xobito_web.services.tickets import TicketChanged
 from xobito_web.services.workspaces import department_of_workspace
@@ -53,7 +53,7 @@ def list_assignable(session: Session, actor: CurrentUser, department_id: int | s
     Active admins of the workspace and active staff members of the department.
     """
     if not actor.is_admin:
-        raise Conflict(ONLY_ADMINS_ASSIGN)
+        raise Forbidden(ONLY_ADMINS_ASSIGN)
     department = department_of_workspace(session, actor.workspace_id, department_id)
     members = select(DepartmentMember.user_id).where(DepartmentMember.department_id == department.id)
     rows = session.exec(
@@ -104,7 +104,7 @@ def assign_ticket(
     Nothing changes and no email is sent when both are already as asked.
     """
     if not actor.is_admin:
-        raise Conflict(ONLY_ADMINS_ASSIGN)
+        raise Forbidden(ONLY_ADMINS_ASSIGN)
     change = ticket_for_change(session, actor, number)
     if change.ticket.status == Status.CLOSED:
         raise Conflict(CLOSED)
@@ -125,14 +125,14 @@ def take_ticket(session: Session, actor: CurrentUser, number: int) -> TicketChan
     it is theirs; an admin reassigns with `assign_ticket`. Taking one's own ticket changes nothing.
     """
     if not actor.is_team:
-        raise Conflict(ONLY_TEAM_TAKES)
+        raise Forbidden(ONLY_TEAM_TAKES)
     change = ticket_for_change(session, actor, number)
     ticket = change.ticket
     if ticket.status == Status.CLOSED:
         raise Conflict(CLOSED)
     if ticket.assignee_id != actor.user_id:
         if not actor.is_admin and not _is_member(session, actor.user_id, ticket.department_id):
-            raise Conflict(NOT_YOUR_DEPARTMENT)
+            raise Forbidden(NOT_YOUR_DEPARTMENT)
         if ticket.assignee_id is not None:
             raise Conflict(f"This ticket is already assigned to {change.assignee_name or 'someone else'}.")
     me = PersonRecord(actor.user_id, actor.name, actor.role)

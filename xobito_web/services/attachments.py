@@ -51,7 +51,7 @@ from xobito_web.config import settings
 from xobito_web.models import Attachment
 from xobito_web.services.access import visible_ticket_id
 from xobito_web.services.auth import CurrentUser
-from xobito_web.services.errors import InvalidInput, NotFound
+from xobito_web.services.errors import FileTooLarge, FileTypeRefused, InvalidInput, NotFound
 from xobito_web.services.ids import as_id
 
 MAX_FILE_SIZE = 10 * 1024 * 1024  # bytes, per file
@@ -167,7 +167,7 @@ def _kind_of(name: str) -> FileKind:
     kind = KINDS.get(extension)
     if kind is None:
         allowed = ", ".join(ALLOWED_EXTENSIONS)
-        raise InvalidInput(f"{_quoted(name)} is not an allowed file type. Allowed: {allowed}.", FIELD)
+        raise FileTypeRefused(f"{_quoted(name)} is not an allowed file type. Allowed: {allowed}.", FIELD)
     return kind
 
 
@@ -204,7 +204,7 @@ class _Receiver:
             return
         self.size += len(chunk)
         if self.size > MAX_FILE_SIZE:
-            raise self.refuse(f"{_quoted(self.name)} is larger than {MAX_FILE_SIZE // (1024 * 1024)} MB.")
+            raise self.refuse(f"{_quoted(self.name)} is larger than {MAX_FILE_SIZE // (1024 * 1024)} MB.", FileTooLarge)
         if self.text is not None:
             self._check_text(chunk, final=False)
         self.digest.update(chunk)
@@ -217,7 +217,7 @@ class _Receiver:
         if self.text is not None:
             self._check_text(b"", final=True)
         if not _content_matches(self.path, self.kind):
-            raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.")
+            raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.", FileTypeRefused)
         return StagedFile(
             name=self.name,
             path=self.path,
@@ -228,16 +228,16 @@ class _Receiver:
 
     def _check_text(self, chunk: bytes, final: bool) -> None:
         if b"\x00" in chunk:
-            raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.")
+            raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.", FileTypeRefused)
         try:
             self.text.decode(chunk, final)
         except UnicodeDecodeError:
-            raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.") from None
+            raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.", FileTypeRefused) from None
 
-    def refuse(self, message: str) -> InvalidInput:
+    def refuse(self, message: str, kind: type[InvalidInput] = InvalidInput) -> InvalidInput:
         """Drop the temporary file; the error to raise."""
         self.abort()
-        return InvalidInput(message, FIELD)
+        return kind(message, FIELD)
 
     def abort(self) -> None:
         self.file.close()

@@ -98,7 +98,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _current_user(user: User, workspace: Workspace) -> CurrentUser:
+def current_user_of(user: User, workspace: Workspace) -> CurrentUser:
     return CurrentUser(
         user_id=user.id,
         workspace_id=workspace.id,
@@ -214,7 +214,7 @@ def sign_in(
         raise _too_many_attempts(wait)
     if not signed_in:
         raise SignInFailed(WRONG_CREDENTIALS)
-    return token, _current_user(user, workspace)
+    return token, current_user_of(user, workspace)
 
 
 def _take_turns_on_account(session: Session, workspace_id: int, email: str) -> None:
@@ -292,7 +292,7 @@ def resolve_session_hash(
     if row is None:
         return None
     user, workspace = row
-    return _current_user(user, workspace)
+    return current_user_of(user, workspace)
 
 
 def session_is_live(session: Session, token_hash: str, now: datetime | None = None) -> bool:

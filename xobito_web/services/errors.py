@@ -15,6 +15,14 @@ class InvalidInput(ServiceError):
         self.field = field
 
 
+class FileTooLarge(InvalidInput):
+    """A file over the size limit (an HTTP route answers 413)."""
+
+
+class FileTypeRefused(InvalidInput):
+    """A file whose name or content is not an allowed type (an HTTP route answers 415)."""
+
+
 class NotFound(ServiceError):
     """Missing, or not the caller's to see: both look the same from outside."""
 
@@ -24,6 +32,10 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     """A duplicate, or a change the current state refuses (e.g. replying to a closed ticket)."""
+
+
+class Forbidden(Conflict):
+    """The person's role may not do this (e.g. only admins assign); an HTTP route answers 403."""
 
 
 class SignInFailed(ServiceError):

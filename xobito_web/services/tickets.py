@@ -27,7 +27,7 @@ from xobito_web.services import live, notifications, rate_limits
 from xobito_web.services.access import TicketForChange, ticket_for_change, visible_tickets
 from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
-from xobito_web.services.errors import Conflict, InvalidInput, NotFound
+from xobito_web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from xobito_web.services.ids import as_id, format_ref, is_ticket_number, parse_ref
 from xobito_web.services.workspaces import department_of_workspace, one_line
 
@@ -293,6 +293,12 @@ def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def is_valid_cursor(cursor: str | None) -> bool:
+    """A page cursor as `list_tickets` hands them out (the list screen starts again from the
+    first page on anything else; the API refuses it)."""
+    return _decode_cursor(cursor) is not None
+
+
 def _encode_cursor(last_reply_at: datetime, ticket_id: int) -> str:
     return f"{last_reply_at.astimezone(UTC).isoformat()}|{ticket_id}"
 
@@ -402,7 +408,7 @@ def create_ticket(
     """
     rate_limits.check_ticket_rate(session, user, now)
     if user.role != Role.CUSTOMER:
-        raise Conflict(ONLY_CUSTOMERS_OPEN)
+        raise Forbidden(ONLY_CUSTOMERS_OPEN)
     subject = check_subject(subject)
     department = department_of_workspace(session, user.workspace_id, department_id)
     priority = check_priority(priority)

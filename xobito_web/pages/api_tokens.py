@@ -1,0 +1,180 @@
+"""/{subdomain}/profile/tokens (a person's own API tokens) and /{subdomain}/admin/tokens (every
+token of the workspace, admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from xobito_web.components import light
+from xobito_web.components.layout import signed_in_page
+from xobito_web.services.api_tokens import NAME_MAX
+from xobito_web.state.api_tokens import (
+    ADMINS_ONLY,
+    NEW_TOKEN_FIELD_ID,
+    AdminTokensState,
+    ProfileTokensState,
+    TokenRow,
+)
+
+COPY_SCRIPT = f"navigator.clipboard.writeText(document.getElementById('{NEW_TOKEN_FIELD_ID}').value)"
+
+
+def _notices(state: Any) -> rx.Component:
+    return rx.fragment(
+        rx.cond(state.notice != "", rx.callout(state.notice, color_scheme="green", role="status", id="tokens-notice")),
+        rx.cond(state.error != "", rx.callout(state.error, color_scheme="red", role="alert", id="tokens-error")),
+    )
+
+
+def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
+    titles = ["Name", *(["Owner"] if with_owner else []), "Starts with", "Created", "Last used", ""]
+
+    def row(token: TokenRow) -> rx.Component:
+        return light.table_row(
+            light.row_header_cell(token.name),
+            *([light.cell(token.owner)] if with_owner else []),
+            light.cell(rx.el.code(token.prefix, "…")),
+            light.cell(rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact)),
+            light.cell(rx.el.time(token.last_used, title=token.last_used_exact)),
+            light.cell(
+                rx.button(
+                    "Revoke",
+                    color_scheme="red",
+                    variant="soft",
+                    size="1",
+                    loading=state.revoking == token.id,
+                    aria_label="Revoke " + token.name,
+                    on_click=state.revoke(token.id),
+                )
+            ),
+        )
+
+    return rx.cond(
+        rows.length() > 0,
+        light.table(
+            rx.el.thead(
+                light.table_row(
+                    *[
+                        rx.el.th(title, class_name="rt-TableCell rt-TableColumnHeaderCell", scope="col")
+                        for title in titles
+                    ]
+                ),
+                class_name="rt-TableHeader",
+            ),
+            rx.el.tbody(rx.foreach(rows, row), class_name="rt-TableBody"),
+            aria_label="API tokens",
+        ),
+        rx.text("There are no API tokens here.", id="no-tokens"),
+    )
+
+
+def _create_form() -> rx.Component:
+    state = ProfileTokensState
+    return rx.form(
+        rx.vstack(
+            rx.el.label("Token name", html_for="token-name", class_name="field-label"),
+            rx.hstack(
+                rx.input(
+                    id="token-name",
+                    name="name",
+                    value=state.new_name,
+                    on_change=state.set_new_name,
+                    placeholder="e.g. Nightly report script",
+                    max_length=NAME_MAX,
+                    width="280px",
+                ),
+                rx.button("Create token", type="submit", loading=state.creating),
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.cond(
+                state.name_error != "",
+                rx.text(state.name_error, color_scheme="red", size="2", role="alert", id="token-name-error"),
+            ),
+            spacing="1",
+        ),
+        on_submit=state.create,
+        reset_on_submit=False,
+    )
+
+
+def _new_token_panel() -> rx.Component:
+    """Always in the page, hidden until a token is made: the create event writes the token into
+    its field directly, so the token never sits in the server's state."""
+    state = ProfileTokensState
+    return rx.card(
+        rx.vstack(
+            rx.heading(rx.text.span("Your new token “", state.created_name, "”"), as_="h2", size="4"),
+            rx.text("Copy it now: it is shown only this once. Anyone who has it can act as you through the API."),
+            rx.el.label("New API token", html_for=NEW_TOKEN_FIELD_ID, class_name="field-label"),
+            rx.el.input(
+                id=NEW_TOKEN_FIELD_ID,
+                read_only=True,
+                class_name="token-value",
+                on_focus=rx.call_script(f"document.getElementById('{NEW_TOKEN_FIELD_ID}').select()"),
+            ),
+            rx.hstack(
+                rx.button("Copy", variant="soft", on_click=rx.call_script(COPY_SCRIPT)),
+                rx.button("Done", variant="outline", on_click=state.dismiss_new_token),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        id="new-token-panel",
+        width="100%",
+        display=rx.cond(state.created_name != "", "block", "none"),
+    )
+
+
+def profile_tokens_page() -> rx.Component:
+    state = ProfileTokensState
+    return signed_in_page(
+        rx.vstack(
+            rx.heading("API tokens", as_="h1", size="6"),
+            rx.text(
+                "A personal API token lets a script use the API as you (",
+                rx.el.code("Authorization: Bearer …"),
+                "): it sees and changes exactly what you may. Only a fingerprint of it is kept, so it is shown "
+                "once. Revoke a token you no longer use.",
+            ),
+            rx.cond(
+                state.user_role == "admin",
+                rx.link("Every token of the workspace", href=state.admin_tokens_href, id="admin-tokens-link"),
+            ),
+            rx.card(_create_form(), width="100%"),
+            _new_token_panel(),
+            _notices(state),
+            rx.heading("Your tokens", as_="h2", size="4"),
+            _table(state, state.tokens, with_owner=False),
+            spacing="4",
+            width="100%",
+            max_width="900px",
+        )
+    )
+
+
+def admin_tokens_page() -> rx.Component:
+    state = AdminTokensState
+    return signed_in_page(
+        rx.vstack(
+            rx.heading("API tokens of the workspace", as_="h1", size="6"),
+            rx.cond(
+                state.allowed,
+                rx.vstack(
+                    rx.text("Every working token of the workspace, whoever made it. Revoking one stops it at once."),
+                    rx.link("Your own tokens", href=state.profile_tokens_href),
+                    _notices(state),
+                    _table(state, state.tokens, with_owner=True),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.text(ADMINS_ONLY, id="admins-only"),
+            ),
+            spacing="4",
+            width="100%",
+            max_width="1100px",
+        )
+    )
