@@ -26,7 +26,6 @@ TITLE = "Xobito tickets"
 
 app = rx.App(
     stylesheets=["/styles.css"],
-    head_components=[rx.script(src="/session.js")],
     # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
     # app, and the session guard around everything (the socket and /_upload never see a raw
     # session cookie).

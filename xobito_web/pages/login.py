@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from xobito_web.components.layout import not_found
+from xobito_web.session_scripts import sign_in_script
 from xobito_web.state.login import SIGN_IN_FORM_ID, LoginState
 
 
@@ -46,11 +47,10 @@ def login_form() -> rx.Component:
             ),
             # Posted to the server's own route (routes.py), by script or, without one, as a form.
             id=SIGN_IN_FORM_ID,
-            action=LoginState.sign_in_action,
+            # Relative to /{subdomain}/login: right before the page's script has run, too.
+            action="login",
             method="post",
-            on_submit=rx.call_script(
-                f"window.xobitoSession.signIn({SIGN_IN_FORM_ID!r})", callback=LoginState.sign_in_refused
-            ),
+            on_submit=rx.call_script(sign_in_script(SIGN_IN_FORM_ID), callback=LoginState.sign_in_refused),
             reset_on_submit=False,
         ),
         width="100%",

@@ -61,9 +61,5 @@ class LoginState(SessionState):
         self.error_field = field if field in ("email", "password") else ""
 
     @rx.var
-    def sign_in_action(self) -> str:
-        return urls.login(self.workspace_subdomain)
-
-    @rx.var
     def next_target(self) -> str:
         return self.router.url.query_parameters.get("next", "")[:2000]

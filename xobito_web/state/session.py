@@ -25,6 +25,7 @@ from xobito_web.db import read_session
 from xobito_web.formatting import ROLE_LABELS
 from xobito_web.services import auth
 from xobito_web.services.auth import CurrentUser, Visitor
+from xobito_web.session_scripts import sign_out_script
 from xobito_web.state.live import LiveBatch, Watch, hub
 
 if TYPE_CHECKING:
@@ -196,7 +197,8 @@ class SessionState(rx.State):
     def sign_out(self):
         """The server route ends the session and clears the HttpOnly cookie (routes.py)."""
         self._unwatch()
-        return rx.call_script(f"window.xobitoSession.signOut({json.dumps(urls.logout(self.subdomain.lower()))})")
+        subdomain = self.subdomain.lower()
+        return rx.call_script(sign_out_script(urls.logout(subdomain), urls.login(subdomain)))
 
     @rx.var
     def tickets_href(self) -> str:
