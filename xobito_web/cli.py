@@ -51,6 +51,29 @@ def cmd_create_user(args: argparse.Namespace) -> None:
     print(f"Created {user.role} {user.email} in {args.subdomain!r}.")
 
 
+def cmd_invite(args: argparse.Namespace) -> None:
+    from xobito_web.db import write_session
+    from xobito_web.services import admin, workspaces
+
+    with write_session() as session:
+        workspace = workspaces.get_workspace(session, args.subdomain)
+        invited = admin.invite_by_department_names(
+            session, workspace, args.email, args.name, args.role, args.department or ()
+        )
+    print(f"Invited {invited.email} to {args.subdomain!r}; the invitation email is queued. Set password link:")
+    print(invited.link)
+
+
+def cmd_reset_password(args: argparse.Namespace) -> None:
+    from xobito_web.db import write_session
+    from xobito_web.services import accounts
+
+    with write_session() as session:
+        link = accounts.reset_link_for(session, args.subdomain, args.email)
+    print(f"Reset link for {args.email} (works once, for 1 hour):")
+    print(link)
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> None:
     from xobito_web import seed
 
@@ -149,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--role", required=True, choices=["admin", "staff", "customer"])
     sub.add_argument("--password", required=True)
     sub.add_argument("--department", action="append", help="a department to join (repeatable)")
+    sub = add("invite", cmd_invite, "Invite a person: they set their password from the emailed link (7 days).")
+    sub.add_argument("subdomain")
+    sub.add_argument("email")
+    sub.add_argument("--name", required=True)
+    sub.add_argument("--role", required=True, choices=["admin", "staff", "customer"])
+    sub.add_argument("--department", action="append", help="a department to join (repeatable)")
+    sub = add("reset-password", cmd_reset_password, "Print a one-time link (1 hour) to choose a new password.")
+    sub.add_argument("subdomain")
+    sub.add_argument("email")
     add("seed-demo", cmd_seed_demo, "Create the demo workspace 'acme' when it does not exist yet.")
     sub = add("seed", cmd_seed, "Generate N tickets with replies in a workspace, fast.")
     sub.add_argument("subdomain")

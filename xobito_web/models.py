@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Integer, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -28,6 +28,14 @@ TEAM_ROLES = frozenset({Role.ADMIN.value, Role.STAFF.value})
 
 def is_team_role(role: str) -> bool:
     return role in TEAM_ROLES
+
+
+class Pending(enum.StrEnum):
+    """Why a person who is not active yet cannot sign in (User.pending); "" for everyone else."""
+
+    NONE = ""
+    INVITATION = "invitation"  # invited by an admin, no password chosen yet
+    VERIFICATION = "verification"  # signed up as a customer, email address not confirmed yet
 
 
 class Status(enum.StrEnum):
@@ -50,20 +58,32 @@ class Workspace(SQLModel, table=True):
     # Last ticket number handed out; bumped with UPDATE .. RETURNING inside the creating
     # transaction so numbers are gap-free and never reused.
     ticket_seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # Customers may create their own accounts (Sign up, with email verification); off by default.
+    customer_signup: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false(), default=False)
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
-    __table_args__ = (UniqueConstraint("workspace_id", "email", name="uq_user_workspace_email"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "email", name="uq_user_workspace_email"),
+        # The People page: a workspace's people by name, keyset (name, id).
+        Index("ix_app_user_ws_name", "workspace_id", "name", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     email: str = Field(max_length=254)
     name: str = Field(max_length=120)
     role: str = Field(max_length=16)  # a Role value
-    password_hash: str = Field(max_length=255)
+    password_hash: str = Field(max_length=255)  # "" while invited: no password signs in
+    # May sign in, is emailed and can be assigned tickets. False: deactivated, or not joined yet
+    # (then `pending` says why).
     active: bool = Field(default=True)
+    pending: str = Field(default=Pending.NONE.value, max_length=16, sa_column_kwargs={"server_default": ""})
+    last_sign_in_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -73,6 +93,8 @@ class Department(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=80)
+    # An archived department takes no new tickets; its tickets stay where they are, visible.
+    archived_at: datetime | None = None
 
 
 class DepartmentMember(SQLModel, table=True):
@@ -217,3 +239,49 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+class AccountToken(SQLModel, table=True):
+    """A one-time link sent by email: reset a password, accept an invitation, verify an address.
+
+    Only the SHA-256 of the link's token is stored; a used link keeps its row (used_at) so it
+    can say "already used" rather than "unknown".
+    """
+
+    __tablename__ = "account_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    purpose: str = Field(max_length=16)  # services/accounts.py: reset | invitation | verification
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class AccountRequest(SQLModel, table=True):
+    """A request that sends an email to a typed-in address (password reset, sign-up), kept for a
+    day so they can be capped per address and per account, known or not (services/accounts.py)."""
+
+    __tablename__ = "account_request"
+    __table_args__ = (
+        Index("ix_account_request_account", "workspace_id", "email", "created_at"),
+        Index("ix_account_request_address", "ip_address", "created_at"),
+        Index("ix_account_request_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    email: str = Field(max_length=254)
+    ip_address: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # reset | signup
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailOptOut(SQLModel, table=True):
+    """A kind of email a person chose not to receive (Profile); no row: they get it."""
+
+    __tablename__ = "email_opt_out"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    kind: str = Field(max_length=32, primary_key=True)  # services/notifications.py EMAIL_KINDS

@@ -2,6 +2,9 @@
 
 POST /{subdomain}/login      email, password, next -> the HttpOnly session cookie
 POST /{subdomain}/logout     ends this browser's session, clears the cookie
+POST /{subdomain}/reset-password, /set-password, /verify-email
+                             token, password -> the password is set with a one-time link, the
+                             person's other sessions end, and this browser is signed in (cookie)
 GET  /{subdomain}/tickets/{ticket}/download?file={attachment_id}[&inline=1]
 
 Sign-in and sign-out answer JSON to the page's script (`Accept: application/json`) and a 303
@@ -35,7 +38,7 @@ from starlette.routing import Route
 from xobito_web import urls
 from xobito_web.config import settings
 from xobito_web.db import read_session, write_session
-from xobito_web.services import attachments, auth, live, rate_limits, workspaces
+from xobito_web.services import accounts, attachments, auth, live, rate_limits, workspaces
 from xobito_web.services.errors import InvalidInput, NotFound, SignInFailed, TooManyAttempts
 from xobito_web.services.ids import parse_ref
 
@@ -136,6 +139,31 @@ async def _small_form(request: Request) -> dict[str, str] | None:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
+def signed_in_response(request: Request, token: str, target: str) -> Response:
+    """The answer that signs this browser in: the HttpOnly session cookie, and where to go next
+    (JSON for the page's script, a 303 redirect for a plain form post)."""
+    response: Response = JSONResponse({"next": target}) if _wants_json(request) else RedirectResponse(target, 303)
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Which one-time link each page's form uses (services/accounts.py).
+_LINK_PURPOSES = {
+    urls.RESET_PASSWORD_PATH: accounts.RESET,
+    urls.SET_PASSWORD_PATH: accounts.INVITATION,
+    urls.VERIFY_EMAIL_PATH: accounts.VERIFICATION,
+}
+
+
 def build_api(database_url: str | None = None, storage_root: Path | None = None) -> Starlette:
     """The Starlette app with the HTTP routes; the database and storage root default to the
     settings (the tests point them elsewhere)."""
@@ -176,20 +204,44 @@ def build_api(database_url: str | None = None, storage_root: Path | None = None)
             response = refuse(429, "throttled", error.message)
             response.headers["Retry-After"] = str(error.retry_after_seconds)
             return response
+        except auth.AccountNotActive as error:
+            return refuse(403, error.code, error.message)
         except SignInFailed as error:
             return refuse(401, "credentials", error.message)
-        response: Response = JSONResponse({"next": target}) if _wants_json(request) else RedirectResponse(target, 303)
-        response.set_cookie(
-            auth.SESSION_COOKIE,
-            token,
-            max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=_secure(request),
-        )
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return signed_in_response(request, token, target)
+
+    def link_route(path: str):
+        purpose = _LINK_PURPOSES[path]
+
+        async def use_link(request: Request) -> Response:
+            """A password set with a one-time link; JSON only (the link's token lives in the page's
+            address after '#', so only the page's script can send it)."""
+            subdomain = request.path_params["subdomain"].lower()
+            if not sent_by_this_site(request):
+                return _error(request, 403, "refused", "Set your password from the link's own page.")
+            form = await _small_form(request)
+            if form is None:
+                return _error(request, 413, "invalid", "Enter a new password.", "password")
+
+            def use() -> str:
+                token, _user = accounts.use_password_link(
+                    subdomain,
+                    purpose,
+                    form.get("token", "")[: accounts.MAX_LINK_TOKEN_LENGTH + 1],
+                    form.get("password", "")[: workspaces.PASSWORD_MAX_LENGTH + 1],
+                    database_url=database_url,
+                )
+                return token
+
+            try:
+                token = await run_in_threadpool(use)
+            except InvalidInput as error:
+                return _error(request, 422, "invalid", error.message, error.field)
+            except accounts.LinkNotUsable as error:
+                return _error(request, 410, "link", error.message)
+            return signed_in_response(request, token, urls.tickets(subdomain))
+
+        return Route(path, use_link, methods=["POST"])
 
     def sign_out(request: Request) -> Response:
         subdomain = request.path_params["subdomain"].lower()
@@ -242,6 +294,7 @@ def build_api(database_url: str | None = None, storage_root: Path | None = None)
         routes=[
             Route(urls.SIGN_IN_PATH, sign_in, methods=["POST"]),
             Route(urls.SIGN_OUT_PATH, sign_out, methods=["POST"]),
+            *(link_route(path) for path in _LINK_PURPOSES),
             Route(urls.DOWNLOAD_PATH, download, methods=["GET"]),
         ]
     )

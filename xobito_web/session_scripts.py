@@ -3,7 +3,9 @@
 They post to the server's own routes (routes.py), which set or clear the HttpOnly session
 cookie; the page then loads afresh so its connection carries the new cookie. Each is a
 self-contained expression — nothing to load first, so a click right after the page appears
-works too.
+works too. The same sign-in script posts the forms of one-time links (a new password from a
+reset or an invitation): a form marked `data-link-token` sends the token that the link keeps
+after `#` in the page's address, which the browser itself never sends to a server.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 import json
 
 _SIGN_IN = """(async (form) => {
-  if (!form) return {message: "The sign-in form is missing. Reload the page.", field: ""};
+  if (!form) return {message: "The form is missing. Reload the page.", field: ""};
+  const body = new URLSearchParams(new FormData(form));
+  if (form.dataset.linkToken !== undefined) {
+    body.set("token", new URLSearchParams(window.location.hash.slice(1)).get("token") || "");
+  }
   let response, answer;
   try {
-    response = await fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form)),
+    response = await fetch(form.action, {method: "POST", body,
                                          headers: {Accept: "application/json"}, credentials: "same-origin"});
     answer = await response.json();
   } catch (error) {

@@ -18,12 +18,24 @@ NEW_TICKET_ROUTE = "/[subdomain]/tickets/new"
 TICKET_ROUTE = "/[subdomain]/tickets/[ticket]"
 PROFILE_TOKENS_ROUTE = "/[subdomain]/profile/tokens"
 ADMIN_TOKENS_ROUTE = "/[subdomain]/admin/tokens"
+PROFILE_ROUTE = "/[subdomain]/profile"
+ADMIN_PEOPLE_ROUTE = "/[subdomain]/admin/people"
+ADMIN_DEPARTMENTS_ROUTE = "/[subdomain]/admin/departments"
+FORGOT_PASSWORD_ROUTE = "/[subdomain]/forgot-password"
+RESET_PASSWORD_ROUTE = "/[subdomain]/reset-password"
+SET_PASSWORD_ROUTE = "/[subdomain]/set-password"
+SIGN_UP_ROUTE = "/[subdomain]/sign-up"
+VERIFY_EMAIL_ROUTE = "/[subdomain]/verify-email"
 NOT_FOUND_ROUTE = "/404"
 
 # Plain HTTP routes (routes.py).
 DOWNLOAD_PATH = "/{subdomain}/tickets/{ticket}/download"
 SIGN_IN_PATH = "/{subdomain}/login"
 SIGN_OUT_PATH = "/{subdomain}/logout"
+# A one-time link's form posts to its own page's address; the server sets the session cookie.
+RESET_PASSWORD_PATH = "/{subdomain}/reset-password"
+SET_PASSWORD_PATH = "/{subdomain}/set-password"
+VERIFY_EMAIL_PATH = "/{subdomain}/verify-email"
 
 # The help page's form routes and the JSON API (api.py).
 REPLY_PATH = "/{subdomain}/tickets/{ticket}/reply"
@@ -70,6 +82,46 @@ def new_ticket(subdomain: str) -> str:
 
 def ticket(subdomain: str, ref: str) -> str:
     return f"/{_segment(subdomain)}/tickets/{_segment(ref)}"
+
+
+def profile(subdomain: str) -> str:
+    return f"/{_segment(subdomain)}/profile"
+
+
+def admin_people(subdomain: str) -> str:
+    return f"/{_segment(subdomain)}/admin/people"
+
+
+def admin_departments(subdomain: str) -> str:
+    return f"/{_segment(subdomain)}/admin/departments"
+
+
+def forgot_password(subdomain: str) -> str:
+    return f"/{_segment(subdomain)}/forgot-password"
+
+
+def sign_up(subdomain: str) -> str:
+    return f"/{_segment(subdomain)}/sign-up"
+
+
+def _with_link_token(path: str, token: str) -> str:
+    # After '#': the browser never sends it to a server, so it stays out of logs and Referer.
+    return f"{path}#token={quote(token, safe='')}" if token else path
+
+
+def reset_password(subdomain: str, token: str = "") -> str:
+    """The page of a password reset link (**New password**); with `token`, the email's link."""
+    return _with_link_token(f"/{_segment(subdomain)}/reset-password", token)
+
+
+def set_password(subdomain: str, token: str = "") -> str:
+    """The page of an invitation link (**Set password**)."""
+    return _with_link_token(f"/{_segment(subdomain)}/set-password", token)
+
+
+def verify_email(subdomain: str, token: str = "") -> str:
+    """The page of a sign-up's email verification link."""
+    return _with_link_token(f"/{_segment(subdomain)}/verify-email", token)
 
 
 def download(subdomain: str, ref: str, attachment_id: int, inline: bool = False) -> str:

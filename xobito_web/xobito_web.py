@@ -6,18 +6,26 @@ from xobito_web import urls
 from xobito_web.api import build_http_app
 from xobito_web.components.layout import not_found
 from xobito_web.origins import socket_origin_allowed
+from xobito_web.pages.account_links import forgot_password_page, password_link_page, sign_up_page
+from xobito_web.pages.admin_departments import departments_page
+from xobito_web.pages.admin_people import people_page
 from xobito_web.pages.api_tokens import admin_tokens_page, profile_tokens_page
 from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
+from xobito_web.pages.profile import profile_page
 from xobito_web.pages.ticket_list import ticket_list_page
 from xobito_web.pages.ticket_view import ticket_view_page
 from xobito_web.services import mailer
 from xobito_web.services.upload_sweeper import sweep_staged_uploads
 from xobito_web.session_guard import guard
+from xobito_web.state.account_links import ForgotPasswordState, LinkState, SignUpState
+from xobito_web.state.admin_departments import DepartmentsState
+from xobito_web.state.admin_people import PeopleState
 from xobito_web.state.api_tokens import AdminTokensState, ProfileTokensState
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
+from xobito_web.state.profile import ProfileState
 from xobito_web.state.session import SessionBinding
 from xobito_web.state.ticket_list import TicketListState
 from xobito_web.state.ticket_view import TicketViewState
@@ -54,4 +62,22 @@ app.add_page(
     title=f"Workspace API tokens · {TITLE}",
     on_load=AdminTokensState.load,
 )
+app.add_page(profile_page, route=urls.PROFILE_ROUTE, title=f"Profile · {TITLE}", on_load=ProfileState.load)
+app.add_page(people_page, route=urls.ADMIN_PEOPLE_ROUTE, title=f"People · {TITLE}", on_load=PeopleState.load)
+app.add_page(
+    departments_page, route=urls.ADMIN_DEPARTMENTS_ROUTE, title=f"Departments · {TITLE}", on_load=DepartmentsState.load
+)
+app.add_page(
+    forgot_password_page,
+    route=urls.FORGOT_PASSWORD_ROUTE,
+    title=f"Forgot password · {TITLE}",
+    on_load=ForgotPasswordState.load,
+)
+app.add_page(sign_up_page, route=urls.SIGN_UP_ROUTE, title=f"Sign up · {TITLE}", on_load=SignUpState.load)
+for link_route, link_title in (
+    (urls.RESET_PASSWORD_ROUTE, "New password"),
+    (urls.SET_PASSWORD_ROUTE, "Set password"),
+    (urls.VERIFY_EMAIL_ROUTE, "Confirm your email address"),
+):
+    app.add_page(password_link_page, route=link_route, title=f"{link_title} · {TITLE}", on_load=LinkState.load)
 app.add_page(not_found, route=urls.NOT_FOUND_ROUTE, title=f"Page not found · {TITLE}")

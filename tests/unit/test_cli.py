@@ -1,8 +1,10 @@
 """The `xobito` command: what it prints and how it exits, in a process of its own."""
 
+import email
 import os
 import subprocess
 import sys
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,40 @@ def test_bulk_seed_loads_tickets_with_replies(run):
     result = run("seed", "bulk", "--tickets", "300", "--replies", "2")
     assert result.returncode == 0
     assert "Seeded 300 tickets and 600 replies" in result.stdout
+
+
+def test_invite_queues_the_email_and_prints_the_link(run, tmp_path):
+    run("create-workspace", "globex", "--name", "Globex")
+    run("create-department", "globex", "Support")
+    invited = run(
+        "invite", "globex", "Ivy@Globex.example.com", "--name", "Ivy", "--role", "staff", "--department", "Support"
+    )
+    assert invited.returncode == 0, invited.stderr
+    assert "ivy@globex.example.com" in invited.stdout
+    link = invited.stdout.strip().splitlines()[-1]
+    assert link.startswith("http://localhost:3000/globex/set-password#token=")
+    delivered = run("mail-worker", "--once")
+    assert delivered.returncode == 0 and "Delivered 1 email" in delivered.stdout
+    (message,) = (tmp_path / "mail").glob("*.eml")
+    received = email.message_from_bytes(message.read_bytes(), policy=policy.default)
+    assert link in received.get_body(("plain",)).get_content()
+
+    again = run(
+        "invite", "globex", "ivy@globex.example.com", "--name", "Ivy", "--role", "staff", "--department", "Support"
+    )
+    assert again.returncode == 1 and "already an account" in again.stderr
+    no_department = run("invite", "globex", "x@globex.example.com", "--name", "X", "--role", "staff")
+    assert no_department.returncode == 1 and "at least one department" in no_department.stderr
+    unknown = run("invite", "globex", "y@globex.example.com", "--name", "Y", "--role", "staff", "--department", "Nope")
+    assert unknown.returncode == 1 and "no open department 'Nope'" in unknown.stderr
+    assert unknown.stderr.count("\n") == 1
+
+
+def test_reset_password_prints_a_link(run):
+    run("create-workspace", "globex", "--name", "Globex")
+    run("create-user", "globex", "a@globex.example.com", "--name", "A", "--role", "admin", "--password", "long enough")
+    result = run("reset-password", "globex", "A@globex.example.com")
+    assert result.returncode == 0
+    assert result.stdout.strip().splitlines()[-1].startswith("http://localhost:3000/globex/reset-password#token=")
+    unknown = run("reset-password", "globex", "nobody@globex.example.com")
+    assert unknown.returncode == 1 and "There is no account nobody@globex.example.com" in unknown.stderr

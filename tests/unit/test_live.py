@@ -6,7 +6,7 @@ from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
 from xobito_web.services import assignment, live, tickets
 from xobito_web.services.errors import InvalidInput
-from xobito_web.state.live import LiveHub, Watch
+from xobito_web.state.live import NO_TICKET, LiveHub, Watch
 
 
 @pytest.fixture
@@ -83,3 +83,20 @@ def test_only_concerned_screens_hear_a_change(world):
     assert {token for token, _ in hub.concerned(change)} == {"customer-list", "customer-thread", "admin-list"}
     hub.forget("customer-thread")
     assert {token for token, _ in hub.concerned(change)} == {"customer-list", "admin-list"}
+
+
+def test_administration_reaches_the_workspaces_team_screens_and_ticket_changes_skip_screens_of_no_ticket(world):
+    hub = LiveHub()
+    ws = world.customer.workspace_id
+    hub.watch("people", Watch(object, ws, world.admin.user_id, True, NO_TICKET))
+    hub.watch("staff-list", Watch(object, ws, world.sales_staff.user_id, True, None))
+    hub.watch("staff-thread", Watch(object, ws, world.sales_staff.user_id, True, 7))
+    hub.watch("customer-list", Watch(object, ws, world.customer.user_id, False, None))
+    hub.watch("customer-profile", Watch(object, ws, world.customer.user_id, False, NO_TICKET))
+    hub.watch("foreign-people", Watch(object, world.foreign_admin.workspace_id, world.foreign_admin.user_id, True, 0))
+    administration = live.Change(ws, 0, live.ADMINISTRATION, world.admin.user_id, 0)
+    assert {token for token, _ in hub.concerned(administration)} == {"people", "staff-list", "staff-thread"}
+    reply = live.Change(ws, 7, "replied", world.admin.user_id, world.customer.user_id)
+    assert {token for token, _ in hub.concerned(reply)} == {"staff-list", "staff-thread", "customer-list"}
+    ended = live.Change(0, 0, live.SESSIONS_ENDED, world.customer.user_id, 0)
+    assert {token for token, _ in hub.concerned(ended)} == {"customer-list", "customer-profile"}

@@ -20,8 +20,8 @@ from xobito_web.services.access import TicketForChange, ticket_for_change, visib
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from xobito_web.services.ids import as_id, format_ref, is_ticket_number
-from xobito_web.services.tickets import TicketChanged
-from xobito_web.services.workspaces import department_of_workspace
+from xobito_web.services.tickets import DEPARTMENT_ARCHIVED, TicketChanged
+from xobito_web.services.workspaces import department_is_archived, department_of_workspace
 
 ONLY_ADMINS_ASSIGN = "Only admins assign tickets."
 ONLY_TEAM_TAKES = "Only team members take tickets."
@@ -112,6 +112,9 @@ def assign_ticket(
     new_department_id = change.ticket.department_id
     if not (department_id is None or (isinstance(department_id, str) and not department_id.strip())):
         department = department_of_workspace(session, actor.workspace_id, department_id)
+        if department.id != new_department_id and department_is_archived(department):
+            # Moving a ticket there would give an archived department a new ticket.
+            raise InvalidInput(DEPARTMENT_ARCHIVED.format(name=department.name), "department")
         new_department_id, department_name = department.id, department.name
     assignee = _assignee_for(session, actor.workspace_id, new_department_id, assignee_id)
     return _change(session, actor, change, new_department_id, department_name, assignee)

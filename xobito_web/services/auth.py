@@ -38,11 +38,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, text
+from sqlalchemy import ColumnElement, delete, text, update
 from sqlmodel import Session, select
 
 from xobito_web.db import read_session, write_session
-from xobito_web.models import LoginFailure, Role, User, UserSession, Workspace, is_team_role, utcnow
+from xobito_web.models import LoginFailure, Pending, Role, User, UserSession, Workspace, is_team_role, utcnow
+from xobito_web.services import live
 from xobito_web.services.errors import InvalidInput, NotFound, SignInFailed, TooManyAttempts
 from xobito_web.services.passwords import verify_password
 from xobito_web.services.rate_limits import describe_wait, throttle_address
@@ -62,12 +63,15 @@ ACCOUNT_UNDER_ATTACK_FAILURES = 50
 # Counting stops here above the free failures: the delay has long reached MAX_DELAY by then.
 _ENOUGH_BEYOND_FREE = 16
 WRONG_CREDENTIALS = "Email or password is incorrect."
+# Said only to whoever typed the right password, so it tells nobody else that the account exists.
+DEACTIVATED = "This account has been deactivated. Ask an admin of the workspace to reactivate it."
 TOO_MANY_ATTEMPTS = "Too many failed sign-ins from this address. Try again in {wait}."
 # What the sign-in page says for the error code of a refused plain form post (no script).
 SIGN_IN_REFUSALS = {
     "credentials": WRONG_CREDENTIALS,
     "throttled": "Too many failed sign-ins from this address. Wait a few minutes and try again.",
     "invalid": "Enter a valid email address and your password.",
+    "deactivated": DEACTIVATED,
     "refused": "The sign-in could not be sent from that page. Open the sign-in page and try again.",
     "not_found": "There is no such workspace.",
 }
@@ -99,6 +103,7 @@ def hash_token(token: str) -> str:
 
 
 def current_user_of(user: User, workspace: Workspace) -> CurrentUser:
+    """The small plain record of `user` of `workspace`."""
     return CurrentUser(
         user_id=user.id,
         workspace_id=workspace.id,
@@ -160,7 +165,7 @@ def throttle_wait(session: Session, workspace_id: int, email: str, address: str,
     return wait
 
 
-def _too_many_attempts(wait: timedelta) -> TooManyAttempts:
+def too_many_attempts(wait: timedelta) -> TooManyAttempts:
     seconds = math.ceil(wait.total_seconds())
     return TooManyAttempts(TOO_MANY_ATTEMPTS.format(wait=describe_wait(seconds)), seconds)
 
@@ -192,32 +197,49 @@ def sign_in(
             raise InvalidInput("Enter your password.", "password")
         wait = throttle_wait(session, workspace.id, email, address, now)
         if wait:
-            raise _too_many_attempts(wait)
+            raise too_many_attempts(wait)
         user = session.exec(select(User).where(User.workspace_id == workspace.id, User.email == email)).first()
 
     # The slow part, outside any transaction. An unknown email is checked against a dummy hash,
     # so it costs as long as a wrong password.
     password_ok = verify_password(password, user.password_hash if user else None)
     signed_in = user is not None and user.active and password_ok
+    # The right password for an account that may not sign in: say why (nobody else learns it).
+    refusal = _why_not_active(user) if user is not None and password_ok and not user.active else None
 
     token = ""
     with write_session(database_url) as session:
         # Checked again: attempts sent in parallel all passed the read above. One that lost the
         # race is refused and counted whatever the password, so its outcome stays hidden.
-        _take_turns_on_account(session, workspace.id, email)
+        take_turns_on_account(session, workspace.id, email)
         wait = throttle_wait(session, workspace.id, email, address, now)
-        if wait or not signed_in:
+        if wait or not (signed_in or refusal):
             session.add(LoginFailure(workspace_id=workspace.id, email=email, ip_address=address, created_at=now))
-        else:
+        elif signed_in:
             token = _open_session(session, user.id, _pair(workspace.id, email, address), now)
     if wait:
-        raise _too_many_attempts(wait)
+        raise too_many_attempts(wait)
+    if refusal is not None:
+        raise refusal
     if not signed_in:
         raise SignInFailed(WRONG_CREDENTIALS)
     return token, current_user_of(user, workspace)
 
 
-def _take_turns_on_account(session: Session, workspace_id: int, email: str) -> None:
+class AccountNotActive(SignInFailed):
+    """The password was right, but the account may not sign in; `code` names why (SIGN_IN_REFUSALS)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _why_not_active(user: User) -> AccountNotActive | None:
+    # Someone invited or signing up has no password yet, so only a deactivated person gets here.
+    return AccountNotActive(DEACTIVATED, "deactivated") if user.pending == Pending.NONE else None
+
+
+def take_turns_on_account(session: Session, workspace_id: int, email: str, purpose: str = "sign-in") -> None:
     """Attempts on one account write one after another, so the check above is exact.
 
     SQLite writers always take turns (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped
@@ -226,15 +248,12 @@ def _take_turns_on_account(session: Session, workspace_id: int, email: str) -> N
     if session.get_bind().dialect.name == "postgresql":
         session.exec(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:account, 0))"),
-            params={"account": f"sign-in {workspace_id} {email}"},
+            params={"account": f"{purpose} {workspace_id} {email}"},
         )
 
 
 def _open_session(session: Session, user_id: int, pair: Sequence[ColumnElement[bool]], now: datetime) -> str:
-    token = secrets.token_urlsafe(32)
-    session.add(
-        UserSession(token_hash=hash_token(token), user_id=user_id, created_at=now, expires_at=now + SESSION_LIFETIME)
-    )
+    token = open_session(session, user_id, now)
     # A success forgives this address's failures on this account (not elsewhere), and expired
     # sessions and forgotten failures are swept along the way.
     session.exec(delete(LoginFailure).where(*pair))
@@ -242,6 +261,33 @@ def _open_session(session: Session, user_id: int, pair: Sequence[ColumnElement[b
     session.exec(delete(LoginFailure).where(LoginFailure.created_at <= now - FAILURE_MEMORY))
     session.flush()
     return token
+
+
+def new_token() -> str:
+    """A random secret for a cookie or a one-time link (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def open_session(session: Session, user_id: int, now: datetime | None = None) -> str:
+    """A new session of `user_id` in the caller's transaction; returns the raw token for the
+    HttpOnly cookie (routes.py). Records the sign-in time the People page shows."""
+    now = now or utcnow()
+    token = new_token()
+    session.add(
+        UserSession(token_hash=hash_token(token), user_id=user_id, created_at=now, expires_at=now + SESSION_LIFETIME)
+    )
+    session.exec(update(User).where(User.id == user_id).values(last_sign_in_at=now))
+    return token
+
+
+def end_sessions(session: Session, user_id: int, keep_hash: str = "") -> None:
+    """End every session of `user_id` (but the one whose hash is `keep_hash`); once committed,
+    that person's open tabs check their session again and the ended ones go to sign-in."""
+    ended = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_hash:
+        ended = ended.where(UserSession.token_hash != keep_hash)
+    session.exec(ended)
+    live.announce_sessions_ended(session, user_id)
 
 
 @dataclass(frozen=True)

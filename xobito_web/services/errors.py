@@ -35,7 +35,8 @@ class Conflict(ServiceError):
 
 
 class Forbidden(Conflict):
-    """The person's role may not do this (e.g. only admins assign); an HTTP route answers 403."""
+    """The person may not do this (a role that may not assign, an admin action asked for by staff
+    or a customer); an HTTP route answers 403."""
 
 
 class SignInFailed(ServiceError):

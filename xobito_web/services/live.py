@@ -27,13 +27,17 @@ CHANNEL = "xobito:live:" + hashlib.sha256(settings.database_url.encode()).hexdig
 
 
 SESSIONS_ENDED = "sessions_ended"
+# Something of the workspace's administration changed (people, departments, settings): the
+# team's open screens re-read what they show (an admin screen its lists, a ticket list its
+# rows and department choices, a staff member's screens what they may now see).
+ADMINISTRATION = "administration"
 
 
 @dataclass(frozen=True)
 class Change:
     workspace_id: int
     number: int  # 0 when no ticket is concerned
-    kind: str  # created | replied | closed | assigned | sessions_ended
+    kind: str  # created | replied | closed | assigned | sessions_ended | administration
     actor_user_id: int  # for sessions_ended: whose sessions ended
     customer_id: int
 
@@ -125,6 +129,11 @@ def announce(session: Session, kind: str, ticket: Ticket, actor_user_id: int) ->
 def announce_sessions_ended(session: Session, user_id: int) -> None:
     """Sessions of `user_id` ended (signed out, deactivated): their open tabs re-check theirs."""
     publish_after_commit(session, Change(0, 0, SESSIONS_ENDED, user_id, 0))
+
+
+def announce_administration(session: Session, workspace_id: int, actor_user_id: int) -> None:
+    """The workspace's people, departments or settings changed (ids only, like every change)."""
+    publish_after_commit(session, Change(workspace_id, 0, ADMINISTRATION, actor_user_id, 0))
 
 
 def publish_after_commit(session: Session, change: Change) -> None:

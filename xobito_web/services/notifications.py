@@ -16,6 +16,11 @@ of the ticket's department. Every event sends one email per recipient (a team re
 moves Open -> Answered is ONE email), the person who acted gets none, inactive people get none,
 and an address appears once per event whatever role it came from.
 
+Each event is of one kind of email a person may switch off on their Profile (EmailOptOut rows,
+read in the same recipients query): the team chooses new tickets, replies on tickets they handle
+(a customer closing one included) and assignments; customers replies and status changes of their
+tickets (`email_kind`).
+
 Nothing here imports Reflex; header values are cleaned of line breaks and control characters
 and built with the email package's header registry, so user text can never add a header.
 """
@@ -32,11 +37,21 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 import jinja2
-from sqlalchemy import Row, insert, or_
+from sqlalchemy import ColumnElement, Row, case, exists, insert, literal, or_
 from sqlmodel import Session, select
 
 from xobito_web import urls
-from xobito_web.models import DepartmentMember, OutboxEmail, Role, Status, Ticket, User, is_team_role, utcnow
+from xobito_web.models import (
+    DepartmentMember,
+    EmailOptOut,
+    OutboxEmail,
+    Role,
+    Status,
+    Ticket,
+    User,
+    is_team_role,
+    utcnow,
+)
 from xobito_web.services.access import TicketForChange
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.ids import format_ref
@@ -46,6 +61,33 @@ REPLY_POSTED = "reply_posted"
 STATUS_CHANGED = "status_changed"
 TICKET_ASSIGNED = "ticket_assigned"
 EVENTS = (TICKET_CREATED, REPLY_POSTED, STATUS_CHANGED, TICKET_ASSIGNED)
+
+# The kinds of email a person may switch off (Profile); the team's and the customers' differ.
+NEW_TICKETS = "new_tickets"
+REPLIES = "replies"
+ASSIGNMENTS = "assignments"
+STATUS_CHANGES = "status_changes"
+TEAM_EMAIL_KINDS = (NEW_TICKETS, REPLIES, ASSIGNMENTS)
+CUSTOMER_EMAIL_KINDS = (REPLIES, STATUS_CHANGES)
+
+
+def email_kinds(role: str) -> tuple[str, ...]:
+    """The kinds of email a person in `role` may receive (and switch off)."""
+    return TEAM_EMAIL_KINDS if is_team_role(role) else CUSTOMER_EMAIL_KINDS
+
+
+def email_kind(event: str, to_team: bool) -> str:
+    """Which switch of the recipient's Profile decides whether `event` reaches them."""
+    if event == TICKET_CREATED:
+        return NEW_TICKETS
+    if event == REPLY_POSTED:
+        return REPLIES
+    if event == STATUS_CHANGED:  # for the team, a customer closing a ticket they handle
+        return REPLIES if to_team else STATUS_CHANGES
+    if event == TICKET_ASSIGNED:
+        return ASSIGNMENTS
+    raise ValueError(f"unknown notification event {event!r}")
+
 
 SUBJECT_MAX = 300  # OutboxEmail.subject
 # Anything that could end or fold a header line, plus the other C0/C1 controls.
@@ -143,8 +185,9 @@ def queue_ticket_event(
 
 # --- Who hears about it ------------------------------------------------------------------
 
-# A candidate recipient as read from app_user: id, email, name, role.
-Person = Row[tuple[int, str, str, str]]
+# A candidate recipient as read from app_user: id, email, name, role, and whether they take
+# this event's kind of email (always true unless asked for `opted_out_too`).
+Person = Row[tuple[int, str, str, str, bool]]
 
 
 def recipients_for(
@@ -162,25 +205,28 @@ def recipients_for(
     """
     department_changed = old_department_id is not None and old_department_id != ticket.department_id
     if event == TICKET_CREATED:
-        people = _team_of(_candidates(session, ticket, admins=True, department_staff=True))
+        people = _team_of(_candidates(session, ticket, event, admins=True, department_staff=True))
     elif event in (REPLY_POSTED, STATUS_CHANGED) and actor.is_team:
-        people = _candidates(session, ticket, customer=True)
+        people = _candidates(session, ticket, event, customer=True)
     elif event in (REPLY_POSTED, STATUS_CHANGED):
         # The team side: the assignee when there is one (still active, still on the team),
-        # else the admins and the department's staff.
-        found = _candidates(session, ticket, admins=True, department_staff=True, assignee=True)
+        # else the admins and the department's staff. An assignee who switched these emails
+        # off is not replaced by the others: the ticket is still theirs.
+        found = _candidates(
+            session, ticket, event, admins=True, department_staff=True, assignee=True, opted_out_too=True
+        )
         assignee = [user for user in found if user.id == ticket.assignee_id and is_team_role(user.role)]
-        people = assignee or _team_of(found)
+        people = [user for user in assignee or _team_of(found) if user.wants]
     elif event == TICKET_ASSIGNED:
         # A new assignee hears of it (also when their ticket moves to another department); a
         # ticket moved to a department without a person, that department's staff. Taking the
         # assignee off a ticket without moving it tells nobody.
         if ticket.assignee_id is not None:
             changed = old_assignee_id != ticket.assignee_id or department_changed
-            found = _candidates(session, ticket, assignee=True) if changed else []
+            found = _candidates(session, ticket, event, assignee=True) if changed else []
             people = [user for user in found if is_team_role(user.role)]
         elif department_changed:
-            people = _candidates(session, ticket, department_staff=True)
+            people = _candidates(session, ticket, event, department_staff=True)
         else:
             people = []
     else:
@@ -200,13 +246,16 @@ def recipients_for(
 def _candidates(
     session: Session,
     ticket: Ticket,
+    event: str,
     *,
     admins: bool = False,
     department_staff: bool = False,
     assignee: bool = False,
     customer: bool = False,
+    opted_out_too: bool = False,
 ) -> list[Person]:
-    """The active people of the ticket's workspace in any of the asked groups, by id."""
+    """The active people of the ticket's workspace in any of the asked groups who take `event`'s
+    kind of email, by id; with `opted_out_too` also those who switched it off (`wants` false)."""
     groups = []
     if admins:
         groups.append(User.role == Role.ADMIN.value)
@@ -219,12 +268,55 @@ def _candidates(
         groups.append(User.id == ticket.customer_id)
     if not groups:
         return []
-    return list(
-        session.exec(
-            select(User.id, User.email, User.name, User.role)
-            .where(User.workspace_id == ticket.workspace_id, User.active == True, or_(*groups))
-            .order_by(User.id)
-        ).all()
+    wants = _wants_email(event)
+    query = select(User.id, User.email, User.name, User.role, wants.label("wants")).where(
+        User.workspace_id == ticket.workspace_id, User.active == True, or_(*groups)
+    )
+    if not opted_out_too:
+        query = query.where(wants)
+    return list(session.exec(query.order_by(User.id)).all())
+
+
+def _wants_email(event: str) -> ColumnElement[bool]:
+    """True for a person who has not switched off `event`'s kind of email (part of the one query)."""
+    team_kind, customer_kind = email_kind(event, True), email_kind(event, False)
+    kind: ColumnElement[str] = literal(team_kind)
+    if team_kind != customer_kind:
+        kind = case((User.role == Role.CUSTOMER.value, customer_kind), else_=team_kind)
+    return ~exists().where(EmailOptOut.user_id == User.id, EmailOptOut.kind == kind)
+
+
+def department_staff_for(session: Session, ticket: Ticket, actor_user_id: int) -> list[Recipient]:
+    """Who hears that `ticket` is back with its department, unassigned (its assignee was
+    deactivated): the department's active staff who take assignment emails, not the actor."""
+    people = _candidates(session, ticket, TICKET_ASSIGNED, department_staff=True)
+    return [Recipient(user.id, user.email, user.name, True) for user in people if user.id != actor_user_id]
+
+
+def queue_email(
+    session: Session,
+    *,
+    workspace_id: int,
+    recipient: str,
+    content: Content,
+    event: str,
+    ticket_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Queue one email in the caller's transaction (account emails: links, invitations …)."""
+    now = now or utcnow()
+    session.add(
+        OutboxEmail(
+            workspace_id=workspace_id,
+            ticket_id=ticket_id,
+            recipient=recipient,
+            subject=header_text(content.subject, SUBJECT_MAX),
+            body=content.text,
+            body_html=content.html,
+            event=event,
+            next_attempt_at=now,
+            created_at=now,
+        )
     )
 
 

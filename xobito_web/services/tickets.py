@@ -29,7 +29,7 @@ from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from xobito_web.services.ids import as_id, format_ref, is_ticket_number, parse_ref
-from xobito_web.services.workspaces import department_of_workspace, one_line
+from xobito_web.services.workspaces import department_is_archived, department_of_workspace, one_line
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -46,6 +46,7 @@ MAX_SEARCH_WORDS = 20
 TICKET_CLOSED = "This ticket is closed. Open a new ticket instead."
 ALREADY_CLOSED = "This ticket is already closed."
 ONLY_CUSTOMERS_OPEN = "Only customers open tickets."
+DEPARTMENT_ARCHIVED = "{name} no longer takes new tickets. Choose another department."
 
 
 def next_ticket_number(session: Session, workspace_id: int) -> int:
@@ -411,6 +412,8 @@ def create_ticket(
         raise Forbidden(ONLY_CUSTOMERS_OPEN)
     subject = check_subject(subject)
     department = department_of_workspace(session, user.workspace_id, department_id)
+    if department_is_archived(department):
+        raise InvalidInput(DEPARTMENT_ARCHIVED.format(name=department.name), "department")
     priority = check_priority(priority)
     body = check_message(body)
     attachment_files.check_staged(attachments)

@@ -26,6 +26,7 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 class DepartmentRecord:
     id: int
     name: str
+    archived: bool = False  # takes no new tickets; its tickets stay visible
 
 
 def one_line(value: str | None, label: str, min_length: int, max_length: int, field: str = "") -> str:
@@ -129,11 +130,17 @@ def department_of_workspace(session: Session, workspace_id: int, value: int | st
     return department
 
 
-def list_departments(session: Session, workspace_id: int) -> list[DepartmentRecord]:
-    rows = session.exec(
-        select(Department).where(Department.workspace_id == workspace_id).order_by(Department.name)
-    ).all()
-    return [DepartmentRecord(row.id, row.name) for row in rows]
+def list_departments(session: Session, workspace_id: int, include_archived: bool = True) -> list[DepartmentRecord]:
+    """The workspace's departments by name; without the archived ones for what takes new tickets."""
+    query = select(Department).where(Department.workspace_id == workspace_id)
+    if not include_archived:
+        query = query.where(Department.archived_at == None)
+    rows = session.exec(query.order_by(Department.name)).all()
+    return [DepartmentRecord(row.id, row.name, row.archived_at is not None) for row in rows]
+
+
+def department_is_archived(department: Department) -> bool:
+    return department.archived_at is not None
 
 
 def create_user(

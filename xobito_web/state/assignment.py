@@ -50,7 +50,7 @@ def read_assignment(session: Session, user: CurrentUser, number: int) -> Assignm
     department = str(info.department_id)
     departments, assignees = [], []
     if info.can_assign:
-        departments = list_department_choices(session, user.workspace_id)
+        departments = list_department_choices(session, user.workspace_id, keep_id=info.department_id)
         assignees = _assignee_choices(session, user, department)
     return AssignmentPanel(
         info.can_assign, info.can_take, department, str(info.assignee_id or ""), departments, assignees

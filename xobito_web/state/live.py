@@ -20,6 +20,7 @@ import reflex as rx
 from xobito_web.services import live
 
 log = logging.getLogger(__name__)
+NO_TICKET = 0  # ticket numbers start at 1
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class Watch:
     workspace_id: int
     user_id: int
     is_team: bool
-    number: int | None  # the open ticket, or None for the list
+    # The open ticket, None for the ticket list, NO_TICKET for a screen about no ticket (profile,
+    # administration), which hears only its person's sessions and the workspace's administration.
+    number: int | None
 
 
 class LiveBatch:
@@ -63,6 +66,12 @@ class LiveHub:
         if change.kind == live.SESSIONS_ENDED:  # that person's tabs check their session again
             return [
                 (token, watch) for token, watch in list(self._watches.items()) if watch.user_id == change.actor_user_id
+            ]
+        if change.kind == live.ADMINISTRATION:  # every team screen of the workspace re-reads
+            return [
+                (token, watch)
+                for token, watch in list(self._watches.items())
+                if watch.workspace_id == change.workspace_id and watch.is_team
             ]
         return [
             (token, watch)

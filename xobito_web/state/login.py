@@ -4,29 +4,45 @@ through the page's WebSocket."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from xobito_web import urls
-from xobito_web.services import auth
+from xobito_web.db import read_session
+from xobito_web.services import accounts, auth
 from xobito_web.services.auth import Visitor
 from xobito_web.state.session import PageRequest, SessionState, navigate
 
 SIGN_IN_FORM_ID = "sign-in-form"
 
 
+@dataclass(frozen=True)
+class LoginPage:
+    visitor: Visitor
+    signup_open: bool  # the workspace lets customers sign up: the page links to Sign up
+
+
 class LoginState(SessionState):
     error: str = ""
     error_field: str = ""
+    signup_open: bool = False
 
     @rx.event(background=True)
     async def load(self):
         return await self._run_load()
 
-    async def _show_page(self, request: PageRequest, result: Visitor):
-        self._show_visitor_on_login(result)
+    @classmethod
+    def _read_page(cls, request: PageRequest) -> LoginPage:
+        with read_session() as session:
+            visitor = auth.identify(session, request.session_hash, request.subdomain)
+            return LoginPage(visitor, visitor.workspace_found and accounts.signup_open(session, request.subdomain))
+
+    async def _show_page(self, request: PageRequest, result: LoginPage):
+        self._show_visitor_on_login(result.visitor)
         code = self.router.url.query_parameters.get("error", "")
-        self._set_if_changed(error=auth.SIGN_IN_REFUSALS.get(code, ""), error_field="")
-        if result.user is not None:  # already signed in here
+        self._set_if_changed(error=auth.SIGN_IN_REFUSALS.get(code, ""), error_field="", signup_open=result.signup_open)
+        if result.visitor.user is not None:  # already signed in here
             return self._go_to_next_page()
         return None
 
@@ -59,6 +75,14 @@ class LoginState(SessionState):
         self.error = str(refusal.get("message", ""))[:300] or "The sign-in did not work. Try again."
         field = str(refusal.get("field", ""))
         self.error_field = field if field in ("email", "password") else ""
+
+    @rx.var
+    def forgot_password_href(self) -> str:
+        return urls.forgot_password(self.workspace_subdomain)
+
+    @rx.var
+    def sign_up_href(self) -> str:
+        return urls.sign_up(self.workspace_subdomain)
 
     @rx.var
     def next_target(self) -> str:

@@ -106,9 +106,16 @@ class ListResult:
     page: ListPage | None
 
 
-def list_department_choices(session, workspace_id: int) -> list[Choice]:
-    """The workspace's departments as choices for a select (filters, new ticket, assignment)."""
-    return [Choice(str(d.id), d.name) for d in workspaces.list_departments(session, workspace_id)]
+def list_department_choices(
+    session, workspace_id: int, include_archived: bool = False, keep_id: int | None = None
+) -> list[Choice]:
+    """The workspace's departments as choices for a select. New tickets and assignment offer the
+    open ones (and `keep_id`, the ticket's own); the list filter the archived ones too."""
+    return [
+        Choice(str(d.id), f"{d.name} (archived)" if d.archived else d.name)
+        for d in workspaces.list_departments(session, workspace_id)
+        if include_archived or not d.archived or d.id == keep_id
+    ]
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -120,7 +127,7 @@ def read_list_page(user: CurrentUser, filters: ListFilters, after: str | None, s
         with read_session() as own_session:
             return read_list_page(user, filters, after, own_session)
     page = tickets.list_tickets(session, user, filters.for_service(), after=after)
-    departments = list_department_choices(session, user.workspace_id)
+    departments = list_department_choices(session, user.workspace_id, include_archived=True)
     return ListPage([_row(user.subdomain, row) for row in page.rows], page.next_cursor or "", departments)
 
 

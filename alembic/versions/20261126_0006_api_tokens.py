@@ -1,7 +1,7 @@
 """api tokens: personal tokens for the JSON API, stored hashed
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-25 17:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,187 @@
+"""/{subdomain}/admin/departments (admins)"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components import light
+from xobito_web.components.fields import notice, text_field
+from xobito_web.components.layout import signed_in_page
+from xobito_web.pages.admin_people import admins_only
+from xobito_web.services.admin import DEPARTMENT_NAME_MAX
+from xobito_web.state.admin_departments import DepartmentItem, DepartmentsState
+
+
+def add_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.flex(
+                rx.box(
+                    text_field(
+                        "Department name",
+                        "new-department",
+                        "name",
+                        DepartmentsState.add_errors,
+                        max_length=DEPARTMENT_NAME_MAX,
+                    ),
+                    flex="1",
+                    min_width="200px",
+                ),
+                rx.button("Add department", type="submit", loading=DepartmentsState.busy, margin_top="22px"),
+                gap="3",
+                wrap="wrap",
+                align="start",
+                width="100%",
+            ),
+            key=DepartmentsState.add_form_key,
+            on_submit=DepartmentsState.add_department,
+            reset_on_submit=False,
+        ),
+        width="100%",
+    )
+
+
+def rename_form(department: DepartmentItem) -> rx.Component:
+    field_id = "rename-" + department.id
+    return rx.form(
+        rx.flex(
+            rx.box(
+                text_field(
+                    "New name for " + department.name,
+                    field_id,
+                    "name",
+                    DepartmentsState.rename_errors,
+                    max_length=DEPARTMENT_NAME_MAX,
+                    default_value=department.name,
+                    auto_focus=True,
+                ),
+                flex="1",
+                min_width="200px",
+            ),
+            rx.hstack(
+                rx.button("Save", type="submit", loading=DepartmentsState.busy),
+                rx.button(
+                    "Cancel",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=DepartmentsState.cancel_rename,
+                ),
+                spacing="2",
+                margin_top="22px",
+            ),
+            gap="3",
+            wrap="wrap",
+            align="start",
+            width="100%",
+        ),
+        on_submit=DepartmentsState.rename_department,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def department_card(department: DepartmentItem) -> rx.Component:
+    state = DepartmentsState
+    summary = rx.flex(
+        rx.vstack(
+            rx.hstack(
+                rx.text(department.name, weight="bold", class_name="department-name"),
+                rx.cond(department.archived, light.badge("Archived", color="gray", size="1")),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text(
+                department.staff_label,
+                rx.cond(department.archived, " · takes no new tickets; its tickets stay visible", ""),
+                size="2",
+                color_scheme="gray",
+            ),
+            spacing="1",
+            min_width="0",
+        ),
+        rx.flex(
+            rx.button(
+                "Rename",
+                size="1",
+                variant="soft",
+                on_click=state.start_rename(department.id),
+                aria_label="Rename " + department.name,
+            ),
+            rx.cond(
+                department.archived,
+                rx.button(
+                    "Restore",
+                    size="1",
+                    variant="soft",
+                    on_click=state.restore_department(department.id),
+                    aria_label="Restore " + department.name,
+                ),
+                rx.button(
+                    "Archive",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=state.ask_archive(department.id),
+                    aria_label="Archive " + department.name,
+                ),
+            ),
+            gap="2",
+            wrap="wrap",
+        ),
+        justify="between",
+        gap="3",
+        wrap="wrap",
+        width="100%",
+    )
+    return light.card(
+        rx.cond(state.renaming_id == department.id, rename_form(department), summary),
+        class_name="department",
+    )
+
+
+def archive_dialog() -> rx.Component:
+    state = DepartmentsState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Archive ", state.archive_name, "?"),
+            rx.alert_dialog.description(
+                "It takes no new tickets and no new members. Its tickets stay where they are, visible and "
+                "answerable as before. You can restore it later."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Archive", color_scheme="red", on_click=state.archive_department)),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+        open=state.archive_id != "",
+        on_open_change=state.set_archive_open,
+    )
+
+
+def departments_page_content() -> rx.Component:
+    state = DepartmentsState
+    return rx.vstack(
+        rx.heading("Departments", as_="h1", size="6"),
+        add_form(),
+        notice(state.notice, "departments-notice"),
+        rx.cond(
+            state.error != "",
+            rx.callout(state.error, color_scheme="red", role="alert", width="100%", id="departments-error"),
+        ),
+        rx.vstack(rx.foreach(state.departments, department_card), spacing="2", width="100%", id="departments"),
+        archive_dialog(),
+        spacing="4",
+        width="100%",
+        max_width="800px",
+    )
+
+
+def departments_page() -> rx.Component:
+    return signed_in_page(
+        rx.cond(DepartmentsState.loaded, rx.cond(DepartmentsState.allowed, departments_page_content(), admins_only()))
+    )

@@ -1,0 +1,365 @@
+"""/{subdomain}/admin/people (admins)"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components import light
+from xobito_web.components.fields import error_text, form_error, notice, text_field
+from xobito_web.components.layout import signed_in_page
+from xobito_web.services.accounts import NAME_MAX
+from xobito_web.services.admin import CUSTOMERS, TEAM
+from xobito_web.state.admin_people import DepartmentOption, PeopleState, PersonRow
+
+STATE_COLORS = {"active": "green", "invited": "blue", "unconfirmed": "amber", "deactivated": "gray"}
+ROLE_CHOICES = (("staff", "Staff"), ("admin", "Admin"), ("customer", "Customer"))
+
+
+def admins_only() -> rx.Component:
+    return rx.callout(
+        "This page is for admins of the workspace.", icon="lock", color_scheme="gray", width="100%", id="admins-only"
+    )
+
+
+def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) -> rx.Component:
+    def one(option: DepartmentOption) -> rx.Component:
+        return rx.el.label(
+            rx.checkbox(
+                checked=chosen.contains(option.value),
+                on_change=lambda checked: on_toggle(option.value, checked),
+            ),
+            rx.text(option.label, size="2"),
+            class_name="checkbox-label",
+        )
+
+    return rx.el.fieldset(
+        rx.el.legend("Departments", class_name="field-label", id=legend_id),
+        rx.el.div(rx.foreach(options, one), class_name="choice-row"),
+        error_text(errors, "departments", f"{legend_id}-error"),
+        class_name="choice-group",
+    )
+
+
+def role_select(select_id: str, value, on_change, choices, errors) -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Role", html_for=select_id, class_name="field-label"),
+        rx.select.root(
+            rx.select.trigger(id=select_id, aria_label="Role"),
+            rx.select.content(*[rx.select.item(label, value=role) for role, label in choices]),
+            value=value,
+            on_change=on_change,
+        ),
+        error_text(errors, "role", f"{select_id}-error"),
+        spacing="1",
+    )
+
+
+def invite_dialog() -> rx.Component:
+    state = PeopleState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Invite someone"),
+            rx.dialog.description(
+                "They get an email with a link to set their password. The link works for 7 days.", size="2"
+            ),
+            rx.form(
+                rx.vstack(
+                    text_field("Email", "invite-email", "email", state.invite_errors, type="email"),
+                    text_field("Name", "invite-name", "name", state.invite_errors, max_length=NAME_MAX),
+                    role_select(
+                        "invite-role", state.invite_role, state.set_invite_role, ROLE_CHOICES, state.invite_errors
+                    ),
+                    rx.cond(
+                        state.invite_role != "customer",
+                        department_checkboxes(
+                            state.invite_department_choices,
+                            state.invite_departments,
+                            state.toggle_invite_department,
+                            state.invite_errors,
+                            "invite-departments",
+                        ),
+                    ),
+                    form_error(state.invite_errors, "invite-form-error"),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                        rx.button("Send invitation", type="submit", loading=state.busy),
+                        justify="end",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=state.invite,
+                reset_on_submit=False,
+            ),
+            max_width="480px",
+        ),
+        open=state.invite_open,
+        on_open_change=state.set_invite_open,
+    )
+
+
+def edit_dialog() -> rx.Component:
+    state = PeopleState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Change ", state.edit_name),
+            rx.dialog.description("Their role, and the departments whose tickets they see and answer.", size="2"),
+            rx.vstack(
+                role_select("edit-role", state.edit_role, state.set_edit_role, ROLE_CHOICES[:2], state.edit_errors),
+                department_checkboxes(
+                    state.edit_department_choices,
+                    state.edit_departments,
+                    state.toggle_edit_department,
+                    state.edit_errors,
+                    "edit-departments",
+                ),
+                form_error(state.edit_errors, "edit-form-error"),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.button("Save changes", on_click=state.save_edit, loading=state.busy),
+                    justify="end",
+                    spacing="3",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+                margin_top="3",
+            ),
+            max_width="480px",
+        ),
+        open=state.edit_id != "",
+        on_open_change=state.set_edit_open,
+    )
+
+
+def deactivate_dialog() -> rx.Component:
+    state = PeopleState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Deactivate ", state.confirm_name, "?"),
+            rx.alert_dialog.description(
+                "They are signed out at once and can no longer sign in or receive email. Their tickets and "
+                "messages stay; the tickets assigned to them go back to their departments. You can reactivate "
+                "them later."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Deactivate", color_scheme="red", on_click=state.deactivate)),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+        open=state.confirm_id != "",
+        on_open_change=state.set_confirm_open,
+    )
+
+
+def person_actions(person: PersonRow) -> rx.Component:
+    state = PeopleState
+    return rx.flex(
+        rx.cond(
+            person.is_team & (person.state != "unconfirmed"),
+            rx.button(
+                "Edit",
+                size="1",
+                variant="soft",
+                on_click=state.start_edit(person.id),
+                aria_label="Edit " + person.name,
+            ),
+        ),
+        rx.match(
+            person.state,
+            (
+                "active",
+                rx.cond(
+                    ~person.is_self,
+                    rx.button(
+                        "Deactivate",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=state.ask_deactivate(person.id),
+                        aria_label="Deactivate " + person.name,
+                    ),
+                ),
+            ),
+            (
+                "deactivated",
+                rx.button(
+                    "Reactivate",
+                    size="1",
+                    variant="soft",
+                    on_click=state.reactivate(person.id),
+                    aria_label="Reactivate " + person.name,
+                ),
+            ),
+            (
+                "invited",
+                rx.fragment(
+                    rx.button(
+                        "Re-send invitation",
+                        size="1",
+                        variant="soft",
+                        on_click=state.resend_invitation(person.id),
+                        aria_label="Re-send the invitation to " + person.name,
+                    ),
+                    rx.button(
+                        "Revoke",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=state.revoke_invitation(person.id),
+                        aria_label="Revoke the invitation of " + person.name,
+                    ),
+                ),
+            ),
+            (
+                "unconfirmed",
+                rx.button(
+                    "Revoke",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=state.revoke_invitation(person.id),
+                    aria_label="Remove the unconfirmed sign-up of " + person.name,
+                ),
+            ),
+            rx.fragment(),
+        ),
+        gap="2",
+        wrap="wrap",
+    )
+
+
+def person_card(person: PersonRow) -> rx.Component:
+    return light.card(
+        rx.vstack(
+            rx.flex(
+                rx.text(person.name, weight="bold", class_name="person-name"),
+                rx.cond(person.is_self, rx.text("(you)", size="2", color_scheme="gray")),
+                light.badge(person.role_label, color=rx.cond(person.is_team, "indigo", "gray"), size="1"),
+                light.badge(person.state_label, color=rx.match(person.state, *STATE_COLORS.items(), "gray"), size="1"),
+                gap="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text(person.email, size="2", class_name="person-email"),
+            rx.cond(person.departments != "", rx.text("Departments: ", person.departments, size="2")),
+            rx.text(
+                "Last sign-in: ",
+                rx.el.time(person.last_sign_in, title=person.last_sign_in_exact, date_time=person.last_sign_in_exact),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.cond(person.link_note != "", rx.text(person.link_note, size="2", color_scheme="gray")),
+            person_actions(person),
+            spacing="1",
+            width="100%",
+        ),
+        class_name="person",
+    )
+
+
+def group_button(label: str, group: str) -> rx.Component:
+    selected = PeopleState.group == group
+    return rx.button(
+        label,
+        variant=rx.cond(selected, "solid", "soft"),
+        aria_pressed=rx.cond(selected, "true", "false"),
+        on_click=PeopleState.show_group(group),
+    )
+
+
+def toolbar() -> rx.Component:
+    return rx.flex(
+        rx.hstack(
+            group_button("Team", TEAM),
+            group_button("Customers", CUSTOMERS),
+            spacing="2",
+            role="group",
+            aria_label="Show",
+        ),
+        rx.form(
+            rx.vstack(
+                rx.el.label("Search people", html_for="people-search", class_name="field-label"),
+                rx.hstack(
+                    rx.input(
+                        id="people-search",
+                        name="q",
+                        placeholder="Name or email",
+                        default_value=PeopleState.search,
+                        key=PeopleState.group + PeopleState.search,
+                        max_length=100,
+                    ),
+                    rx.button("Search", type="submit", variant="soft"),
+                    spacing="2",
+                ),
+                spacing="1",
+            ),
+            on_submit=PeopleState.search_people,
+            reset_on_submit=False,
+        ),
+        justify="between",
+        align="end",
+        gap="3",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def signup_setting() -> rx.Component:
+    return rx.card(
+        rx.el.label(
+            rx.switch(checked=PeopleState.signup_open, on_change=PeopleState.set_signup_open, id="signup-open"),
+            rx.text("Customers can sign up themselves (they confirm their email address first)", size="2"),
+            class_name="checkbox-label",
+        ),
+        width="100%",
+    )
+
+
+def people_page_content() -> rx.Component:
+    state = PeopleState
+    return rx.vstack(
+        rx.flex(
+            rx.heading("People", as_="h1", size="6"),
+            rx.button("Invite", on_click=state.open_invite),
+            justify="between",
+            align="center",
+            width="100%",
+            gap="3",
+        ),
+        signup_setting(),
+        toolbar(),
+        notice(state.notice, "people-notice"),
+        rx.cond(
+            state.error != "",
+            rx.callout(state.error, color_scheme="red", role="alert", width="100%", id="people-error"),
+        ),
+        rx.cond(
+            state.people.length() > 0,
+            rx.vstack(rx.foreach(state.people, person_card), spacing="2", width="100%", id="people"),
+            rx.text("Nobody here matches.", id="people-empty"),
+        ),
+        rx.hstack(
+            rx.button("Previous", variant="soft", disabled=~state.has_previous, on_click=state.previous_page),
+            rx.button("Next", variant="soft", disabled=state.next_cursor == "", on_click=state.next_page),
+            justify="end",
+            width="100%",
+        ),
+        invite_dialog(),
+        edit_dialog(),
+        deactivate_dialog(),
+        spacing="4",
+        width="100%",
+        max_width="900px",
+    )
+
+
+def people_page() -> rx.Component:
+    return signed_in_page(
+        rx.cond(PeopleState.loaded, rx.cond(PeopleState.allowed, people_page_content(), admins_only()))
+    )

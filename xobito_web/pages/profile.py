@@ -1,0 +1,157 @@
+"""/{subdomain}/profile"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from xobito_web.components.fields import error_text, form_error, notice, text_field
+from xobito_web.components.layout import signed_in_page
+from xobito_web.services.accounts import NAME_MAX
+from xobito_web.services.workspaces import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from xobito_web.state.profile import EmailChoice, ProfileState
+
+
+def section(title: str, *children, section_id: str) -> rx.Component:
+    heading_id = f"{section_id}-heading"
+    return rx.card(
+        rx.el.section(
+            rx.vstack(rx.heading(title, as_="h2", size="4", id=heading_id), *children, spacing="3", width="100%"),
+            aria_labelledby=heading_id,
+            id=section_id,
+        ),
+        width="100%",
+    )
+
+
+def name_section() -> rx.Component:
+    return section(
+        "Name and email",
+        rx.form(
+            rx.vstack(
+                text_field(
+                    "Name",
+                    "profile-name",
+                    "name",
+                    ProfileState.errors,
+                    auto_complete="name",
+                    max_length=NAME_MAX,
+                    default_value=ProfileState.profile_name,
+                    key=ProfileState.name_form_key,
+                ),
+                rx.text("Email: ", rx.text.strong(ProfileState.profile_email), size="2"),
+                rx.text("Role: ", rx.text.strong(ProfileState.user_role_label), size="2"),
+                rx.button("Save name", type="submit", variant="soft", disabled=ProfileState.busy),
+                notice(ProfileState.name_notice, "name-notice"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=ProfileState.save_name,
+            reset_on_submit=False,
+        ),
+        section_id="profile-details",
+    )
+
+
+def password_section() -> rx.Component:
+    return section(
+        "Change password",
+        rx.form(
+            rx.vstack(
+                # The account's address for password managers (hidden, not a field to fill in).
+                rx.el.input(type="hidden", name="username", value=ProfileState.profile_email, auto_complete="username"),
+                text_field(
+                    "Current password",
+                    "current-password",
+                    "current_password",
+                    ProfileState.errors,
+                    type="password",
+                    auto_complete="current-password",
+                    max_length=PASSWORD_MAX_LENGTH,
+                ),
+                text_field(
+                    "New password",
+                    "new-password",
+                    "new_password",
+                    ProfileState.errors,
+                    type="password",
+                    auto_complete="new-password",
+                    hint=f"At least {PASSWORD_MIN_LENGTH} characters. You stay signed in here; "
+                    "everywhere else you are signed out.",
+                    max_length=PASSWORD_MAX_LENGTH,
+                ),
+                rx.button("Change password", type="submit", variant="soft", disabled=ProfileState.busy),
+                notice(ProfileState.password_notice, "password-notice"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            key=ProfileState.password_form_key,
+            on_submit=ProfileState.change_password,
+            reset_on_submit=False,
+        ),
+        section_id="change-password",
+    )
+
+
+def email_choice(choice: EmailChoice) -> rx.Component:
+    return rx.el.label(
+        rx.checkbox(
+            checked=choice.wanted,
+            on_change=lambda checked: ProfileState.set_email_wanted(choice.kind, checked),
+            disabled=ProfileState.busy,
+        ),
+        rx.text(choice.label, size="2"),
+        class_name="checkbox-label",
+    )
+
+
+def emails_section() -> rx.Component:
+    return section(
+        "Email notifications",
+        rx.el.fieldset(
+            rx.el.legend("Email me about", class_name="field-label"),
+            rx.foreach(ProfileState.email_choices, email_choice),
+            class_name="choice-group",
+        ),
+        error_text(ProfileState.errors, "emails", "emails-error"),
+        notice(ProfileState.emails_notice, "emails-notice"),
+        section_id="email-notifications",
+    )
+
+
+def tokens_section() -> rx.Component:
+    return section(
+        "API tokens",
+        rx.text("Personal tokens let your own scripts use the HTTP API as you.", size="2"),
+        rx.link("Manage API tokens", href=ProfileState.tokens_href),
+        section_id="api-tokens",
+    )
+
+
+def sign_out_section() -> rx.Component:
+    return section(
+        "Sign out everywhere",
+        rx.text("Signs you out on every device and browser, this one too.", size="2"),
+        rx.button(
+            "Sign out everywhere", variant="outline", color_scheme="red", on_click=ProfileState.sign_out_everywhere
+        ),
+        form_error(ProfileState.errors, "sign-out-error", "sign_out"),
+        section_id="sign-out-everywhere",
+    )
+
+
+def profile_page() -> rx.Component:
+    return signed_in_page(
+        rx.vstack(
+            rx.heading("Profile", as_="h1", size="6"),
+            name_section(),
+            password_section(),
+            emails_section(),
+            tokens_section(),
+            sign_out_section(),
+            spacing="4",
+            width="100%",
+            max_width="640px",
+        )
+    )
