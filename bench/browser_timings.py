@@ -31,7 +31,7 @@ import json
 import time
 
 from playwright.sync_api import sync_playwright
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bench.common import (
     bench_app,
@@ -176,7 +176,7 @@ def main() -> None:
                     .where(
                         Ticket.workspace_id == admin.workspace_id, Ticket.status == "open", Ticket.number != long_number
                     )
-                    .order_by(Ticket.number)
+                    .order_by(col(Ticket.number))
                     .limit(runs)
                 ).all()
             )

@@ -449,24 +449,28 @@ async def posting_phase(
 
 def check_stored(database_url: str, workspace_id: int, numbers: list[int], posted: list[str], ok: int) -> dict:
     """Every posted reply stored exactly once, and its email (to the customer) queued exactly once."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from xobito_web.db import read_session
     from xobito_web.models import OutboxEmail, Reply, Ticket
 
     with read_session(database_url) as session:
         ticket_ids = list(
-            session.exec(select(Ticket.id).where(Ticket.workspace_id == workspace_id, Ticket.number.in_(numbers))).all()
+            session.exec(
+                select(col(Ticket.id)).where(col(Ticket.workspace_id) == workspace_id, col(Ticket.number).in_(numbers))
+            ).all()
         )
         bodies = list(
             session.exec(
-                select(Reply.body).where(Reply.ticket_id.in_(ticket_ids), Reply.body.like("Concurrent reply cc-%"))
+                select(col(Reply.body)).where(
+                    col(Reply.ticket_id).in_(ticket_ids), col(Reply.body).like("Concurrent reply cc-%")
+                )
             ).all()
         )
         emails = list(
             session.exec(
                 select(OutboxEmail.body).where(
-                    OutboxEmail.ticket_id.in_(ticket_ids), OutboxEmail.event == "reply_posted"
+                    col(OutboxEmail.ticket_id).in_(ticket_ids), col(OutboxEmail.event) == "reply_posted"
                 )
             ).all()
         )

@@ -44,7 +44,7 @@ from urllib.parse import urlencode
 import reflex as rx
 from reflex_base.constants import RouteArgType, RouteVar
 from reflex_base.utils.format import json_dumps
-from sqlmodel import select
+from sqlmodel import col, select
 
 import xobito_web.db
 import xobito_web.state.login
@@ -121,7 +121,9 @@ def people(url: str, subdomain: str) -> dict[str, Person]:
 
         def first_email(role: Role) -> str:
             return session.exec(
-                select(User.email).where(User.workspace_id == workspace.id, User.role == role.value).order_by(User.id)
+                select(User.email)
+                .where(User.workspace_id == workspace.id, col(User.role) == role.value)
+                .order_by(col(User.id))
             ).first()
 
         logins = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from xobito_web.db import get_engine, write_session
 from xobito_web.models import OutboxEmail, Priority, Reply, Role, Status, Ticket, User, Workspace, utcnow
@@ -186,7 +186,7 @@ def seed_demo(url: str | None = None) -> bool:
                 if close:
                     tickets.close_ticket(session, people[customer], view.number)
         # The demo history is made up: it must not email (or file) its notifications.
-        session.exec(delete(OutboxEmail).where(OutboxEmail.workspace_id == workspace.id))
+        session.exec(delete(OutboxEmail).where(col(OutboxEmail.workspace_id) == workspace.id))
     return True
 
 
@@ -194,17 +194,17 @@ def _backdate(session: Session, workspace_id: int, number: int, when) -> None:
     """Demo only: spread the demo tickets over the last weeks so the list looks lived-in."""
     session.exec(
         update(Ticket)
-        .where(Ticket.workspace_id == workspace_id, Ticket.number == number)
+        .where(col(Ticket.workspace_id) == workspace_id, col(Ticket.number) == number)
         .values(created_at=when, last_reply_at=when)
     )
 
 
 def _backdate_last_reply(session: Session, workspace_id: int, number: int, when) -> None:
     ticket_id = session.exec(
-        select(Ticket.id).where(Ticket.workspace_id == workspace_id, Ticket.number == number)
+        select(col(Ticket.id)).where(col(Ticket.workspace_id) == workspace_id, col(Ticket.number) == number)
     ).scalar_one()
     last_reply_id = session.exec(
-        select(Reply.id).where(Reply.ticket_id == ticket_id).order_by(Reply.id.desc()).limit(1)
+        select(col(Reply.id)).where(col(Reply.ticket_id) == ticket_id).order_by(col(Reply.id).desc()).limit(1)
     ).scalar_one()
     session.exec(update(Reply).where(Reply.id == last_reply_id).values(created_at=when))
     session.exec(update(Ticket).where(Ticket.id == ticket_id).values(last_reply_at=when))
@@ -262,7 +262,7 @@ def seed_tickets(
         first_number = (
             session.exec(
                 update(Workspace)
-                .where(Workspace.id == workspace.id)
+                .where(col(Workspace.id) == workspace.id)
                 .values(ticket_seq=Workspace.ticket_seq + count)
                 .returning(Workspace.ticket_seq)
             ).scalar_one()
@@ -300,8 +300,9 @@ def seed_tickets(
             session.connection().execute(insert(Ticket), ticket_rows)
             ids = dict(
                 session.exec(
-                    select(Ticket.number, Ticket.id).where(
-                        Ticket.workspace_id == workspace.id, Ticket.number.between(numbers.start, numbers.stop - 1)
+                    select(col(Ticket.number), col(Ticket.id)).where(
+                        col(Ticket.workspace_id) == workspace.id,
+                        col(Ticket.number).between(numbers.start, numbers.stop - 1),
                     )
                 ).all()
             )
@@ -348,12 +349,14 @@ def _ensure_people(session: Session, workspace: Workspace) -> tuple[list[int], l
     def ids_of(*roles: Role) -> list[int]:
         return list(
             session.exec(
-                select(User.id).where(User.workspace_id == workspace.id, User.role.in_([r.value for r in roles]))
+                select(col(User.id)).where(
+                    col(User.workspace_id) == workspace.id, col(User.role).in_([r.value for r in roles])
+                )
             ).scalars()
         )
 
     seeded_before = session.exec(
-        select(User.id).where(User.workspace_id == workspace.id, User.email.like("seed-customer-%"))
+        select(col(User.id)).where(col(User.workspace_id) == workspace.id, col(User.email).like("seed-customer-%"))
     ).first()
     if seeded_before is None:
         password_hash = hash_password(DEMO_PASSWORD)  # hashed once: Argon2 is slow on purpose

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD
@@ -27,7 +27,7 @@ NEW_PASSWORD = "a brand new passphrase"
 
 def emails(world, event=None) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        query = select(OutboxEmail).order_by(OutboxEmail.id)
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
         return list(session.exec(query.where(OutboxEmail.event == event) if event else query).all())
 
 

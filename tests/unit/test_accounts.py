@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.conftest import PASSWORD
 from xobito_web.db import read_session, write_session
@@ -36,7 +36,7 @@ CAROL = "carol@customer.example.com"
 
 def emails(world, event: str | None = None) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        query = select(OutboxEmail).order_by(OutboxEmail.id)
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
         if event:
             query = query.where(OutboxEmail.event == event)
         return list(session.exec(query).all())

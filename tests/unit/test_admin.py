@@ -7,7 +7,7 @@ import re
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.conftest import PASSWORD
 from xobito_web.db import read_session, write_session
@@ -34,7 +34,7 @@ def read(world, fn, *args, actor=None, **kwargs):
 
 def emails(world, event=None) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        query = select(OutboxEmail).order_by(OutboxEmail.id)
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
         if event:
             query = query.where(OutboxEmail.event == event)
         return list(session.exec(query).all())

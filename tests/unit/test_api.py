@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.conftest import PASSWORD
 from tests.unit import samples
@@ -82,7 +82,7 @@ def replies_of(world, ref: str) -> list[Reply]:
         return list(
             session.exec(
                 select(Reply)
-                .join(Ticket, Ticket.id == Reply.ticket_id)
+                .join(Ticket, col(Ticket.id) == col(Reply.ticket_id))
                 .where(Ticket.number == number, Ticket.workspace_id == world.customer.workspace_id)
             ).all()
         )
@@ -99,7 +99,7 @@ def ticket_id_of(world, ref: str) -> int:
 
 def outbox(world) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        return list(session.exec(select(OutboxEmail).order_by(OutboxEmail.id)).all())
+        return list(session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id))).all())
 
 
 def status_of(world, ref: str, workspace_id: int | None = None) -> str:

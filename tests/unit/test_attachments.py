@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.unit import samples
 from tests.unit.test_tickets import BODY, close, open_ticket, stored, view
@@ -42,7 +42,7 @@ def files_under(root: Path) -> list[Path]:
 
 def attachment_rows(world) -> list[Attachment]:
     with read_session(world.url) as session:
-        return session.exec(select(Attachment).order_by(Attachment.id)).all()
+        return session.exec(select(Attachment).order_by(col(Attachment.id))).all()
 
 
 def reply_count(world) -> int:

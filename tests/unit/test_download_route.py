@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import col
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD
@@ -123,7 +124,7 @@ def test_staff_assigned_to_a_ticket_of_another_department_downloads_it(world):
     with write_session(world.url) as session:
         session.exec(
             update(Ticket)
-            .where(Ticket.number == thread.number, Ticket.workspace_id == world.customer.workspace_id)
+            .where(col(Ticket.number) == thread.number, col(Ticket.workspace_id) == world.customer.workspace_id)
             .values(assignee_id=world.sales_staff.user_id)
         )
     response = browser.get(url(thread.ref, thread.pdf_id))
@@ -252,7 +253,7 @@ def test_an_expired_session_no_longer_downloads(world):
     with write_session(world.url) as session:
         session.exec(
             update(UserSession)
-            .where(UserSession.token_hash == auth.hash_token(token))
+            .where(col(UserSession.token_hash) == auth.hash_token(token))
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     response = browser.get(url(thread.ref, thread.pdf_id))

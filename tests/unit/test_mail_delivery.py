@@ -19,7 +19,7 @@ from datetime import timedelta
 from email import policy
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.smtp_sink import SmtpServer
 from xobito_web import cli, config
@@ -68,7 +68,7 @@ def reply(world, user, number, body):
 
 def rows(world) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        return list(session.exec(select(OutboxEmail).order_by(OutboxEmail.id)).all())
+        return list(session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id))).all())
 
 
 def queue_rows(world, count: int) -> list[str]:

@@ -45,7 +45,7 @@ from typing import Any, Protocol
 
 import puremagic
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.config import settings
 from xobito_web.models import Attachment
@@ -484,7 +484,13 @@ def records_by_message(session: Session, ticket_id: int) -> dict[int | None, tup
     """Every attachment of a ticket in one query, by reply id (None: the original message),
     each message's files in the order they were attached."""
     rows = session.exec(
-        select(Attachment.id, Attachment.reply_id, Attachment.original_name, Attachment.size, Attachment.content_type)
+        select(
+            Attachment.id,
+            col(Attachment.reply_id),
+            col(Attachment.original_name),
+            col(Attachment.size),
+            col(Attachment.content_type),
+        )
         .where(Attachment.ticket_id == ticket_id)
         .order_by(Attachment.id)
     ).all()

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, text, tuple_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.models import Department, Priority, Reply, Role, Status, Ticket, User, is_team_role, utcnow
 from xobito_web.services import attachments as attachment_files
@@ -166,7 +166,7 @@ _ROW_COLUMNS = (
     Ticket.created_at,
     Ticket.last_message_by_team,
     Ticket.department_id,
-    Department.name.label("department"),
+    col(Department.name).label("department"),
     _Customer.name.label("customer_name"),
     _Customer.role.label("customer_role"),
     _Assignee.name.label("assignee_name"),
@@ -200,7 +200,7 @@ def list_tickets(
     if position is not None:
         # A plain tuple on the right binds with the columns' own types (UTC timestamps).
         query = query.where(tuple_(Ticket.last_reply_at, Ticket.id) < position)
-    query = query.order_by(Ticket.last_reply_at.desc(), Ticket.id.desc()).limit(limit + 1)
+    query = query.order_by(col(Ticket.last_reply_at).desc(), col(Ticket.id).desc()).limit(limit + 1)
 
     found = session.exec(query).all()
     page = found[:limit]
@@ -245,13 +245,13 @@ def _filter_conditions(user: CurrentUser, filters: TicketFilter) -> list[ColumnE
     conditions = []
     statuses = _known_values(filters.statuses, STATUSES)
     if statuses:
-        conditions.append(Ticket.status.in_(statuses))
+        conditions.append(col(Ticket.status).in_(statuses))
     priorities = _known_values(filters.priorities, PRIORITIES)
     if priorities:
-        conditions.append(Ticket.priority.in_(priorities))
+        conditions.append(col(Ticket.priority).in_(priorities))
     department_ids = _valid_ids(filters.department_ids)
     if department_ids:
-        conditions.append(Ticket.department_id.in_(department_ids))
+        conditions.append(col(Ticket.department_id).in_(department_ids))
     if filters.assigned_to_me:
         conditions.append(Ticket.assignee_id == user.user_id)
     conditions.extend(_search_conditions(filters.search))
@@ -284,9 +284,9 @@ def _search_conditions(search: str) -> list[ColumnElement[bool]]:
         return []
     number = parse_ref(search)
     if number is not None:
-        return [Ticket.number == number]
+        return [col(Ticket.number) == number]
     words = list(dict.fromkeys(search.lower().split()))[:MAX_SEARCH_WORDS]
-    return [Ticket.subject.ilike(f"%{_escape_like(word)}%", escape="\\") for word in words]
+    return [col(Ticket.subject).ilike(f"%{_escape_like(word)}%", escape="\\") for word in words]
 
 
 def _escape_like(word: str) -> str:
@@ -369,7 +369,7 @@ def _replies(
     session: Session, ticket_id: int, files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None
 ) -> list[MessageRecord]:
     rows = session.exec(
-        select(Reply.id, Reply.body, Reply.created_at, User.name, User.role)
+        select(col(Reply.id), col(Reply.body), col(Reply.created_at), col(User.name), col(User.role))
         .join(User, User.id == Reply.author_id)
         .where(Reply.ticket_id == ticket_id)
         .order_by(Reply.created_at, Reply.id)
