@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.unit.screens import change_of, cookie_of, load, open_tab, refresh, run, sent, var
+from tests.unit.screens import change_of, cookie_of, event_fn, load, open_tab, refresh, run, sent, var
 from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
 from xobito_web.services import auth, live, tickets
@@ -150,7 +150,7 @@ def test_a_closed_ticket_is_shown_closed_and_the_unsent_draft_kept(app_database)
     )
     load(customer_tab)
     composer = run(customer_tab.get_state(ReplyState))
-    ReplyState.set_draft.fn(composer, created.ref, "One more thing")
+    event_fn(ReplyState.set_draft)(composer, created.ref, "One more thing")
     sent(customer_tab)
     close(world, world.admin, created.number)
     run(refresh(customer_tab, change_of(world, "closed", created.number, world.admin)))
