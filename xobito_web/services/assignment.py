@@ -61,7 +61,7 @@ def list_assignable(session: Session, actor: CurrentUser, department_id: int | s
         .where(
             User.workspace_id == actor.workspace_id,
             User.active == True,
-            (User.role == Role.ADMIN.value) | ((User.role == Role.STAFF.value) & col(User.id).in_(members)),
+            (col(User.role) == Role.ADMIN.value) | ((col(User.role) == Role.STAFF.value) & col(User.id).in_(members)),
         )
         .order_by(User.name, col(User.id))
     ).all()

@@ -150,7 +150,7 @@ def _wait_after_failures(
 
 def _pair(workspace_id: int, email: str, address: str) -> tuple[ColumnElement[bool], ...]:
     return (
-        LoginFailure.workspace_id == workspace_id,
+        col(LoginFailure.workspace_id) == workspace_id,
         col(LoginFailure.email) == email,
         col(LoginFailure.ip_address) == address,
     )
@@ -158,13 +158,13 @@ def _pair(workspace_id: int, email: str, address: str) -> tuple[ColumnElement[bo
 
 def throttle_wait(session: Session, workspace_id: int, email: str, address: str, now: datetime) -> timedelta:
     """How long this account may not be tried from `address` (a throttle_address key); 0: go ahead."""
-    account = (LoginFailure.workspace_id == workspace_id, LoginFailure.email == email)
+    account = (col(LoginFailure.workspace_id) == workspace_id, col(LoginFailure.email) == email)
     account_failures, _latest = _recent_failures(session, account, now - FAILURE_MEMORY, ACCOUNT_UNDER_ATTACK_FAILURES)
     under_attack = account_failures >= ACCOUNT_UNDER_ATTACK_FAILURES
     free = PAIR_FREE_FAILURES_UNDER_ATTACK if under_attack else PAIR_FREE_FAILURES
     wait = _wait_after_failures(session, _pair(workspace_id, email, address), free, now)
     if address:
-        per_address = (LoginFailure.ip_address == address,)
+        per_address = (col(LoginFailure.ip_address) == address,)
         wait = max(wait, _wait_after_failures(session, per_address, ADDRESS_FREE_FAILURES, now))
     return wait
 
@@ -219,13 +219,13 @@ def sign_in(
         wait = throttle_wait(session, workspace.id, email, address, now)
         if wait or not (signed_in or refusal):
             session.add(LoginFailure(workspace_id=workspace.id, email=email, ip_address=address, created_at=now))
-        elif signed_in:
+        elif signed_in and user is not None:
             token = _open_session(session, user.id, _pair(workspace.id, email, address), now)
     if wait:
         raise too_many_attempts(wait)
     if refusal is not None:
         raise refusal
-    if not signed_in:
+    if not signed_in or user is None:
         raise SignInFailed(WRONG_CREDENTIALS)
     return token, current_user_of(user, workspace)
 
@@ -250,9 +250,9 @@ def take_turns_on_account(session: Session, workspace_id: int, email: str, purpo
     advisory lock keyed by the account does it (an unknown email has no row to lock).
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(
+        session.connection().execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:account, 0))"),
-            params={"account": f"{purpose} {workspace_id} {email}"},
+            {"account": f"{purpose} {workspace_id} {email}"},
         )
 
 

@@ -261,7 +261,7 @@ def _candidates(
         groups.append(User.role == Role.ADMIN.value)
     if department_staff:
         members = select(DepartmentMember.user_id).where(DepartmentMember.department_id == ticket.department_id)
-        groups.append((User.role == Role.STAFF.value) & col(User.id).in_(members))
+        groups.append((col(User.role) == Role.STAFF.value) & col(User.id).in_(members))
     if assignee and ticket.assignee_id is not None:
         groups.append(User.id == ticket.assignee_id)
     if customer:

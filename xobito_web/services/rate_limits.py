@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from xobito_web import config
@@ -103,7 +104,7 @@ def check_reply_rate(session: Session, user: CurrentUser, now: datetime | None =
 def _wait_for_room(
     session: Session,
     user: CurrentUser,
-    created_at: ColumnElement[datetime],
+    created_at: Mapped[datetime],
     by_user: ColumnElement[bool],
     cap: int,
     now: datetime | None,

@@ -56,10 +56,14 @@ def next_ticket_number(session: Session, workspace_id: int) -> int:
     commit, then reads the new value); on SQLite write_session() starts with BEGIN IMMEDIATE,
     so writers queue. A rolled-back creation rolls the counter back too: no gaps, no reuse.
     """
-    number = session.exec(
-        text("UPDATE workspace SET ticket_seq = ticket_seq + 1 WHERE id = :id RETURNING ticket_seq"),
-        params={"id": workspace_id},
-    ).scalar_one_or_none()
+    number = (
+        session.connection()
+        .execute(
+            text("UPDATE workspace SET ticket_seq = ticket_seq + 1 WHERE id = :id RETURNING ticket_seq"),
+            {"id": workspace_id},
+        )
+        .scalar_one_or_none()
+    )
     if number is None:
         raise NotFound("There is no such workspace.")
     return number
@@ -167,9 +171,9 @@ _ROW_COLUMNS = (
     Ticket.last_message_by_team,
     Ticket.department_id,
     col(Department.name).label("department"),
-    _Customer.name.label("customer_name"),
-    _Customer.role.label("customer_role"),
-    _Assignee.name.label("assignee_name"),
+    col(_Customer.name).label("customer_name"),
+    col(_Customer.role).label("customer_role"),
+    col(_Assignee.name).label("assignee_name"),
 )
 
 
@@ -253,7 +257,7 @@ def _filter_conditions(user: CurrentUser, filters: TicketFilter) -> list[ColumnE
     if department_ids:
         conditions.append(col(Ticket.department_id).in_(department_ids))
     if filters.assigned_to_me:
-        conditions.append(Ticket.assignee_id == user.user_id)
+        conditions.append(col(Ticket.assignee_id) == user.user_id)
     conditions.extend(_search_conditions(filters.search))
     return conditions
 
