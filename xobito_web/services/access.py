@@ -22,7 +22,7 @@ from xobito_web.services.ids import is_ticket_number
 
 def visible_tickets(user: CurrentUser) -> ColumnElement[bool]:
     """The tickets `user` may see, as a WHERE condition (workspace first, then by role)."""
-    in_workspace = Ticket.workspace_id == user.workspace_id
+    in_workspace = col(Ticket.workspace_id) == user.workspace_id
     if user.role == Role.ADMIN:
         return in_workspace
     if user.role == Role.STAFF:
@@ -73,7 +73,7 @@ def ticket_for_change(session: Session, user: CurrentUser, number: int) -> Ticke
     if not is_ticket_number(number):
         raise NotFound()
     row = session.exec(
-        select(Ticket, col(Department.id), col(Department.name), _Customer.name, _Assignee.id, _Assignee.name)
+        select(Ticket, col(Department.id), col(Department.name), _Customer.name, _Assignee.id, _Assignee.name)  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
         .join(Department, Department.id == Ticket.department_id)
         .join(_Customer, _Customer.id == Ticket.customer_id)
         .outerjoin(_Assignee, _Assignee.id == Ticket.assignee_id)

@@ -438,7 +438,7 @@ def revoke_invitation(session: Session, actor: CurrentUser, user_id: int | str) 
         (EmailOptOut, EmailOptOut.user_id),
         (DepartmentMember, DepartmentMember.user_id),
     ):
-        session.exec(delete(table).where(column == user.id))
+        session.exec(delete(table).where(col(column) == user.id))
     session.delete(user)
     session.flush()
     _announce(session, actor)

@@ -65,7 +65,7 @@ def list_assignable(session: Session, actor: CurrentUser, department_id: int | s
         )
         .order_by(User.name, col(User.id))
     ).all()
-    return [PersonRecord(row.id, row.name, row.role) for row in rows]
+    return [PersonRecord(user_id, name, role) for user_id, name, role in rows]
 
 
 def get_assignment(session: Session, actor: CurrentUser, number: int) -> AssignmentInfo:

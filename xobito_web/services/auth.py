@@ -250,7 +250,7 @@ def take_turns_on_account(session: Session, workspace_id: int, email: str, purpo
     advisory lock keyed by the account does it (an unknown email has no row to lock).
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(
+        session.scalar(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:account, 0))"),
             {"account": f"{purpose} {workspace_id} {email}"},
         )

@@ -48,6 +48,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import and_, exists, or_, select, update
@@ -159,7 +160,7 @@ class SmtpTransport:
         smtp = self.smtp
         try:
             if smtp.implicit_tls:
-                client = smtplib.SMTP_SSL(
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
                     smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
                 )
             else:
@@ -309,7 +310,7 @@ def _anything_to_do(url: str, now: datetime) -> bool:
     due = and_(col(OutboxEmail.status) == QUEUED, col(OutboxEmail.next_attempt_at) <= now)
     stale = and_(col(OutboxEmail.status) == SENDING, col(OutboxEmail.claimed_at) < now - LEASE)
     with read_session(url) as session:
-        return bool(session.exec(select(exists().where(or_(due, stale)))).scalar())
+        return bool(session.scalar(select(exists().where(or_(due, stale)))))
 
 
 def _recover_stale(url: str, now: datetime) -> None:
@@ -345,18 +346,16 @@ def _claim(url: str, token: str, now: datetime, limit: int) -> list[OutboxEmail]
                 update(OutboxEmail)
                 .where(col(OutboxEmail.id).in_(due.scalar_subquery()), col(OutboxEmail.status) == QUEUED)
                 .values(status=SENDING, claim_token=token, claimed_at=now, attempts=OutboxEmail.attempts + 1)
-                .returning(OutboxEmail.id)
+                .returning(col(OutboxEmail.id))
             )
             .scalars()
             .all()
         )
         if not claimed_ids:
             return []
-        rows = (
-            session.exec(select(OutboxEmail).where(col(OutboxEmail.id).in_(claimed_ids)).order_by(col(OutboxEmail.id)))
-            .scalars()
-            .all()
-        )
+        rows = session.scalars(
+            select(OutboxEmail).where(col(OutboxEmail.id).in_(claimed_ids)).order_by(col(OutboxEmail.id))
+        ).all()
         session.expunge_all()
         return list(rows)
 
@@ -389,7 +388,7 @@ def _mark_sent(url: str, row_id: int, now: datetime) -> None:
 
 def _record_failure(url: str, row: OutboxEmail, token: str, error: str, now: datetime, *, permanent: bool) -> None:
     final = permanent or row.attempts >= MAX_ATTEMPTS
-    values = {
+    values: dict[str, Any] = {
         "status": FAILED if final else QUEUED,
         "claim_token": None,
         "claimed_at": None,

@@ -256,20 +256,20 @@ def _candidates(
 ) -> list[Person]:
     """The active people of the ticket's workspace in any of the asked groups who take `event`'s
     kind of email, by id; with `opted_out_too` also those who switched it off (`wants` false)."""
-    groups = []
+    groups: list[ColumnElement[bool]] = []
     if admins:
-        groups.append(User.role == Role.ADMIN.value)
+        groups.append(col(User.role) == Role.ADMIN.value)
     if department_staff:
         members = select(DepartmentMember.user_id).where(DepartmentMember.department_id == ticket.department_id)
         groups.append((col(User.role) == Role.STAFF.value) & col(User.id).in_(members))
     if assignee and ticket.assignee_id is not None:
-        groups.append(User.id == ticket.assignee_id)
+        groups.append(col(User.id) == ticket.assignee_id)
     if customer:
-        groups.append(User.id == ticket.customer_id)
+        groups.append(col(User.id) == ticket.customer_id)
     if not groups:
         return []
     wants = _wants_email(event)
-    query = select(col(User.id), col(User.email), col(User.name), col(User.role), wants.label("wants")).where(
+    query = select(col(User.id), col(User.email), col(User.name), col(User.role), wants.label("wants")).where(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
         col(User.workspace_id) == ticket.workspace_id, col(User.active) == True, or_(*groups)
     )
     if not opted_out_too:

@@ -56,14 +56,10 @@ def next_ticket_number(session: Session, workspace_id: int) -> int:
     commit, then reads the new value); on SQLite write_session() starts with BEGIN IMMEDIATE,
     so writers queue. A rolled-back creation rolls the counter back too: no gaps, no reuse.
     """
-    number = (
-        session.connection()
-        .execute(
-            text("UPDATE workspace SET ticket_seq = ticket_seq + 1 WHERE id = :id RETURNING ticket_seq"),
-            {"id": workspace_id},
-        )
-        .scalar_one_or_none()
-    )
+    number = session.scalars(
+        text("UPDATE workspace SET ticket_seq = ticket_seq + 1 WHERE id = :id RETURNING ticket_seq"),
+        {"id": workspace_id},
+    ).one_or_none()
     if number is None:
         raise NotFound("There is no such workspace.")
     return number
@@ -160,7 +156,7 @@ _Customer = aliased(User, name="customer")
 _Assignee = aliased(User, name="assignee")
 
 # What a list row needs, all from one query (no per-row lookups).
-_ROW_COLUMNS = (
+_ROW_COLUMNS: tuple[Any, ...] = (
     Ticket.id,
     Ticket.number,
     Ticket.subject,
@@ -246,7 +242,7 @@ def _assignee_shown_to(user: CurrentUser, assignee_name: str | None) -> str:
 
 def _filter_conditions(user: CurrentUser, filters: TicketFilter) -> list[ColumnElement[bool]]:
     """The filters as WHERE conditions, combined with AND; unknown values are dropped."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     statuses = _known_values(filters.statuses, STATUSES)
     if statuses:
         conditions.append(col(Ticket.status).in_(statuses))
@@ -373,22 +369,22 @@ def _replies(
     session: Session, ticket_id: int, files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None
 ) -> list[MessageRecord]:
     rows = session.exec(
-        select(col(Reply.id), col(Reply.body), col(Reply.created_at), col(User.name), col(User.role))
+        select(col(Reply.id), col(Reply.body), col(Reply.created_at), col(User.name), col(User.role))  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
         .join(User, User.id == Reply.author_id)
         .where(Reply.ticket_id == ticket_id)
         .order_by(Reply.created_at, Reply.id)
     ).all()
     return [
         MessageRecord(
-            id=row.id,
-            author_name=row.name,
-            author_role=row.role,
-            is_team=is_team_role(row.role),
-            body=row.body,
-            created_at=row.created_at,
-            attachments=(files or {}).get(row.id, ()),
+            id=reply_id,
+            author_name=name,
+            author_role=role,
+            is_team=is_team_role(role),
+            body=body,
+            created_at=created_at,
+            attachments=(files or {}).get(reply_id, ()),
         )
-        for row in rows
+        for reply_id, body, created_at, name, role in rows
     ]
 
 
