@@ -110,7 +110,7 @@ def cold_visit(
     url: str,
     predicate: str,
     data_key: str,
-    phases: dict[str, list[float]] | None = None,
+    phases: dict[str, list] | None = None,  # samples by phase, and the largest downloads
     with_bytes: bool = False,
 ) -> tuple[float, int]:
     context = signed_in_context(browser, cookies)
@@ -198,8 +198,8 @@ def main() -> None:
 
             # Cold: a fresh context per run.
             list_cold, thread_cold, list_bytes, thread_bytes = [], [], [], []
-            list_phases: dict[str, list[float]] = {}
-            thread_phases: dict[str, list[float]] = {}
+            list_phases: dict[str, list] = {}
+            thread_phases: dict[str, list] = {}
             for run in range(runs):
                 hit, transferred = cold_visit(
                     browser,

@@ -119,7 +119,7 @@ def people(url: str, subdomain: str) -> dict[str, Person]:
             [first_department.name],
         )
 
-        def first_email(role: Role) -> str:
+        def first_email(role: Role) -> str | None:
             return session.exec(
                 select(User.email)
                 .where(User.workspace_id == workspace.id, col(User.role) == role.value)
@@ -162,7 +162,7 @@ class Case:
         return query
 
 
-def list_cases(department_id: int, page_50_cursor: str) -> dict[str, Case]:
+def list_cases(department_id: int, page_50_cursor: str | None) -> dict[str, Case]:
     return {
         "admin, default filter, first page": Case("admin"),
         "admin, status Closed": Case("admin", tickets.TicketFilter(statuses=("closed",))),
@@ -201,7 +201,7 @@ def router_data(subdomain: str, query: dict[str, str], token: str) -> dict:
 async def hydrated_tab(subdomain: str, person: Person, query: dict[str, str]) -> tuple[rx.State, TicketListState]:
     """A new tab on the list page whose hydrate is done: its load event comes next."""
     rx.State.setup_dynamic_args({"subdomain": RouteArgType.SINGLE})  # as app.add_page does
-    root = rx.State(_reflex_internal_init=True)
+    root = rx.State(_reflex_internal_init=True)  # type: ignore[call-arg]  # Reflex's internal flag, taken by **kwargs
     root.router_data = root._update_router_vars(router_data(subdomain, query, person.session_token), {})
     screen = await root.get_state(TicketListState)
     await root._get_resolved_delta()  # what the hydrate sent
