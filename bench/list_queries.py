@@ -119,12 +119,14 @@ def people(url: str, subdomain: str) -> dict[str, Person]:
             [first_department.name],
         )
 
-        def first_email(role: Role) -> str | None:
-            return session.exec(
+        def first_email(role: Role) -> str:
+            email = session.exec(
                 select(User.email)
                 .where(User.workspace_id == workspace.id, col(User.role) == role.value)
                 .order_by(col(User.id))
             ).first()
+            assert email is not None, f"the seeded workspace has no {role.value}"
+            return email
 
         logins = {
             "admin": (first_email(Role.ADMIN), DEMO_PASSWORD),  # the seeder's people share its password
