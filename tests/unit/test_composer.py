@@ -13,7 +13,7 @@ from xobito_web.state.new_ticket import NewTicketState
 from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
 from xobito_web.state.ticket_view import TicketViewState
 
-type_into = ReplyState.set_draft.fn
+type_into = event_fn(ReplyState.set_draft)
 
 
 def two_tickets(world):

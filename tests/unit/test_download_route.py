@@ -60,6 +60,7 @@ def make_thread(world) -> Thread:
             "See my notes.",
             attachments=[attachments.stage_bytes("notes.txt", samples.text())],
         )
+    assert replied.message is not None
     other = _create(world, world.other_customer, world.departments["Support"], [("theirs.pdf", samples.pdf("Theirs"))])
     foreign = _create(
         world, world.foreign_customer, world.foreign_departments["Support"], [("foreign.pdf", samples.pdf("Foreign"))]

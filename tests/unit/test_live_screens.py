@@ -128,7 +128,12 @@ def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibili
     reply(world, world.customer, created.number, "Any news?")
     reads: list[int] = []
     real_get_ticket = tickets.get_ticket
-    monkeypatch.setattr(tickets, "get_ticket", lambda s, u, n: reads.append(u.user_id) or real_get_ticket(s, u, n))
+
+    def counted_get_ticket(s, u, n):
+        reads.append(u.user_id)
+        return real_get_ticket(s, u, n)
+
+    monkeypatch.setattr(tickets, "get_ticket", counted_get_ticket)
     change = change_of(world, "replied", created.number, world.customer)
     batch = LiveBatch(change)
 

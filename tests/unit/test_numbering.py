@@ -28,7 +28,7 @@ def _stored_numbers(url, workspace_id):
 
 def _sequence(url, workspace_id):
     with read_session(url) as session:
-        return session.get(Workspace, workspace_id).ticket_seq
+        return session.get_one(Workspace, workspace_id).ticket_seq
 
 
 @pytest.mark.parametrize(
