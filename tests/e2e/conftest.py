@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -16,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
-def smtp_server() -> SmtpServer:
+def smtp_server() -> Iterator[SmtpServer]:
     """The app's outgoing mail server during the browser tests: a real one, in the test."""
     server = SmtpServer()
     server.start()
@@ -25,7 +26,7 @@ def smtp_server() -> SmtpServer:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory, smtp_server) -> RunningApp:
+def app(tmp_path_factory, smtp_server) -> Iterator[RunningApp]:
     port = int(os.environ.get("XOBITO_E2E_PORT", "3011"))
     with embedded_app(tmp_path_factory.mktemp("e2e-data"), port, smtp_url=smtp_server.url) as running:
         yield running
@@ -87,4 +88,4 @@ def make_workspace(database_url: str, title: str) -> Workspace:
             workspaces.create_department(session, created, name)
         for email, name, role, departments in people.values():
             workspaces.create_user(session, created, email, name, role, password, departments)
-    return Workspace(subdomain, *(email for email, *_ in people.values()), password)
+    return Workspace(subdomain, password=password, **{key: email for key, (email, *_) in people.items()})

@@ -6,6 +6,7 @@ default 3021,3022) serving one production build, one browser on each — the sec
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -21,7 +22,7 @@ REDIS_URL = os.environ.get("XOBITO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="module")
-def workers(tmp_path_factory) -> list[RunningApp]:
+def workers(tmp_path_factory) -> Iterator[list[RunningApp]]:
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:  # no server

@@ -61,13 +61,13 @@ def link(
 def badge(*children, color: StrOrVar, variant: StrOrVar = "soft", size: str = "2") -> rx.Component:
     return rx.el.span(
         *children,
-        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-variant-" + variant,
+        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-variant-" + variant,  # type: ignore[operator]  # Reflex: str + a string Var is a Var
         custom_attrs={"data-accent-color": color},
     )
 
 
 def card(*children, class_name: StrOrVar = "") -> rx.Component:
-    return rx.el.div(*children, class_name="rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface " + class_name)
+    return rx.el.div(*children, class_name="rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface " + class_name)  # type: ignore[operator]  # Reflex: str + a string Var is a Var
 
 
 def table(*children, aria_label: str) -> rx.Component:

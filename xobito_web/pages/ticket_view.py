@@ -20,8 +20,8 @@ def ticket_header() -> rx.Component:
         rx.link("← All tickets", href=TicketViewState.list_href, size="2"),
         rx.hstack(
             rx.text(TicketViewState.ref, color_scheme="gray", weight="medium", id="ticket-ref"),
-            status_badge(TicketViewState.status, TicketViewState.status_label),
-            priority_badge(TicketViewState.priority, TicketViewState.priority_label),
+            status_badge(TicketViewState.status, TicketViewState.status_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            priority_badge(TicketViewState.priority, TicketViewState.priority_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             rx.cond(TicketViewState.waiting != "", rx.text(TicketViewState.waiting, size="2", color_scheme="gray")),
             spacing="3",
             align="center",
@@ -141,7 +141,7 @@ def thread_message(message: ThreadMessage) -> rx.Component:
             ),
             # Plain text with its line breaks; React escapes it, so markup shows as typed.
             light.text(message.body, class_name="message-body"),
-            attachment_list(message.attachments),
+            attachment_list(message.attachments),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             gap="2",
             class_name="message-content",
         ),
@@ -162,7 +162,7 @@ def composer() -> rx.Component:
                 name="body",
                 value=ReplyState.draft,
                 # The key goes with the text: a late typing event still lands on its own ticket.
-                on_change=lambda value: ReplyState.set_draft(ReplyState.draft_key, value),
+                on_change=lambda value: ReplyState.set_draft(ReplyState.draft_key, value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 rows="5",
                 width="100%",
                 max_length=MESSAGE_MAX,
@@ -176,11 +176,11 @@ def composer() -> rx.Component:
                 rx.callout(ReplyState.composer_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
             ),
             rx.el.input(type="hidden", name="ref", value=ReplyState.draft_key),
-            send_row("Send Reply", ReplyState.sending, ReplyState.upload_percent, ReplyState.composer_nonce),
+            send_row("Send Reply", ReplyState.sending, ReplyState.upload_percent, ReplyState.composer_nonce),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             spacing="2",
             width="100%",
         ),
-        on_submit=lambda form_data: ReplyState.send_reply(
+        on_submit=lambda form_data: ReplyState.send_reply(  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
             rx.upload_files_chunk(upload_id=REPLY_UPLOAD_ID, on_upload_progress=ReplyState.set_upload_progress),
             form_data,
         ),

@@ -45,7 +45,7 @@ from typing import Any, Protocol
 
 import puremagic
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.config import settings
 from xobito_web.models import Attachment
@@ -229,6 +229,7 @@ class _Receiver:
     def _check_text(self, chunk: bytes, final: bool) -> None:
         if b"\x00" in chunk:
             raise self.refuse(f"{_quoted(self.name)} is not a {self.kind.label}.", FileTypeRefused)
+        assert self.text is not None  # called for text kinds only
         try:
             self.text.decode(chunk, final)
         except UnicodeDecodeError:
@@ -484,14 +485,20 @@ def records_by_message(session: Session, ticket_id: int) -> dict[int | None, tup
     """Every attachment of a ticket in one query, by reply id (None: the original message),
     each message's files in the order they were attached."""
     rows = session.exec(
-        select(Attachment.id, Attachment.reply_id, Attachment.original_name, Attachment.size, Attachment.content_type)
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
+            Attachment.id,
+            col(Attachment.reply_id),
+            col(Attachment.original_name),
+            col(Attachment.size),
+            col(Attachment.content_type),
+        )
         .where(Attachment.ticket_id == ticket_id)
         .order_by(Attachment.id)
     ).all()
     grouped: dict[int | None, list[AttachmentRecord]] = {}
-    for row in rows:
-        grouped.setdefault(row.reply_id, []).append(
-            AttachmentRecord(id=row.id, name=row.original_name, size=row.size, content_type=row.content_type)
+    for attachment_id, reply_id, original_name, size, content_type in rows:
+        grouped.setdefault(reply_id, []).append(
+            AttachmentRecord(id=attachment_id, name=original_name, size=size, content_type=content_type)
         )
     return {reply_id: tuple(records) for reply_id, records in grouped.items()}
 

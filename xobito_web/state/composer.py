@@ -9,6 +9,8 @@ only its own key.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import reflex as rx
 
 from xobito_web.services import tickets
@@ -22,6 +24,8 @@ class ComposerMixin(rx.State, mixin=True):
     draft_key: str = ""  # what the composer on screen belongs to
     draft: str = ""  # its text (the unsent text of `draft_key`)
     composer_nonce: str = ""  # names the message being composed: no double posts
+    if TYPE_CHECKING:  # SessionState's, which every composer screen also is (not a var of the mixin)
+        signed_in: bool
     sending_keys: list[str] = []  # composers whose message is on its way
     upload_percent: int = 0
     composer_error: str = ""

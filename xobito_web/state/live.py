@@ -53,7 +53,7 @@ class LiveHub:
     def __init__(self) -> None:
         self._watches: dict[str, Watch] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._app = None
+        self._app: rx.App | None = None  # set by run(), before the bus is heard
 
     def watch(self, client_token: str, watch: Watch) -> None:
         if client_token:
@@ -96,6 +96,7 @@ class LiveHub:
             asyncio.run_coroutine_threadsafe(self._dispatch(change), self._loop)
 
     async def _dispatch(self, change: live.Change) -> None:
+        assert self._app is not None
         connected = self._app.event_namespace.token_to_sid if self._app.event_namespace else {}
         targets = self.concerned(change)
         for token, _watch in targets:
@@ -105,9 +106,10 @@ class LiveHub:
         await asyncio.gather(*(self._refresh(token, watch, batch) for token, watch in targets if token in connected))
 
     async def _refresh(self, token: str, watch: Watch, batch: LiveBatch) -> None:
+        assert self._app is not None
         try:
             async with self._app.modify_state(rx.BaseStateToken(ident=token, cls=watch.state_cls)) as root:
-                screen = await root.get_state(watch.state_cls)
+                screen: Any = await root.get_state(watch.state_cls)  # every watching screen has apply_live_change
                 await screen.apply_live_change(batch)
         except Exception:
             log.exception("live refresh failed")

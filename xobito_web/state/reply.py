@@ -37,16 +37,16 @@ class ReplyState(ComposerMixin, SessionState):
         key = format_ref(number) if number is not None else ""
         body = str(form_data.get("body", ""))
         async with self:
-            if not self._claim_send(key, form_data):
-                return
+            if number is None or not self._claim_send(key, form_data):
+                return  # (no number: no key, which _claim_send refuses too)
             session_hash, subdomain = self._visitor_request()
             self._keep(self._drafts, key, body[: tickets.MESSAGE_MAX])
             if key == self.draft_key:
                 self.draft = body[: tickets.MESSAGE_MAX]
             try:
                 tickets.check_message(body)  # before receiving files for a message that fails anyway
-            except InvalidInput as error:
-                self._finish_send(key, None, error.message)
+            except InvalidInput as invalid:
+                self._finish_send(key, None, invalid.message)
                 return
 
         def store(staged) -> None:

@@ -18,7 +18,7 @@ import reflex as rx
 from reflex.istate.data import HeaderData
 from reflex.middleware import Middleware
 from reflex_base.constants import CompileVars
-from reflex_base.event import Event
+from reflex_base.event import Event, EventSpec
 
 from xobito_web import session_guard, urls
 from xobito_web.db import read_session
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 HYDRATE = CompileVars.HYDRATE
 
 
-def navigate(url: str) -> rx.event.EventSpec:
+def navigate(url: str) -> EventSpec:
     """A full page load (not in-app routing): the new connection carries the browser's current
     session cookie, e.g. after signing in or out in another tab."""
     return rx.call_script(f"window.location.replace({json.dumps(url)})")
@@ -146,7 +146,7 @@ class SessionState(rx.State):
             if getattr(self, name) != value:
                 setattr(self, name, value)
 
-    def _show_visitor(self, visitor: Visitor) -> rx.event.EventSpec | None:
+    def _show_visitor(self, visitor: Visitor) -> EventSpec | None:
         """The header's fields; returns the way to the sign-in page when nobody is signed in.
 
         An unknown workspace shows the 404 page (None is returned, nothing to go to).
@@ -174,7 +174,7 @@ class SessionState(rx.State):
         self._unwatch()
         self._set_if_changed(signed_in=False, sign_in_needed=True)
 
-    def login_redirect(self) -> rx.event.EventSpec:
+    def login_redirect(self) -> EventSpec:
         back_to = self.router.url.path
         if self.router.url.query:
             back_to += "?" + self.router.url.query
