@@ -107,6 +107,7 @@ class MessageRecord:
     body: str
     created_at: datetime
     attachments: tuple[AttachmentRecord, ...] = ()
+    is_internal: bool = False  # an internal note (services/notes.py): only ever read for the team
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,7 @@ def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
     if row is None:
         raise NotFound()
     files = attachment_files.records_by_message(session, row.id)  # one query for the whole thread
-    messages = (_original_message(row, files.get(None, ())), *_replies(session, row.id, files))
+    messages = (_original_message(row, files.get(None, ())), *_replies(session, row.id, files, user.is_team))
     is_open = row.status != Status.CLOSED
     return TicketView(
         number=row.number,
@@ -366,14 +367,20 @@ def _original_message(row, attachments: tuple[AttachmentRecord, ...] = ()) -> Me
 
 
 def _replies(
-    session: Session, ticket_id: int, files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None
+    session: Session,
+    ticket_id: int,
+    files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None,
+    with_notes: bool = False,
 ) -> list[MessageRecord]:
-    rows = session.exec(
-        select(Reply.id, Reply.body, Reply.created_at, User.name, User.role)
+    """The replies of a ticket, oldest first; internal notes only `with_notes` (for the team)."""
+    query = (
+        select(Reply.id, Reply.body, Reply.created_at, Reply.is_internal, User.name, User.role)
         .join(User, User.id == Reply.author_id)
         .where(Reply.ticket_id == ticket_id)
-        .order_by(Reply.created_at, Reply.id)
-    ).all()
+    )
+    if not with_notes:
+        query = query.where(Reply.is_internal == False)
+    rows = session.exec(query.order_by(Reply.created_at, Reply.id)).all()
     return [
         MessageRecord(
             id=row.id,
@@ -383,6 +390,7 @@ def _replies(
             body=row.body,
             created_at=row.created_at,
             attachments=(files or {}).get(row.id, ()),
+            is_internal=row.is_internal,
         )
         for row in rows
     ]

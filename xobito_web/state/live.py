@@ -77,7 +77,7 @@ class LiveHub:
             (token, watch)
             for token, watch in list(self._watches.items())
             if watch.workspace_id == change.workspace_id
-            and (watch.is_team or watch.user_id == change.customer_id)
+            and (watch.is_team or (watch.user_id == change.customer_id and change.kind not in live.TEAM_ONLY_KINDS))
             and (watch.number is None or watch.number == change.number)
         ]
 
