@@ -133,6 +133,10 @@ def thread_message(message: ThreadMessage) -> rx.Component:
     return light.card(
         light.flex_column(
             light.flex_row(
+                rx.cond(
+                    message.is_internal,
+                    light.badge("Internal note", color="amber", size="1"),
+                ),
                 light.text(message.author_name, weight="bold"),
                 light.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
                 rx.el.time(
@@ -145,14 +149,51 @@ def thread_message(message: ThreadMessage) -> rx.Component:
             gap="2",
             class_name="message-content",
         ),
-        class_name=rx.cond(message.is_team, "message message-team", "message message-customer"),
+        class_name=rx.cond(
+            message.is_internal,
+            "message message-note",
+            rx.cond(message.is_team, "message message-team", "message message-customer"),
+        ),
+    )
+
+
+def composer_kind() -> rx.Component:
+    """The team chooses between a reply (the customer sees it) and an internal note."""
+    return rx.cond(
+        ReplyState.is_team,
+        rx.vstack(
+            rx.segmented_control.root(
+                rx.segmented_control.item("Reply", value="reply"),
+                rx.segmented_control.item("Internal note", value="note"),
+                value=rx.cond(ReplyState.note_mode, "note", "reply"),
+                on_change=ReplyState.set_note_mode,
+                aria_label="Write a reply or an internal note",
+                id="composer-kind",
+            ),
+            rx.cond(
+                ReplyState.note_mode,
+                rx.text(
+                    "Only the team sees internal notes. Mention a colleague with @ and their name to email them.",
+                    size="2",
+                    color_scheme="gray",
+                    id="note-hint",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
     )
 
 
 def composer() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.el.label("Message", html_for="reply-body", class_name="field-label"),
+            composer_kind(),
+            rx.el.label(
+                rx.cond(ReplyState.note_mode, "Internal note", "Message"),
+                html_for="reply-body",
+                class_name="field-label",
+            ),
             rx.text_area(
                 # A new key per ticket and after each sent reply: the box starts as its own
                 # ticket's draft even when the browser never told the server what was typed
@@ -166,7 +207,7 @@ def composer() -> rx.Component:
                 rows="5",
                 width="100%",
                 max_length=MESSAGE_MAX,
-                placeholder="Write your reply",
+                placeholder=rx.cond(ReplyState.note_mode, "Write a note for the team", "Write your reply"),
                 aria_describedby="reply-count",
             ),
             length_counter(ReplyState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "reply-count"),
@@ -176,7 +217,17 @@ def composer() -> rx.Component:
                 rx.callout(ReplyState.composer_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
             ),
             rx.el.input(type="hidden", name="ref", value=ReplyState.draft_key),
-            send_row("Send Reply", ReplyState.sending, ReplyState.upload_percent, ReplyState.composer_nonce),
+            rx.el.input(type="hidden", name="kind", value=rx.cond(ReplyState.note_mode, "note", "reply")),
+            rx.cond(
+                ReplyState.note_notice != "",
+                rx.text(ReplyState.note_notice, size="2", role="status", id="note-notice"),
+            ),
+            send_row(
+                rx.cond(ReplyState.note_mode, "Add Internal Note", "Send Reply"),
+                ReplyState.sending,
+                ReplyState.upload_percent,
+                ReplyState.composer_nonce,
+            ),
             spacing="2",
             width="100%",
         ),

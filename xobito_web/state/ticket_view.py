@@ -50,6 +50,7 @@ class ThreadMessage:
     author_name: str
     author_role: str
     is_team: bool
+    is_internal: bool  # an internal note (only ever read for the team)
     body: str
     when: str
     when_exact: str
@@ -175,8 +176,9 @@ class TicketViewState(SessionState):
             (await self.get_state(AssignmentState))._show_panel(panel)
         if change.actor_user_id == user.user_id:
             return
-        if change.kind == "replied" and len(self.messages) + len(self.later_messages) > known:
-            self.live_notice = f"New reply from {(self.later_messages or self.messages)[-1].author_name}."
+        if change.kind in ("replied", live.NOTED) and len(self.messages) + len(self.later_messages) > known:
+            what = "internal note" if change.kind == live.NOTED else "reply"
+            self.live_notice = f"New {what} from {(self.later_messages or self.messages)[-1].author_name}."
         elif change.kind == "closed":
             composer = await self.get_state(ReplyState)
             self.live_notice = "This ticket was just closed." + (
@@ -228,6 +230,7 @@ class TicketViewState(SessionState):
             author_name=message.author_name,
             author_role=ROLE_LABELS.get(message.author_role, message.author_role),
             is_team=message.is_team,
+            is_internal=message.is_internal,
             body=message.body,
             when=relative_time(message.created_at),
             when_exact=exact_time(message.created_at),
