@@ -185,10 +185,79 @@ def composer_kind() -> rx.Component:
     )
 
 
+def saved_reply_picker() -> rx.Component:
+    """The team's saved replies: type to narrow, choose one to insert it after what is typed."""
+    return rx.cond(
+        ReplyState.is_team,
+        rx.vstack(
+            rx.button(
+                rx.cond(ReplyState.picker_open, "Close saved replies", "Insert saved reply"),
+                type="button",
+                variant="soft",
+                size="2",
+                on_click=ReplyState.toggle_picker,
+                aria_expanded=rx.cond(ReplyState.picker_open, "true", "false"),
+                aria_controls="saved-reply-picker",
+            ),
+            rx.cond(
+                ReplyState.picker_open,
+                rx.card(
+                    rx.vstack(
+                        rx.el.label("Search saved replies", html_for="saved-reply-search", class_name="field-label"),
+                        rx.input(
+                            id="saved-reply-search",
+                            value=ReplyState.picker_query,
+                            on_change=ReplyState.set_picker_query.debounce(150),
+                            placeholder="Type words of the title or text",
+                            auto_focus=True,
+                            width="100%",
+                            aria_controls="saved-reply-choices",
+                        ),
+                        rx.el.ul(
+                            rx.foreach(
+                                ReplyState.picker_matches,
+                                lambda choice: rx.el.li(
+                                    rx.button(
+                                        rx.vstack(
+                                            rx.text(choice.title, weight="bold", size="2"),
+                                            rx.text(choice.preview, size="1", color_scheme="gray", trim="both"),
+                                            spacing="0",
+                                            align="start",
+                                        ),
+                                        type="button",
+                                        variant="ghost",
+                                        on_click=ReplyState.insert_saved_reply(choice.id),
+                                        class_name="saved-reply-choice",
+                                        aria_label="Insert " + choice.title,
+                                    ),
+                                ),
+                            ),
+                            id="saved-reply-choices",
+                            class_name="saved-reply-choices",
+                            aria_live="polite",
+                        ),
+                        rx.cond(
+                            ReplyState.picker_message != "",
+                            rx.text(ReplyState.picker_message, size="2", color_scheme="gray", role="status"),
+                        ),
+                        rx.link("Manage saved replies", href=ReplyState.saved_replies_href, size="2"),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    width="100%",
+                    id="saved-reply-picker",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
+    )
+
+
 def composer() -> rx.Component:
     return rx.form(
         rx.vstack(
-            composer_kind(),
             rx.el.label(
                 rx.cond(ReplyState.note_mode, "Internal note", "Message"),
                 html_for="reply-body",
@@ -331,7 +400,12 @@ def ticket_view_page() -> rx.Component:
                 live_notice(),
                 rx.cond(
                     TicketViewState.can_reply,
-                    rx.card(composer(), width="100%"),
+                    # The switch and the picker stay outside the form: Enter in the picker's
+                    # search box must not send the message.
+                    rx.card(
+                        rx.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
+                        width="100%",
+                    ),
                     closed_notice(),
                 ),
                 rx.cond(TicketViewState.can_close, rx.hstack(close_button(), justify="start", width="100%")),

@@ -204,6 +204,10 @@ class SessionState(rx.State):
     def tickets_href(self) -> str:
         return urls.tickets(self.workspace_subdomain)
 
+    @rx.var
+    def saved_replies_href(self) -> str:
+        return urls.saved_replies(self.workspace_subdomain)
+
 
 class SessionBinding(Middleware):
     """A tab's state belongs to the session of the connection that uses it.
