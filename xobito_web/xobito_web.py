@@ -26,6 +26,7 @@ from xobito_web.state.api_tokens import AdminTokensState, ProfileTokensState
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
+from xobito_web.state.presence import ticker as presence_ticker
 from xobito_web.state.profile import ProfileState
 from xobito_web.state.saved_replies import SavedRepliesState
 from xobito_web.state.session import SessionBinding
@@ -43,6 +44,7 @@ app = rx.App(
 )
 app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
 app.register_lifespan_task(hub.run)  # live updates into open screens
+app.register_lifespan_task(presence_ticker.run)  # who else is on a ticket, for the team
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
 app.register_lifespan_task(sweep_staged_uploads)  # abandoned temporary upload files
 if app.sio is None:  # Reflex creates the socket server of every app with state

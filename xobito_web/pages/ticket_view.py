@@ -355,6 +355,20 @@ def closed_notice() -> rx.Component:
     )
 
 
+def presence_notice() -> rx.Component:
+    """For the team: who else has the ticket open or is typing (a polite live region)."""
+    return rx.box(
+        rx.cond(
+            TicketViewState.presence_line != "",
+            rx.callout(TicketViewState.presence_line, icon="users", color_scheme="gray", size="1", width="100%"),
+        ),
+        role="status",
+        aria_live="polite",
+        id="presence",
+        width="100%",
+    )
+
+
 def live_notice() -> rx.Component:
     return rx.box(
         rx.cond(
@@ -385,6 +399,7 @@ def ticket_view_page() -> rx.Component:
             TicketViewState.found,
             rx.vstack(
                 ticket_header(),
+                presence_notice(),
                 assignment_controls(),
                 rx.cond(
                     TicketViewState.action_error != "",

@@ -18,6 +18,7 @@ from xobito_web.services import notes, saved_replies, tickets
 from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
 from xobito_web.services.ids import format_ref, parse_ref
 from xobito_web.state.composer import ComposerMixin
+from xobito_web.state.presence import ticker as presence_ticker
 from xobito_web.state.session import SessionState, read_visitor
 from xobito_web.state.uploads import post_with_files
 
@@ -144,6 +145,10 @@ class ReplyState(ComposerMixin, SessionState):
                     self._keep(self._drafts, key, combined)
                     self.draft, self.picker_open = combined, False
             self.composer_error = error
+
+    def _typed(self, key: str) -> None:
+        if self.is_team and key == self.draft_key:  # the team sees who is typing on the ticket
+            presence_ticker.typed(self.router.session.client_token)
 
     @rx.event
     def set_note_mode(self, value: str | list[str]):

@@ -187,7 +187,7 @@ class SessionState(rx.State):
         hub.watch(
             self.router.session.client_token,
             # __class__, not type(): in a background event `self` is Reflex's StateProxy.
-            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number),
+            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number, user.name),
         )
 
     def _unwatch(self) -> None:
