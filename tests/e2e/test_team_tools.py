@@ -66,3 +66,59 @@ def test_a_staff_note_appears_live_for_the_admin_and_never_for_the_customer(
     received = "\n".join(frames)
     assert frames and "double charge" in received  # the recording works
     assert NOTE not in received and "Internal note" not in received and "Refund" not in received
+
+
+def test_presence_appears_and_goes_away_between_two_team_members(browser: Browser, app, workspace):
+    customer_page = browser.new_context().new_page()
+    frames = record_socket_frames(customer_page)
+    sign_in(customer_page, app.base_url, workspace.customer, workspace.password, subdomain=workspace.subdomain)
+    create_ticket(customer_page, "Where is my order", "Sales", "Medium", "Order 1234 has not arrived yet.")
+    expect(customer_page.locator("#ticket-ref")).to_have_text("TKT-000001")
+    ticket = app.url(f"/{workspace.subdomain}/tickets/TKT-000001")
+
+    admin = open_as(browser, app, workspace, workspace.admin)
+    admin.goto(ticket)
+    expect(admin.get_by_role("heading", name="Where is my order")).to_be_visible()
+    staff_context = browser.new_context()
+    staff = staff_context.new_page()
+    sign_in(staff, app.base_url, workspace.sales_staff, workspace.password, subdomain=workspace.subdomain)
+    staff.goto(ticket)
+    expect(staff.get_by_role("heading", name="Where is my order")).to_be_visible()
+
+    presence = admin.locator("#presence")
+    expect(presence).to_have_text("Sam Sales is also viewing this ticket.", timeout=10_000)
+    expect(staff.locator("#presence")).to_have_text("Alice Admin is also viewing this ticket.", timeout=10_000)
+    staff.locator("#reply-body").press_sequentially("Checking the carrier", delay=20)
+    expect(presence).to_have_text("Sam Sales is typing a reply…", timeout=10_000)
+    expect(presence).to_have_text("Sam Sales is also viewing this ticket.", timeout=15_000)  # paused typing
+
+    staff_context.close()  # the tab is gone
+    expect(presence).to_have_text("", timeout=10_000)
+    expect(customer_page.locator("#presence")).to_have_text("")
+    received = "\n".join(frames)
+    assert "Sam Sales" not in received and "viewing this ticket" not in received and "typing a reply" not in received
+
+
+def test_a_saved_reply_is_inserted_with_its_placeholders_filled_in(browser: Browser, app, workspace):
+    customer = open_as(browser, app, workspace, workspace.customer)
+    create_ticket(customer, "Password help", "Sales", "Low", "I cannot sign in any more.")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+
+    admin = open_as(browser, app, workspace, workspace.admin)
+    admin.goto(app.url(f"/{workspace.subdomain}/saved-replies"))
+    expect(admin.get_by_role("heading", name="Saved replies")).to_be_visible()
+    admin.get_by_label("Title").fill("Password reset")
+    admin.get_by_label("Text").fill("Hello {customer_name}, about {ticket_id}: use Forgot password. {agent_name}")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.locator("#saved-replies-notice")).to_contain_text("Password reset is saved.")
+    expect(admin.locator("#saved-replies")).to_contain_text("Shared with the team")
+
+    staff = open_as(browser, app, workspace, workspace.sales_staff)
+    staff.goto(app.url(f"/{workspace.subdomain}/tickets/TKT-000001"))
+    staff.get_by_role("button", name="Insert saved reply").click()
+    staff.get_by_label("Search saved replies").press_sequentially("passw", delay=30)
+    staff.get_by_role("button", name="Insert Password reset").click()
+    expected = "Hello Cleo Customer, about TKT-000001: use Forgot password. Sam Sales"
+    expect(staff.locator("#reply-body")).to_have_value(expected)
+    staff.get_by_role("button", name="Send Reply").click()
+    expect(customer.locator(".message-body").last).to_have_text(expected)
