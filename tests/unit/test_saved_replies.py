@@ -180,3 +180,13 @@ def test_the_page_lists_adds_and_refuses_for_customers(app_database):
 def _first_id(world) -> str:
     with read_session(world.url) as session:
         return str(session.exec(select(SavedReply.id).order_by(SavedReply.id)).first())
+
+
+def test_a_person_keeps_at_most_max_per_person(world, monkeypatch):
+    monkeypatch.setattr(saved_replies, "MAX_PER_PERSON", 2)
+    create(world, world.admin, "Shared one", shared=True)
+    create(world, world.admin, "Shared two", shared=True)
+    with pytest.raises(InvalidInput, match="at most"):
+        create(world, world.admin, "Shared three", shared=True)
+    create(world, world.admin, "Own one")  # the private ones count apart
+    assert titles(world, world.admin) == ["Own one", "Shared one", "Shared two"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from xobito_web.models import SavedReply, Ticket, User, utcnow
@@ -63,10 +63,13 @@ def create_saved_reply(session: Session, user: CurrentUser, title: str, body: st
         raise Forbidden(ONLY_ADMINS_SHARE)
     title, body = check_title(title), check_message(body)
     owner_id = None if shared else user.user_id
-    count = session.exec(
-        select(SavedReply.id).where(SavedReply.workspace_id == user.workspace_id, SavedReply.owner_id == owner_id)
-    ).all()
-    if len(count) >= MAX_PER_PERSON:
+    kept = session.exec(
+        select(func.count()).where(
+            SavedReply.workspace_id == user.workspace_id,
+            SavedReply.owner_id.is_(None) if shared else SavedReply.owner_id == owner_id,
+        )
+    ).one()
+    if kept >= MAX_PER_PERSON:
         raise InvalidInput(TOO_MANY)
     now = utcnow()
     row = SavedReply(
