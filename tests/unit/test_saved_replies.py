@@ -190,3 +190,25 @@ def test_a_person_keeps_at_most_max_per_person(world, monkeypatch):
         create(world, world.admin, "Shared three", shared=True)
     create(world, world.admin, "Own one")  # the private ones count apart
     assert titles(world, world.admin) == ["Own one", "Shared one", "Shared two"]
+
+
+def test_the_page_edits_and_deletes_and_staff_cannot_touch_shared_ones(app_database):
+    world = app_database
+    create(world, world.admin, "Shared greeting", shared=True)
+    page = open_tab(SavedRepliesState, "/acme/saved-replies", cookie_of(world, "sue@acme.example.com"))
+    load(page)
+    shared_id = page.items[0].id
+    assert page.items[0].can_change is False
+    SavedRepliesState.start_edit.fn(page, shared_id)
+    assert page.editing_id == ""  # no Edit for her: nor does the server let her
+    run(SavedRepliesState.add_saved_reply.fn(page, {"title": "Mine", "body": GREETING}))
+    mine = next(item for item in page.items if item.title == "Mine")
+    SavedRepliesState.start_edit.fn(page, mine.id)
+    run(SavedRepliesState.save_edit.fn(page, {"title": "Mine, kinder", "body": "Hi {customer_name}, thanks!"}))
+    assert page.editing_id == "" and [(i.title, i.body) for i in page.items if not i.shared] == [
+        ("Mine, kinder", "Hi {customer_name}, thanks!")
+    ]
+    SavedRepliesState.ask_delete.fn(page, mine.id)
+    assert page.delete_title == "Mine, kinder"
+    run(SavedRepliesState.delete_saved_reply.fn(page))
+    assert [i.title for i in page.items] == ["Shared greeting"] and page.notice == "Mine, kinder is deleted."
