@@ -18,10 +18,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _reply_has_is_internal() -> bool:
+    return "is_internal" in {column["name"] for column in sa.inspect(op.get_bind()).get_columns("reply")}
+
+
 def upgrade() -> None:
-    # Existing replies are all public: the server default fills them in.
-    with op.batch_alter_table("reply", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("is_internal", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Existing replies are all public: the server default fills them in. The search branch's
+    # 0007 adds the very same column; whichever runs first adds it, the other leaves it be.
+    if not _reply_has_is_internal():
+        with op.batch_alter_table("reply", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("is_internal", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "saved_reply",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,5 +49,7 @@ def downgrade() -> None:
     with op.batch_alter_table("saved_reply", schema=None) as batch_op:
         batch_op.drop_index("ix_saved_reply_ws_owner")
     op.drop_table("saved_reply")
-    with op.batch_alter_table("reply", schema=None) as batch_op:
-        batch_op.drop_column("is_internal")
+    # is_internal stays when 0007 (search) is below this revision: it is that one's to drop.
+    if down_revision == "0006" and _reply_has_is_internal():
+        with op.batch_alter_table("reply", schema=None) as batch_op:
+            batch_op.drop_column("is_internal")

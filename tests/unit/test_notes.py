@@ -196,3 +196,30 @@ def test_the_note_is_announced_as_noted_after_commit(world):
     finally:
         unsubscribe()
     assert [c.kind for c in heard] == ["created", live.NOTED]
+
+
+def test_the_notes_migration_goes_down_and_up_keeping_replies_public(world):
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from alembic import command
+    from xobito_web.db import get_engine
+    from xobito_web.migrations import PROJECT_ROOT
+
+    created = open_ticket(world)
+    with write_session(world.url) as session:
+        tickets.post_reply(session, world.admin, created.number, "A public reply, from before.")
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = world.url
+    engine = get_engine(world.url)
+    command.downgrade(config, "0006")
+    engine.dispose()
+    assert "saved_reply" not in inspect(engine).get_table_names()
+    assert "is_internal" not in {c["name"] for c in inspect(engine).get_columns("reply")}
+    command.upgrade(config, "head")
+    engine.dispose()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT body, is_internal FROM reply")).all() == [
+            ("A public reply, from before.", False)
+        ]
+    assert [m.body for m in view(world, world.customer, created.number).messages][-1] == "A public reply, from before."
