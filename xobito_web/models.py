@@ -147,6 +147,8 @@ class Reply(SQLModel, table=True):
     author_id: int = Field(foreign_key="app_user.id")
     body: str = Field(max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
+    # An internal note: the team's only, never shown, sent or searchable to the customer.
+    is_internal: bool = Field(default=False)
 
 
 class Attachment(SQLModel, table=True):
@@ -286,3 +288,19 @@ class EmailOptOut(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="app_user.id", primary_key=True)
     kind: str = Field(max_length=32, primary_key=True)  # services/notifications.py EMAIL_KINDS
+
+
+class SavedReply(SQLModel, table=True):
+    """A reusable text for the composer (services/saved_replies.py): shared with the whole team
+    of the workspace (owner_id None, managed by admins) or private to its owner."""
+
+    __tablename__ = "saved_reply"
+    __table_args__ = (Index("ix_saved_reply_ws_owner", "workspace_id", "owner_id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
+    title: str = Field(max_length=80)
+    body: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -125,6 +125,7 @@ def tokens_section() -> rx.Component:
         "API tokens",
         rx.text("Personal tokens let your own scripts use the HTTP API as you.", size="2"),
         rx.link("Manage API tokens", href=ProfileState.tokens_href),
+        rx.cond(ProfileState.is_team, rx.link("Manage saved replies", href=ProfileState.saved_replies_href)),
         section_id="api-tokens",
     )
 

@@ -48,7 +48,7 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from xobito_web.config import settings
-from xobito_web.models import Attachment
+from xobito_web.models import Attachment, Reply
 from xobito_web.services.access import visible_ticket_id
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import FileTooLarge, FileTypeRefused, InvalidInput, NotFound
@@ -519,13 +519,15 @@ def get_attachment_for_download(
     if found_id is None:
         raise NotFound()
     ticket_id = visible_ticket_id(session, user, number)
-    row = session.exec(
-        select(Attachment).where(
-            Attachment.id == found_id,
-            Attachment.ticket_id == ticket_id,
-            Attachment.workspace_id == user.workspace_id,
-        )
-    ).first()
+    query = select(Attachment).where(
+        Attachment.id == found_id,
+        Attachment.ticket_id == ticket_id,
+        Attachment.workspace_id == user.workspace_id,
+    )
+    if not user.is_team:  # a file of an internal note is the team's only, like the note
+        on_a_note = select(Reply.id).where(Reply.id == Attachment.reply_id, Reply.is_internal == True)
+        query = query.where(~on_a_note.exists())
+    row = session.exec(query).first()
     if row is None or Path(row.stored_name).name != row.stored_name:
         raise NotFound()
     path = storage_dir(row.workspace_id, storage_root) / row.stored_name

@@ -403,6 +403,16 @@ def compose(
     )
 
 
+def render(template: str, context: dict[str, object]) -> tuple[str, str]:
+    """The plain-text and HTML bodies of `email/<template>.txt|.html` (other services' emails,
+    e.g. a mention in an internal note, share these templates and their base)."""
+    templates = _templates()
+    return (
+        templates.get_template(f"email/{template}.txt").render(context),
+        templates.get_template(f"email/{template}.html").render(context),
+    )
+
+
 @functools.cache
 def _templates() -> jinja2.Environment:
     """The email templates shipped in the package: .html is HTML-escaped, .txt is not."""

@@ -107,6 +107,7 @@ class MessageRecord:
     body: str
     created_at: datetime
     attachments: tuple[AttachmentRecord, ...] = ()
+    is_internal: bool = False  # an internal note (services/notes.py): only ever read for the team
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,7 @@ def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
     if row is None:
         raise NotFound()
     files = attachment_files.records_by_message(session, row.id)  # one query for the whole thread
-    messages = (_original_message(row, files.get(None, ())), *_replies(session, row.id, files))
+    messages = (_original_message(row, files.get(None, ())), *_replies(session, row.id, files, user.is_team))
     is_open = row.status != Status.CLOSED
     return TicketView(
         number=row.number,
@@ -366,14 +367,27 @@ def _original_message(row, attachments: tuple[AttachmentRecord, ...] = ()) -> Me
 
 
 def _replies(
-    session: Session, ticket_id: int, files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None
+    session: Session,
+    ticket_id: int,
+    files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None,
+    with_notes: bool = False,
 ) -> list[MessageRecord]:
-    rows = session.exec(
-        select(col(Reply.id), col(Reply.body), col(Reply.created_at), col(User.name), col(User.role))  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
+    """The replies of a ticket, oldest first; internal notes only `with_notes` (for the team)."""
+    query = (
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
+            col(Reply.id),
+            col(Reply.body),
+            col(Reply.created_at),
+            col(Reply.is_internal),
+            col(User.name),
+            col(User.role),
+        )
         .join(User, User.id == Reply.author_id)
         .where(Reply.ticket_id == ticket_id)
-        .order_by(Reply.created_at, Reply.id)
-    ).all()
+    )
+    if not with_notes:
+        query = query.where(Reply.is_internal == False)
+    rows = session.exec(query.order_by(Reply.created_at, Reply.id)).all()
     return [
         MessageRecord(
             id=reply_id,
@@ -383,8 +397,9 @@ def _replies(
             body=body,
             created_at=created_at,
             attachments=(files or {}).get(reply_id, ()),
+            is_internal=is_internal,
         )
-        for reply_id, body, created_at, name, role in rows
+        for reply_id, body, created_at, is_internal, name, role in rows
     ]
 
 

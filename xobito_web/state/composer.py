@@ -65,11 +65,16 @@ class ComposerMixin(rx.State, mixin=True):
         if value == self._last_sent.get(key) and not self._drafts.get(key):
             return  # the typing event of the message just sent arrived late: keep the box empty
         self._last_sent.pop(key, None)
+        if value != self._drafts.get(key, ""):
+            self._typed(key)
         self._keep(self._drafts, key, value)
         if key == self.draft_key:
             self.draft = value
             if self.composer_error and tickets.MESSAGE_MIN <= len(value.strip()) <= tickets.MESSAGE_MAX:
                 self.composer_error = ""
+
+    def _typed(self, key: str) -> None:
+        """The text of `key`'s composer changed (a hook: the reply box tells the team's presence)."""
 
     @rx.event
     def set_upload_progress(self, progress: dict):

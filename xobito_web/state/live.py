@@ -32,6 +32,7 @@ class Watch:
     # The open ticket, None for the ticket list, NO_TICKET for a screen about no ticket (profile,
     # administration), which hears only its person's sessions and the workspace's administration.
     number: int | None
+    name: str = ""  # the person's name, for the team's presence on a ticket (state/presence.py)
 
 
 class LiveBatch:
@@ -54,6 +55,7 @@ class LiveHub:
         self._watches: dict[str, Watch] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: rx.App | None = None  # set by run(), before the bus is heard
+        self.on_presence: Callable[[], None] | None = None  # someone's presence changed somewhere
 
     def watch(self, client_token: str, watch: Watch) -> None:
         if client_token:
@@ -61,6 +63,10 @@ class LiveHub:
 
     def forget(self, client_token: str) -> None:
         self._watches.pop(client_token, None)
+
+    def team_ticket_watches(self) -> dict[str, Watch]:
+        """The tabs of team members on a ticket, by client token (presence)."""
+        return {token: w for token, w in list(self._watches.items()) if w.is_team and w.number}
 
     def concerned(self, change: live.Change) -> list[tuple[str, Watch]]:
         if change.kind == live.SESSIONS_ENDED:  # that person's tabs check their session again
@@ -77,7 +83,7 @@ class LiveHub:
             (token, watch)
             for token, watch in list(self._watches.items())
             if watch.workspace_id == change.workspace_id
-            and (watch.is_team or watch.user_id == change.customer_id)
+            and (watch.is_team or (watch.user_id == change.customer_id and change.kind not in live.TEAM_ONLY_KINDS))
             and (watch.number is None or watch.number == change.number)
         ]
 
@@ -96,6 +102,10 @@ class LiveHub:
             asyncio.run_coroutine_threadsafe(self._dispatch(change), self._loop)
 
     async def _dispatch(self, change: live.Change) -> None:
+        if change.kind == live.PRESENCE:  # presence is re-read by its ticker, not per screen
+            if self.on_presence is not None:
+                self.on_presence()
+            return
         assert self._app is not None
         connected = self._app.event_namespace.token_to_sid if self._app.event_namespace else {}
         targets = self.concerned(change)

@@ -187,7 +187,7 @@ class SessionState(rx.State):
         hub.watch(
             self.router.session.client_token,
             # __class__, not type(): in a background event `self` is Reflex's StateProxy.
-            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number),
+            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number, user.name),
         )
 
     def _unwatch(self) -> None:
@@ -203,6 +203,10 @@ class SessionState(rx.State):
     @rx.var
     def tickets_href(self) -> str:
         return urls.tickets(self.workspace_subdomain)
+
+    @rx.var
+    def saved_replies_href(self) -> str:
+        return urls.saved_replies(self.workspace_subdomain)
 
 
 class SessionBinding(Middleware):
