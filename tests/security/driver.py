@@ -9,6 +9,7 @@ hashed as `session_guard` leaves it. Whatever an event handler raises is kept in
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 from dataclasses import dataclass, field
@@ -124,6 +125,8 @@ class Browser:
         except Exception as error:  # noqa: BLE001 (also given to the exception handler: kept once)
             if all(error is not known for _name, known in self.crashes):
                 self.crashes.append((name, error))
+        while self.processor._tasks:  # background events it started (their own tasks)
+            await asyncio.sleep(0.005)
 
     async def open(self, tab: Tab, page_state: type[rx.State] | None) -> None:
         """What a page's first connection does: hydrate, then the page's load event."""

@@ -151,7 +151,7 @@ class TokenListMixin(_MixedInto, mixin=True):
             if self._page() != page:
                 return
             if rows is None and not error:
-                yield self.login_redirect()
+                yield self._login_redirect()
                 return
             self.error = error
             if rows is not None:
@@ -213,7 +213,7 @@ class ProfileTokensState(TokenListMixin, SessionState):
             if self._page() != page:
                 return  # the token is not shown anywhere: it was never seen, the person revokes it
             if result is None and not error:
-                yield self.login_redirect()
+                yield self._login_redirect()
                 return
             self.name_error = error
             if result is not None:

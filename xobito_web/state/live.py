@@ -108,7 +108,7 @@ class LiveHub:
         try:
             async with self._app.modify_state(rx.BaseStateToken(ident=token, cls=watch.state_cls)) as root:
                 screen = await root.get_state(watch.state_cls)
-                await screen.apply_live_change(batch)
+                await screen._apply_live_change(batch)
         except Exception:
             log.exception("live refresh failed")
 
