@@ -14,6 +14,7 @@ import inspect
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import reflex as rx
 from reflex.istate.manager.memory import StateManagerMemory
@@ -69,8 +70,9 @@ class Tab:
     token: str = field(default_factory=lambda: f"security-tab-{next(_tokens)}")
 
     def router_data(self) -> dict[str, Any]:
-        parts = self.path.split("?", 1)[0].strip("/").split("/")
-        query = {"subdomain": parts[0]}
+        page, _, search = self.path.partition("?")
+        parts = page.strip("/").split("/")
+        query: dict[str, Any] = dict(parse_qsl(search, keep_blank_values=True)) | {"subdomain": parts[0]}
         if len(parts) == 3 and parts[1] == "tickets" and parts[2] != "new":
             query["ticket"] = parts[2]
         headers = {"origin": ORIGIN, "host": "localhost:3000"}
