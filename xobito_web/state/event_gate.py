@@ -10,6 +10,12 @@ handler runs, an event of the app's states that is:
 - missing an argument, carrying an unknown one, or one of the wrong type (a dict where a
   string is expected, and so on), so no handler crashes on a forged payload.
 Events chained on the server and uploads carry no connection headers and pass unchanged.
+
+The router data an event brings (the page's path and query, as the browser says) is bounded
+too: Reflex stores it in the tab's state before any middleware runs, so a crafted 100 KB link
+would be kept (and pickled to disk or Redis) with every tab that opened it. An event with a
+path or query part over 2 KB is refused, the tab's stored router data is put back to the 404
+page, and the browser is sent there.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import StateUpdate
 from reflex_base.event import Event
+
+from xobito_web import urls
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -93,10 +101,36 @@ def refusal(event: Event) -> str | None:
     return f"wrong types of {wrong}" if wrong else None
 
 
+MAX_ROUTE_PART = 2048  # characters: a path, and each query name and value
+MAX_QUERY_PARTS = 64
+
+
+def route_too_long(router_data: dict[str, Any]) -> bool:
+    query = router_data.get("query")
+    parts = [router_data.get("pathname"), router_data.get("asPath")]
+    if isinstance(query, dict):
+        if len(query) > MAX_QUERY_PARTS:
+            return True
+        parts += [*query, *query.values()]
+    elif query is not None:
+        return True
+    return any(len(part if isinstance(part, str) else repr(part)) > MAX_ROUTE_PART for part in parts if part)
+
+
+def _to_not_found(state: BaseState, router_data: dict[str, Any]) -> StateUpdate:
+    bounded = {**router_data, "pathname": urls.NOT_FOUND_ROUTE, "asPath": urls.NOT_FOUND_ROUTE, "query": {}}
+    root = state._get_root_state()
+    root.router_data = root._update_router_vars(bounded, {})
+    return StateUpdate(events=[Event.from_event_type(rx.redirect(urls.NOT_FOUND_ROUTE))[0]])
+
+
 class EventGate(Middleware):
     async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
         if not isinstance(event.router_data.get("headers"), dict):
             return None  # chained on the server, or an upload: not written by a browser
+        if route_too_long(event.router_data):
+            log.info("refused an event with a route over %d characters", MAX_ROUTE_PART)
+            return _to_not_found(state, event.router_data)
         why = refusal(event)
         if why is None:
             return None
