@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import itertools
 from typing import Any
 
@@ -79,6 +80,18 @@ PUBLIC_FORM_TABLES = {"account_request", "account_token", "outbox_email"}
 def test_every_state_with_events_is_attacked():
     """A new screen must say where its events come from, or this suite would skip it."""
     assert {cls for cls in all_states() if handlers_of(cls)} <= set(PAGES)
+
+
+def test_every_event_a_browser_can_send_is_declared_as_one():
+    """Reflex turns every public method into an event a browser may send: a helper must be
+    private (`_name`), so only methods written as events (`@rx.event`) can be called."""
+    undeclared = [
+        f"{cls.__name__}.{name}"
+        for cls in all_states()
+        for name, handler in handlers_of(cls).items()
+        if name != "setvar" and "@rx.event" not in inspect.getsource(handler.fn).split("def ", 1)[0]
+    ]
+    assert undeclared == []
 
 
 @dataclasses.dataclass(frozen=True)
