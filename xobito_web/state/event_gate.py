@@ -40,10 +40,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 APP_PACKAGE = "xobito_web."
-NOT_OURS = ({}, frozenset())  # Reflex's own states' events: Reflex answers them as it does
+# Reflex's own states' events (hydrate, on load, ...): Reflex answers them as it does.
+NOT_OURS: tuple[dict[str, Any], frozenset[str]] = ({}, frozenset())
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # bounded: a browser can send any name
 def _signature(event_name: str) -> tuple[dict[str, Any], frozenset[str]] | None:
     """The handler's parameters (name -> annotation) and the required ones; None: refuse it."""
     state_path, _, handler_name = event_name.rpartition(".")
