@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import inspect
 import itertools
+import logging
 from typing import Any
 
 import pytest
@@ -209,8 +210,9 @@ async def everything_held(browser: Browser, tab: Tab) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("actor", ACTORS, ids=[actor.name for actor in ACTORS])
-def test_no_event_reaches_what_is_not_yours(actor, app_database, victim):
+def test_no_event_reaches_what_is_not_yours(actor, app_database, victim, caplog):
     world = app_database
+    caplog.set_level(logging.ERROR)
     person = getattr(world, actor.person) if actor.person else None
     with write_session(world.url) as session:
         victim_token = api_tokens.create_token(session, world.customer, "Carol's script")
@@ -272,6 +274,9 @@ def test_no_event_reaches_what_is_not_yours(actor, app_database, victim):
                 problems["the victim's open ticket changed on screen"] = None
 
     asyncio.run(scenario())
+    for record in caplog.records:  # an error caught and logged is a crash all the same
+        if record.levelno >= logging.ERROR:
+            problems[f"logged: {record.getMessage()[:200]} {record.exc_text or ''}"[:400]] = None
     assert not problems, "\n".join(problems)
 
 
