@@ -41,3 +41,9 @@ def open_session_of(world, person) -> str:
     """A fresh session cookie for `person` (no password hashing: many are opened)."""
     with write_session(world.url) as session:
         return auth.open_session(session, person.user_id)
+
+
+def pytest_collection_modifyitems(items):
+    """The browser tests last: they leave an event loop running in the main thread, where the
+    other tests of this folder start their own (asyncio.run)."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
