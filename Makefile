@@ -41,6 +41,7 @@ bench: install chromium
 	$(BIN)/python -m bench.concurrency
 	$(BIN)/python -m bench.uploads
 	$(BIN)/python -m bench.api_throughput
+	$(BIN)/python -m bench.event_stalls
 
 install: $(VENV)/.installed $(BUN)
 

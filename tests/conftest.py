@@ -21,6 +21,10 @@ from xobito_web.migrations import PROJECT_ROOT
 from xobito_web.services import auth, workspaces
 from xobito_web.services.auth import CurrentUser
 
+# The browser tests' fixtures (the running app, Chromium, a workspace per test), for tests/e2e
+# and tests/security alike.
+pytest_plugins = ["tests.browser_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("XOBITO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"

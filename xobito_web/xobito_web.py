@@ -23,6 +23,7 @@ from xobito_web.state.account_links import ForgotPasswordState, LinkState, SignU
 from xobito_web.state.admin_departments import DepartmentsState
 from xobito_web.state.admin_people import PeopleState
 from xobito_web.state.api_tokens import AdminTokensState, ProfileTokensState
+from xobito_web.state.event_gate import EventGate
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
@@ -43,6 +44,7 @@ app = rx.App(
     api_transformer=[build_http_app(), guard],
 )
 app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
+app.add_middleware(EventGate(), index=1)  # a socket sends only the app's events, as written
 app.register_lifespan_task(hub.run)  # live updates into open screens
 app.register_lifespan_task(presence_ticker.run)  # who else is on a ticket, for the team
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails

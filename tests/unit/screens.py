@@ -71,7 +71,7 @@ def run(coroutine):
 
 
 async def refresh(state, change: live.Change, batch: LiveBatch | None = None) -> None:
-    await state.apply_live_change(batch or LiveBatch(change))
+    await state._apply_live_change(batch or LiveBatch(change))
 
 
 def change_of(world, kind: str, number: int, actor) -> live.Change:

@@ -83,7 +83,8 @@ class ComposerMixin(rx.State, mixin=True):
 
     def _claim_send(self, key: str, form_data: dict) -> bool:
         """This message may go now: its nonce is the composer's and it is not already on its way."""
-        if not key or key in self.sending_keys or form_data.get("nonce") != self._nonces.get(key):
+        nonce = form_data.get("nonce")
+        if not key or key in self.sending_keys or not isinstance(nonce, str) or nonce != self._nonces.get(key):
             return False  # a second click or a re-sent event: this message is already on its way
         self.sending_keys = [*self.sending_keys, key]
         if key == self.draft_key:

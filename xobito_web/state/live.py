@@ -119,8 +119,8 @@ class LiveHub:
         assert self._app is not None
         try:
             async with self._app.modify_state(rx.BaseStateToken(ident=token, cls=watch.state_cls)) as root:
-                screen: Any = await root.get_state(watch.state_cls)  # every watching screen has apply_live_change
-                await screen.apply_live_change(batch)
+                screen: Any = await root.get_state(watch.state_cls)  # every watching screen has _apply_live_change
+                await screen._apply_live_change(batch)
         except Exception:
             log.exception("live refresh failed")
 

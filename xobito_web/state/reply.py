@@ -196,7 +196,7 @@ class ReplyState(ComposerMixin, SessionState):
         except SignedOut:
             async with self:
                 self._finish_send(key, None, "Your session has ended. Sign in again to send your reply.")
-                yield self.login_redirect()
+                yield self._login_redirect()
             return
         except NotFound:
             error = GONE

@@ -100,7 +100,7 @@ class SavedRepliesState(SessionState):
         if self.editing_id and self.editing_id not in {item.id for item in self.items}:
             self.editing_id = ""
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         if await self._live_user(batch) is None:
             self._signed_out_while_open()
 

@@ -94,11 +94,11 @@ class SessionState(rx.State):
     def _visitor_request(self) -> tuple[str, str]:
         return self._session_hash(), self.subdomain.lower()
 
-    def current_user(self) -> CurrentUser | None:
+    def _current_user(self) -> CurrentUser | None:
         """The signed-in user, read now (blocking: call it from a worker thread)."""
         return read_visitor(*self._visitor_request()).user
 
-    async def signed_in_user(self) -> CurrentUser | None:
+    async def _signed_in_user(self) -> CurrentUser | None:
         """The signed-in user, read in a worker thread; a sign-out elsewhere takes effect at once."""
         session_hash, subdomain = self._visitor_request()
         return (await asyncio.to_thread(read_visitor, session_hash, subdomain)).user
@@ -166,7 +166,7 @@ class SessionState(rx.State):
         if user is None:
             self._unwatch()
             if visitor.workspace_found:
-                return self.login_redirect()
+                return self._login_redirect()
         return None
 
     def _signed_out_while_open(self) -> None:
@@ -174,7 +174,7 @@ class SessionState(rx.State):
         self._unwatch()
         self._set_if_changed(signed_in=False, sign_in_needed=True)
 
-    def login_redirect(self) -> EventSpec:
+    def _login_redirect(self) -> EventSpec:
         back_to = self.router.url.path
         if self.router.url.query:
             back_to += "?" + self.router.url.query

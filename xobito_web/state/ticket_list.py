@@ -206,7 +206,7 @@ class TicketListState(SessionState):
         self._show_list(result.page)
         return None
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         """Someone changed a ticket: re-read this very page (filters, page and scroll stay).
 
         Tabs of one user showing the same page share one read."""

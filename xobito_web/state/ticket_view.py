@@ -161,7 +161,7 @@ class TicketViewState(SessionState):
         if self.is_team and self.found and parse_ref(self.ticket) == number:
             self._set_if_changed(presence_line=line)
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         """Someone (this tab's person too) changed this ticket: show it, keep what is being typed."""
         change: live.Change = batch.change
         user = await self._live_user(batch)
@@ -285,7 +285,7 @@ class TicketViewState(SessionState):
             if gone:
                 self._not_found()
             elif view is None and not error:
-                yield self.login_redirect()
+                yield self._login_redirect()
             else:
                 self.action_error = error
                 if view is not None:
