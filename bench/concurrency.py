@@ -67,8 +67,9 @@ NAMESPACE = "/_event"
 class Tab:
     """One browser tab as the server sees it: a socket.io connection with its own token."""
 
-    def __init__(self, port: int, auth: dict, subprotocol: str):
-        self.port, self.auth, self.subprotocol = port, auth, subprotocol
+    def __init__(self, port: int, auth: dict, subprotocol: str, session: str = ""):
+        # `session`: the raw session cookie a browser of this user sends (HttpOnly, so not in `auth`).
+        self.port, self.auth, self.subprotocol, self.session = port, auth, subprotocol, session
         self.token = str(uuid.uuid4())
         self.hydrated = asyncio.Event()
         self.changed = asyncio.Event()  # set on every message that changes nonce or error
@@ -90,7 +91,10 @@ class Tab:
                     host=f"localhost:{self.port}",
                     target=f"{NAMESPACE}/?token={self.token}&EIO=4&transport=websocket",
                     subprotocols=[self.subprotocol],
-                    extra_headers=[(b"origin", f"http://localhost:{self.port}".encode())],
+                    extra_headers=[
+                        (b"origin", f"http://localhost:{self.port}".encode()),
+                        *([(b"cookie", f"{SESSION_COOKIE}={self.session}".encode())] if self.session else []),
+                    ],
                 )
             )
         )
@@ -198,6 +202,7 @@ async def post_reply(
             "Content-Type": content_type,
             "Reflex-Client-Token": tab.token,
             "Reflex-Event-Handler": handler,
+            **({"Cookie": f"{SESSION_COOKIE}={tab.session}"} if tab.session else {}),
         },
         timeout=timeout,
     )
@@ -266,13 +271,23 @@ async def connect_all(tabs: list[Tab], parallel: int = 10) -> list[float]:
 
 
 async def fan_out_phase(
-    app, memory: ServerMemory, handler: str, auths: list[dict], subprotocol: str, clients: int, replies: int
+    app,
+    memory: ServerMemory,
+    handler: str,
+    auths: list[dict],
+    subprotocol: str,
+    clients: int,
+    replies: int,
+    sessions: list[str],
 ) -> dict:
-    """`auths`: one CONNECT payload per signed-in user; tab i uses auths[i % len(auths)]."""
+    """`auths`: one CONNECT payload per signed-in user, `sessions` their session cookies; tab i
+    is user i % len(auths)."""
     await asyncio.sleep(2)
     auth = auths[0]
     before_tree, before_worker = memory.tree_mb(), memory.worker_mb()
-    watchers = [Tab(app.port, auths[index % len(auths)], subprotocol) for index in range(clients)]
+    watchers = [
+        Tab(app.port, auths[index % len(auths)], subprotocol, sessions[index % len(auths)]) for index in range(clients)
+    ]
     started = time.perf_counter()
     connect_ms = await connect_all(watchers)
     connect_seconds = time.perf_counter() - started
@@ -297,7 +312,7 @@ async def fan_out_phase(
     )
     connect_figures = report(f"  connect + hydrate one tab ({clients} at once, 10 in flight)", connect_ms)
 
-    sender = Tab(app.port, auth, subprotocol)
+    sender = Tab(app.port, auth, subprotocol, sessions[0])
     await sender.connect()
     all_arrivals, slowest, missing_total = [], [], 0
     cpu_busy = []
@@ -382,9 +397,17 @@ class _Counter(asyncio.Event):
 
 
 async def posting_phase(
-    app, memory: ServerMemory, handler: str, auth_of, subprotocol: str, posters: int, numbers: list[int], seconds: float
+    app,
+    memory: ServerMemory,
+    handler: str,
+    auth_of,
+    subprotocol: str,
+    posters: int,
+    numbers: list[int],
+    seconds: float,
+    session: str,
 ) -> tuple[dict, list[str]]:
-    tabs = [Tab(app.port, auth_of(number), subprotocol) for number in numbers]
+    tabs = [Tab(app.port, auth_of(number), subprotocol, session) for number in numbers]
     await connect_all(tabs)
     failed = [tab.failure for tab in tabs if tab.failure]
     if failed:
@@ -510,16 +533,17 @@ async def run(
     subprotocol: str,
     handler: str,
     poster_numbers: dict,
-    cookie_swaps: list[tuple[str, str] | None],
+    cookie_swaps: list[tuple[str, str]],  # (the captured session cookie, this user's)
 ) -> dict:
     memory = ServerMemory(app.port)
     print("server processes:\n" + memory.describe(), flush=True)
     results = {"fan_out": [], "posting": []}
     for user_count in args.users:
         auths = [auth_for(auth_template, workspace.subdomain, long_ref, swap) for swap in cookie_swaps[:user_count]]
+        sessions = [swap[1] for swap in cookie_swaps[:user_count]]
         for clients in args.clients:
             results["fan_out"].append(
-                await fan_out_phase(app, memory, handler, auths, subprotocol, clients, args.replies)
+                await fan_out_phase(app, memory, handler, auths, subprotocol, clients, args.replies, sessions)
             )
     admin = users[workspace.admin]
     for posters in args.posters:
@@ -533,6 +557,7 @@ async def run(
             posters,
             numbers,
             args.seconds,
+            cookie_swaps[0][1],
         )
         await asyncio.sleep(2)
         figures["check"] = check_stored(app.database_url, admin.workspace_id, numbers, posted, figures["replies_ok"])
@@ -597,7 +622,7 @@ def main() -> None:
             browser.close()
         long_ref = tickets.format_ref(watched)
         captured = next(cookie["value"] for cookie in cookies if cookie["name"] == SESSION_COOKIE)
-        cookie_swaps = [None] + [
+        cookie_swaps = [(captured, captured)] + [
             (captured, token) for token in extra_admins(app.database_url, workspace, max(args.users) - 1)
         ]
         template = capture_hydrate(app.base_url, cookies, f"{app.base_url}/{workspace.subdomain}/tickets/{long_ref}")
