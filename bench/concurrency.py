@@ -2,8 +2,8 @@
 
 Production build, one app process, SQLite. The clients are light: each speaks the Reflex
 frontend's own wire protocol (a socket.io connection to /_event whose CONNECT packet carries the
-hydrate event, as .web/utils/state.js sends it; replies are POSTed to /_upload as the Send Reply
-button does). The hydrate packet is captured once from a real Chromium tab, so it matches the
+hydrate event, as .web/utils/state.js sends it, and the session cookie on the handshake as a
+browser does). The hydrate packet is captured once from a real Chromium tab, so it matches the
 build; every light client uses it with a token of its own, i.e. each is a separate browser tab
 to the server (its own state, its own live-update registration).
 
@@ -12,14 +12,18 @@ Phase 1, for each N (default 100 and 500) and each U of --users (default 1 and 5
   reads the thread once per user and change, so U matters as much as N.
   - server RSS before / after connecting (the whole process session: `reflex run` and its
     worker), and per connected client;
-  - one admin posts a reply (HTTP, like Send Reply): post -> the reply has reached every one of
-    the N tabs (the slowest), and the per-tab arrival times (median / p95), over a few replies.
-Phase 2, for each M (default 10 and 50): M admin tabs, each on a ticket of its own, post replies
+  - one admin posts a reply (JSON API: the same tickets.post_reply and live.announce as Send
+    Reply): post -> the reply has reached every one of the N tabs (the slowest), and the per-tab
+    arrival times (median / p95), over a few replies. With --redis, again on two workers
+    (PostgreSQL + Redis), tab i on worker i mod 2.
+Phase 2 (off by default: it posts as Send Reply did before chunked uploads, which the server now
+  refuses; it needs updating to rx.upload_files_chunk's protocol):
+  for each M of --posters: M admin tabs, each on a ticket of its own, post replies
   back to back for --seconds (60): replies per second, latency per reply (post -> the tab got
   the new, empty composer), errors, then a check in the database that every reply posted is
   stored exactly once and its notification email queued exactly once.
 
-    .venv/bin/python -m bench.concurrency [--clients 100,500] [--posters 10,50] [--seconds 60] [--port 3050]
+    .venv/bin/python -m bench.concurrency [--clients 100,500] [--users 1,50] [--redis] [--port 3050]
 """
 
 from __future__ import annotations
