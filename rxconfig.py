@@ -16,9 +16,6 @@ config = rx.Config(
     trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    # Reflex otherwise imports all of Radix Themes into the root of every page (for dynamic
-    # components, which the app does not use): each page now loads only the components it shows.
-    frontend_lazy_bundled_libraries=True,
     # Browsers may share responses (with cookies) with the app's own public origin only.
     cors_allowed_origins=[settings.public_origin],
     plugins=[
