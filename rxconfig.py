@@ -7,6 +7,11 @@ config = rx.Config(
     app_name="xobito_web",
     db_url=settings.database_url,
     redis_url=settings.redis_url or None,
+    # Without Redis (one process) the tab states live in memory. Reflex's default disk manager
+    # keeps them in memory as well, and also pickles every changed tab to files and re-lists that
+    # folder every 2 s (5,000 files for 500 tabs): CPU taken from live updates, for files that
+    # `xobito serve` deletes when it starts anyway.
+    **({} if settings.redis_url else {"state_manager_mode": rx.constants.StateManagerMode.MEMORY}),
     # router.session.client_ip then comes from X-Forwarded-For through this many proxies.
     trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,

@@ -5,6 +5,7 @@ import reflex as rx
 from xobito_web import urls
 from xobito_web.api import build_http_app
 from xobito_web.components.layout import not_found
+from xobito_web.frontend_serving import frontend_serving
 from xobito_web.origins import socket_origin_allowed
 from xobito_web.pages.account_links import forgot_password_page, password_link_page, sign_up_page
 from xobito_web.pages.admin_departments import departments_page
@@ -40,8 +41,8 @@ app = rx.App(
     stylesheets=["/styles.css"],
     # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
     # app, and the session guard around everything (the socket and /_upload never see a raw
-    # session cookie).
-    api_transformer=[build_http_app(), guard],
+    # session cookie), and the compiled frontend's documents and cache headers outermost.
+    api_transformer=[build_http_app(), guard, frontend_serving],
 )
 app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
 app.add_middleware(EventGate(), index=1)  # a socket sends only the app's events, as written

@@ -15,7 +15,8 @@ from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
 from xobito_web.services import auth, live, tickets
 from xobito_web.services.errors import NotFound
-from xobito_web.state.live import LiveBatch
+from xobito_web.state import live as live_screens
+from xobito_web.state.live import LiveBatch, hub
 from xobito_web.state.reply import ReplyState
 from xobito_web.state.ticket_list import TicketListState
 from xobito_web.state.ticket_view import TicketViewState
@@ -145,6 +146,50 @@ def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibili
     for tab in [*admin_tabs, support_tab]:
         assert [m.body for m in tab.later_messages] == ["Any news?"]
     assert sales_tab.found is False and sales_tab.later_messages == []
+
+
+def test_who_every_watching_session_is_is_read_once_for_all_screens_before_they_refresh(app_database, monkeypatch):
+    world = app_database
+    created = open_ticket(world, department="Support")
+    path = f"/acme/tickets/{created.ref}"
+    admin_cookie = cookie_of(world, "admin@acme.example.com")
+    tabs = {f"fan-{i}": open_tab(TicketViewState, path, admin_cookie, f"fan-{i}") for i in range(3)}
+    tabs["fan-sue"] = open_tab(TicketViewState, path, cookie_of(world, "sue@acme.example.com"), "fan-sue")
+    carol_cookie = cookie_of(world, "carol@customer.example.com")
+    signed_out = open_tab(TicketViewState, path, carol_cookie, "fan-carol")
+    for tab in [*tabs.values(), signed_out]:
+        load(tab)
+        sent(tab)
+    watches = [hub._watches[token] for token in [*tabs, "fan-carol"]]
+    with write_session() as session:
+        auth.sign_out(session, carol_cookie)
+    reply(world, world.customer, created.number, "Anyone there?")
+    bulk_reads: list[int] = []
+    real_read_visitors = live_screens.read_visitors
+
+    def counted_read_visitors(requests):
+        bulk_reads.append(len(requests))
+        return real_read_visitors(requests)
+
+    monkeypatch.setattr(live_screens, "read_visitors", counted_read_visitors)
+    one_by_one: list[tuple[str, ...]] = []
+
+    def read_visitor_alone(*request):
+        one_by_one.append(request)
+
+    monkeypatch.setattr("xobito_web.state.session.read_visitor", read_visitor_alone)
+    change = change_of(world, "replied", created.number, world.customer)
+    batch = LiveBatch(change)
+
+    async def everyone():
+        await batch.read_visitors(watches)
+        await asyncio.gather(*(refresh(tab, change, batch) for tab in [*tabs.values(), signed_out]))
+
+    run(everyone())
+    assert bulk_reads == [3] and one_by_one == []  # admin, Sue and the ended session: one read for all
+    for tab in tabs.values():
+        assert [m.body for m in tab.later_messages] == ["Anyone there?"]
+    assert signed_out.messages == [] and signed_out.later_messages == []
 
 
 def test_a_closed_ticket_is_shown_closed_and_the_unsent_draft_kept(app_database):

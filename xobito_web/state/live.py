@@ -17,7 +17,8 @@ from typing import Any
 
 import reflex as rx
 
-from xobito_web.services import live
+from xobito_web.db import read_session
+from xobito_web.services import auth, live
 
 log = logging.getLogger(__name__)
 NO_TICKET = 0  # ticket numbers start at 1
@@ -33,6 +34,20 @@ class Watch:
     # administration), which hears only its person's sessions and the workspace's administration.
     number: int | None
     name: str = ""  # the person's name, for the team's presence on a ticket (state/presence.py)
+    # Who the tab is (its connection's hashed session cookie, the address's workspace): the hub
+    # reads every concerned visitor in one transaction before the screens refresh.
+    session_hash: str = ""
+    subdomain: str = ""
+
+
+def visitor_key(session_hash: str, subdomain: str) -> tuple[str, str, str]:
+    """The LiveBatch key of "who is this session in this workspace" (SessionState._live_user)."""
+    return ("user", session_hash, subdomain)
+
+
+def read_visitors(requests: set[tuple[str, str]]) -> dict[tuple[str, str], auth.Visitor]:
+    with read_session() as session:
+        return {request: auth.identify(session, *request) for request in requests}
 
 
 class LiveBatch:
@@ -42,12 +57,28 @@ class LiveBatch:
         self.change = change
         self._reads: dict[Hashable, asyncio.Future] = {}
 
+    async def read_visitors(self, watches: list[Watch]) -> None:
+        """Who every watching session is, in one worker thread and one transaction (instead of
+        one of each per session); each screen then finds its visitor here."""
+        requests = {(watch.session_hash, watch.subdomain) for watch in watches if watch.session_hash}
+        requests = {request for request in requests if visitor_key(*request) not in self._reads}
+        if not requests:
+            return
+        job = asyncio.ensure_future(asyncio.to_thread(read_visitors, requests))
+        for request in requests:
+            self._reads[visitor_key(*request)] = asyncio.ensure_future(_pick(job, request))
+        await asyncio.wait([job])
+
     async def read(self, key: Hashable, read: Callable[[], Any]) -> Any:
         """`read()` in a worker thread, once per key; a failure reaches everyone who asked."""
         pending = self._reads.get(key)
         if pending is None:
             pending = self._reads[key] = asyncio.ensure_future(asyncio.to_thread(read))
         return await asyncio.shield(pending)
+
+
+async def _pick(job: asyncio.Future, request: tuple[str, str]) -> auth.Visitor:
+    return (await asyncio.shield(job))[request]
 
 
 class LiveHub:
@@ -112,8 +143,10 @@ class LiveHub:
         for token, _watch in targets:
             if token not in connected:
                 self.forget(token)  # the tab is gone; it catches up on its next load anyway
+        targets = [(token, watch) for token, watch in targets if token in connected]
         batch = LiveBatch(change)
-        await asyncio.gather(*(self._refresh(token, watch, batch) for token, watch in targets if token in connected))
+        await batch.read_visitors([watch for _token, watch in targets])
+        await asyncio.gather(*(self._refresh(token, watch, batch) for token, watch in targets))
 
     async def _refresh(self, token: str, watch: Watch, batch: LiveBatch) -> None:
         assert self._app is not None

@@ -26,7 +26,7 @@ from xobito_web.formatting import ROLE_LABELS
 from xobito_web.services import auth
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.session_scripts import sign_out_script
-from xobito_web.state.live import LiveBatch, Watch, hub
+from xobito_web.state.live import LiveBatch, Watch, hub, visitor_key
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -85,7 +85,9 @@ class SessionState(rx.State):
     # --- Reading who is here (off the event loop) ----------------------------------------
 
     def _session_hash(self) -> str:
-        return session_hash_of(self.router.headers)
+        # The headers field itself: `self.router` assembles a whole RouterData on every read, which
+        # a live update of hundreds of tabs pays once per tab (reflex is pinned, see pyproject).
+        return session_hash_of(self.rx_router_headers)
 
     def _page(self) -> str:
         """This event's page, to tell whether a slow load still belongs on screen."""
@@ -106,7 +108,7 @@ class SessionState(rx.State):
     async def _live_user(self, batch: LiveBatch) -> CurrentUser | None:
         """The user for a live refresh: one lookup per session, shared by that browser's tabs."""
         session_hash, subdomain = self._visitor_request()
-        visitor = await batch.read(("user", session_hash, subdomain), lambda: read_visitor(session_hash, subdomain))
+        visitor = await batch.read(visitor_key(session_hash, subdomain), lambda: read_visitor(session_hash, subdomain))
         return visitor.user
 
     def _page_request(self) -> PageRequest:
@@ -187,7 +189,15 @@ class SessionState(rx.State):
         hub.watch(
             self.router.session.client_token,
             # __class__, not type(): in a background event `self` is Reflex's StateProxy.
-            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number, user.name),
+            Watch(
+                self.__class__,
+                user.workspace_id,
+                user.user_id,
+                user.is_team,
+                number,
+                user.name,
+                *self._visitor_request(),
+            ),
         )
 
     def _unwatch(self) -> None:

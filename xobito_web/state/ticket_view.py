@@ -220,7 +220,9 @@ class TicketViewState(SessionState):
             can_reply=view.can_reply,
             can_close=view.can_close,
         )
-        shown = [message.key for message in (*self.messages, *self.later_messages)]
+        # Read without Reflex's change-tracking proxy (one per attribute read): a live update does
+        # this for every open tab.
+        shown = [message.key for message in (*self.get_value("messages"), *self.get_value("later_messages"))]
         incoming = view.messages
         if not fresh and shown and shown == [self._key(message) for message in incoming[: len(shown)]]:
             if len(incoming) > len(shown):
