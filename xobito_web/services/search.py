@@ -1,0 +1,293 @@
+"""Full-text search over every message: the index, the query and the highlighted words.
+
+Each message (a ticket's first message or a reply) has a `message_search` row; its words live
+in the database's own engine: an FTS5 table `message_fts` (rowid = message_search.id, porter
+stems) on SQLite, a `document` tsvector column with a GIN index (English stems) on PostgreSQL.
+Migration 0007 created and filled them; the actions that write a message call `index_message`
+in their own transaction, so a message is findable exactly when it is committed.
+
+A search is a handful of words: every word must appear (in the message or its ticket's subject),
+as a prefix of a word or a form of it ("refun" and "refunded" find "refund"). Customers never
+match internal notes. The best-matching message of each ticket ranks the ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import snowballstemmer
+from sqlalchemy import ColumnElement, Float, Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql.selectable import Subquery
+
+from xobito_web.models import MessageSearch, Reply, Ticket
+
+# Longer input is refused with a message (the screen and the API say so); words beyond the cap
+# are dropped: they would only narrow an already narrow search.
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 8
+# Shorter words match whole words only: a one- or two-letter prefix matches half the dictionary.
+MIN_PREFIX = 3
+# A team search ranks the newest matching messages, at most this many: a word in every tenth
+# message of a million would otherwise rank a hundred thousand of them for one page.
+CANDIDATES = 2000
+TOO_LONG = f"The search must be at most {MAX_SEARCH_LENGTH} characters."
+
+# Objects of the full-text engines, made by migration 0007 for one dialect only and not in
+# models.py: the migrations' schema check and autogenerate leave them alone.
+ENGINE_TABLES = frozenset(
+    {"message_fts", "message_fts_data", "message_fts_idx", "message_fts_docsize", "message_fts_config"}
+)
+ENGINE_INDEXES = frozenset({"ix_message_search_document"})
+ENGINE_COLUMNS = frozenset({("message_search", "document")})
+
+_PG_DOCUMENT = "setweight(to_tsvector('english', :subject), 'A') || setweight(to_tsvector('english', :body), 'B')"
+_WORD = re.compile(r"[^\W_]+")
+_fts = table("message_fts", column("rowid"), column("message_fts"))
+
+
+def is_engine_object(name: str | None, type_: str, parent_name: str | None = None) -> bool:
+    """For Alembic's include_object/compare: True for the engines' own tables, index and column."""
+    if type_ == "table":
+        return name in ENGINE_TABLES
+    if type_ == "index":
+        return name in ENGINE_INDEXES
+    if type_ == "column":
+        return (parent_name, name) in ENGINE_COLUMNS
+    return False
+
+
+# --- Keeping the index in step -----------------------------------------------------------------
+
+
+def index_message(session: OrmSession, ticket: Ticket, reply: Reply | None = None) -> None:
+    """Index a message just written (flushed) in the caller's transaction."""
+    params = {
+        "ticket_id": ticket.id,
+        "reply_id": reply.id if reply is not None else None,
+        "is_internal": bool(reply is not None and reply.is_internal),
+        "subject": ticket.subject,
+        "body": reply.body if reply is not None else ticket.body,
+    }
+    if _is_postgresql(session):
+        session.execute(
+            text(
+                "INSERT INTO message_search (ticket_id, reply_id, is_internal, document)"
+                f" VALUES (:ticket_id, :reply_id, :is_internal, {_PG_DOCUMENT})"
+            ),
+            params,
+        )
+        return
+    message_id = session.execute(
+        text(
+            "INSERT INTO message_search (ticket_id, reply_id, is_internal)"
+            " VALUES (:ticket_id, :reply_id, :is_internal) RETURNING id"
+        ),
+        params,
+    ).scalar_one()
+    session.execute(
+        text("INSERT INTO message_fts (rowid, subject, body) VALUES (:id, :subject, :body)"),
+        {"id": message_id, "subject": params["subject"], "body": params["body"]},
+    )
+
+
+def index_tickets(session: OrmSession, first_ticket_id: int, last_ticket_id: int) -> None:
+    """Index every message of the tickets with ids in [first, last], which have none indexed yet
+    (the bulk seeder's batches; the same statements as migration 0007)."""
+    messages = (
+        "SELECT t.id AS ticket_id, NULL AS reply_id, false AS is_internal, t.subject, t.body,"
+        " t.created_at, 0 AS position FROM ticket AS t WHERE t.id BETWEEN :first AND :last"
+        " UNION ALL"
+        " SELECT r.ticket_id, r.id, r.is_internal, t.subject, r.body, r.created_at, r.id"
+        " FROM reply AS r JOIN ticket AS t ON t.id = r.ticket_id WHERE r.ticket_id BETWEEN :first AND :last"
+    )
+    bounds = {"first": first_ticket_id, "last": last_ticket_id}
+    if _is_postgresql(session):
+        document = _PG_DOCUMENT.replace(":subject", "m.subject").replace(":body", "m.body")
+        session.execute(
+            text(
+                "INSERT INTO message_search (ticket_id, reply_id, is_internal, document)"
+                f" SELECT m.ticket_id, m.reply_id, m.is_internal, {document}"
+                f" FROM ({messages}) AS m ORDER BY m.created_at, m.ticket_id, m.position"
+            ),
+            bounds,
+        )
+        return
+    first_new = session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM message_search")).scalar_one()
+    session.execute(
+        text(
+            "INSERT INTO message_search (ticket_id, reply_id, is_internal)"
+            f" SELECT m.ticket_id, m.reply_id, m.is_internal FROM ({messages}) AS m"
+            " ORDER BY m.created_at, m.ticket_id, m.position"
+        ),
+        bounds,
+    )
+    session.execute(
+        text(
+            "INSERT INTO message_fts (rowid, subject, body) SELECT ms.id, t.subject, coalesce(r.body, t.body)"
+            " FROM message_search AS ms JOIN ticket AS t ON t.id = ms.ticket_id"
+            " LEFT JOIN reply AS r ON r.id = ms.reply_id WHERE ms.id >= :first_new"
+        ),
+        {"first_new": first_new},
+    )
+
+
+# --- Asking ------------------------------------------------------------------------------------
+
+
+def search_terms(search: str) -> tuple[str, ...]:
+    """The words of a search, lower case, each once, at most MAX_SEARCH_WORDS."""
+    words = _WORD.findall((search or "")[:MAX_SEARCH_LENGTH].lower())
+    return tuple(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
+
+
+def matching_messages(
+    session: OrmSession, terms: tuple[str, ...], *, team: bool, conditions: list[ColumnElement[bool]]
+) -> Subquery:
+    """The messages matching every term, one best message per ticket, as a subquery with columns
+    ticket_id, reply_id (None: the first message) and score (lower is better).
+
+    `conditions` (visibility and filters, on Ticket) are applied here for customers: their few
+    tickets are read first and each message is looked up in the index. A team member's search
+    starts from the index instead (the newest CANDIDATES matches); the caller applies the
+    conditions again outside, which costs nothing when they were already applied.
+    """
+    if _is_postgresql(session):
+        hits = _postgresql_hits(terms, team, conditions)
+    else:
+        hits = _sqlite_hits(terms, team, conditions)
+    matches = (
+        select(
+            MessageSearch.ticket_id,
+            MessageSearch.reply_id,
+            hits.c.score,
+            func.row_number()
+            .over(partition_by=MessageSearch.ticket_id, order_by=(hits.c.score, MessageSearch.id.desc()))
+            .label("position"),
+        )
+        .join(hits, hits.c.message_id == MessageSearch.id)
+        .where(*(() if team else (MessageSearch.is_internal.is_(False),)))
+        .subquery("matches")
+    )
+    return select(matches.c.ticket_id, matches.c.reply_id, matches.c.score).where(matches.c.position == 1).subquery()
+
+
+def _fts5_query(terms: tuple[str, ...]) -> str:
+    # Each term is letters and digits only (search_terms), so quoting it cannot break the syntax.
+    return " AND ".join(f'"{term}"*' if len(term) >= MIN_PREFIX else f'"{term}"' for term in terms)
+
+
+def _sqlite_hits(terms: tuple[str, ...], team: bool, conditions: list[ColumnElement[bool]]) -> Subquery:
+    query = bindparam("fts_query", _fts5_query(terms))
+    # Subject words weigh four times as much as body words.
+    score = func.bm25(_fts.c.message_fts, 4.0, 1.0)
+    matches = _fts.c.message_fts.op("MATCH")(query)
+    if team:
+        return (
+            select(_fts.c.rowid.label("message_id"), score.label("score"))
+            .where(matches)
+            .order_by(_fts.c.rowid.desc())
+            .limit(CANDIDATES)
+            .subquery("hits")
+        )
+    # One index lookup per message of the customer's (filtered) tickets.
+    looked_up = select(score).where(matches, _fts.c.rowid == MessageSearch.id).scalar_subquery()
+    scored = (
+        select(MessageSearch.id.label("message_id"), looked_up.label("score"))
+        .join(Ticket, Ticket.id == MessageSearch.ticket_id)
+        .where(*conditions, MessageSearch.is_internal.is_(False))
+        .subquery("scored")
+    )
+    return select(scored.c.message_id, scored.c.score).where(scored.c.score.is_not(None)).subquery("hits")
+
+
+def _pg_tsquery(terms: tuple[str, ...]) -> str:
+    # Letters and digits only (search_terms); the stemmer turns 'refunded':* into 'refund':*.
+    return " & ".join(f"'{term}':*" if len(term) >= MIN_PREFIX else f"'{term}'" for term in terms)
+
+
+def _postgresql_hits(terms: tuple[str, ...], team: bool, conditions: list[ColumnElement[bool]]) -> Subquery:
+    query = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("ts_query", _pg_tsquery(terms)))
+    document = literal_column("message_search.document")
+    score = (-func.ts_rank(document, query)).cast(Float)
+    found: Select = select(MessageSearch.id.label("message_id"), score.label("score")).where(document.op("@@")(query))
+    if team:
+        return found.order_by(MessageSearch.id.desc()).limit(CANDIDATES).subquery("hits")
+    return (
+        found.join(Ticket, Ticket.id == MessageSearch.ticket_id)
+        .where(*conditions, MessageSearch.is_internal.is_(False))
+        .subquery("hits")
+    )
+
+
+def _is_postgresql(session: OrmSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# --- Showing what matched ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a shown text; `hit` pieces are the words the search matched."""
+
+    text: str
+    hit: bool
+
+
+SNIPPET_LENGTH = 160
+
+
+@cache
+def _stemmer():
+    return snowballstemmer.stemmer("english")
+
+
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def _is_hit(word: str, terms: tuple[str, ...]) -> bool:
+    lowered = word.lower()
+    for term in terms:
+        if len(term) < MIN_PREFIX:
+            if lowered == term:
+                return True
+        elif lowered.startswith(term) or _stem(lowered).startswith(_stem(term)):
+            return True
+    return False
+
+
+def highlight(value: str, terms: tuple[str, ...]) -> tuple[Piece, ...]:
+    """`value` cut into plain and matched pieces (shown as text, never as markup)."""
+    pieces: list[Piece] = []
+    position = 0
+    for match in _WORD.finditer(value):
+        hit = _is_hit(match.group(), terms)
+        if hit:
+            if match.start() > position:
+                pieces.append(Piece(value[position : match.start()], False))
+            pieces.append(Piece(match.group(), True))
+            position = match.end()
+    if position < len(value):
+        pieces.append(Piece(value[position:], False))
+    return tuple(pieces)
+
+
+def snippet(value: str, terms: tuple[str, ...]) -> tuple[Piece, ...]:
+    """About SNIPPET_LENGTH characters of `value` around its first matched word, highlighted;
+    empty when no word of it matched (the ticket matched by its subject)."""
+    flat = " ".join(value.split())
+    first = next((m for m in _WORD.finditer(flat) if _is_hit(m.group(), terms)), None)
+    if first is None:
+        return ()
+    start = max(0, first.start() - SNIPPET_LENGTH // 3)
+    if start > 0:
+        start = flat.find(" ", start, first.start()) + 1 or start
+    end = min(len(flat), start + SNIPPET_LENGTH)
+    if end < len(flat):
+        end = flat.rfind(" ", first.end(), end) if flat.rfind(" ", first.end(), end) > 0 else end
+    cut = ("…" if start > 0 else "") + flat[start:end] + ("…" if end < len(flat) else "")
+    return highlight(cut, terms)
