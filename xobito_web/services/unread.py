@@ -78,9 +78,9 @@ def count_unread(session: Session, user: CurrentUser, conditions: list[ColumnEle
         .limit(COUNT_WINDOW)
         .subquery()
     )
-    return session.exec(
+    return session.scalar(
         select(func.count())
         .select_from(newest)
         .outerjoin(TicketRead, and_(TicketRead.user_id == user.user_id, TicketRead.ticket_id == newest.c.id))
         .where(is_unread(TicketRead.seen_at, newest.c.last_reply_at))
-    ).one()
+    )

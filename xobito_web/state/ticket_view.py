@@ -24,7 +24,7 @@ from xobito_web.formatting import (
     relative_time,
     waiting_label,
 )
-from xobito_web.services import auth, live, tickets
+from xobito_web.services import auth, live, tickets, unread
 from xobito_web.services.attachments import AttachmentRecord
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.services.errors import NotFound, ServiceError
@@ -71,6 +71,19 @@ class TicketPage:
 def _read_ticket(user: CurrentUser, number: int) -> tickets.TicketView:
     with read_session() as session:
         return tickets.get_ticket(session, user, number)
+
+
+def _mark_seen(user: CurrentUser, marking: tuple[int, object] | None) -> None:
+    """The thread is on the person's screen: it is no longer unread (a write only when it was)."""
+    if marking is not None:
+        with write_session() as session:
+            unread.mark_seen(session, user.user_id, *marking)
+
+
+def _mark_seen_if_unread(user: CurrentUser, number: int) -> None:
+    with read_session() as session:
+        marking = unread.needs_marking(session, user, number)
+    _mark_seen(user, marking)
 
 
 def _close(session_hash: str, subdomain: str, number: int) -> tickets.TicketView | None:
@@ -120,9 +133,12 @@ class TicketViewState(SessionState):
                 return TicketPage(visitor, None, NO_ASSIGNMENT)
             try:
                 view = tickets.get_ticket(session, visitor.user, request.number)
-                return TicketPage(visitor, view, read_assignment(session, visitor.user, request.number))
+                page = TicketPage(visitor, view, read_assignment(session, visitor.user, request.number))
+                marking = unread.needs_marking(session, visitor.user, request.number)
             except NotFound:
                 return TicketPage(visitor, None, NO_ASSIGNMENT)
+        _mark_seen(visitor.user, marking)
+        return page
 
     async def _show_page(self, request: TicketRequest, result: TicketPage):
         redirect = self._show_visitor(result.visitor)
@@ -169,6 +185,8 @@ class TicketViewState(SessionState):
         except NotFound:  # e.g. moved to a department this staff member is not in
             self._not_found()
             return
+        if change.kind == "replied" and change.actor_user_id != user.user_id:
+            await asyncio.to_thread(_mark_seen_if_unread, user, number)
         known = len(self.messages) + len(self.later_messages)
         self._show(view)
         if panel is not None:
@@ -275,6 +293,13 @@ class TicketViewState(SessionState):
                 self.action_error = error
                 if view is not None:
                     self._show(view)
+
+    @rx.var
+    def tab_title(self) -> str:
+        """The browser tab: which ticket this is."""
+        if not self.found or not self.ref:
+            return "Ticket · Xobito tickets"
+        return f"{self.ref} {self.subject} · Xobito tickets"
 
     @rx.var
     def list_href(self) -> str:
