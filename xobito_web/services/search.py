@@ -173,19 +173,26 @@ def matching_messages(
     """
     if _is_postgresql(session):
         hits = _postgresql_hits(terms, team, conditions)
+        # A team's candidates are ranked here, only they: ts_rank reads each one's whole tsvector.
+        score = (
+            (-func.ts_rank(literal_column("message_search.document"), _pg_query(terms))).cast(Float)
+            if team
+            else hits.c.score
+        )
     else:
         if not team:
             scanned = _customer_scan(session, terms, conditions)
             if scanned is not None:
                 return scanned
         hits = _sqlite_hits(terms, team)
+        score = hits.c.score
     matches = (
         select(
             MessageSearch.ticket_id,
             MessageSearch.reply_id,
-            hits.c.score,
+            score.label("score"),
             func.row_number()
-            .over(partition_by=MessageSearch.ticket_id, order_by=(hits.c.score, MessageSearch.id.desc()))
+            .over(partition_by=MessageSearch.ticket_id, order_by=(score, MessageSearch.id.desc()))
             .label("position"),
         )
         .join(hits, hits.c.message_id == MessageSearch.id)
@@ -282,13 +289,25 @@ def _pg_tsquery(terms: tuple[str, ...]) -> str:
     return " & ".join(f"'{term}':*" if len(term) >= MIN_PREFIX else f"'{term}'" for term in terms)
 
 
+def _pg_query(terms: tuple[str, ...]):
+    return func.to_tsquery(literal_column("'english'::regconfig"), bindparam("ts_query", _pg_tsquery(terms)))
+
+
 def _postgresql_hits(terms: tuple[str, ...], team: bool, conditions: list[ColumnElement[bool]]) -> Subquery:
-    query = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("ts_query", _pg_tsquery(terms)))
+    query = _pg_query(terms)
     document = literal_column("message_search.document")
+    if team:
+        # "+ 0": the newest matches through the GIN index, not by walking the primary key
+        # backwards and testing every row until enough match (90 ms for a rarer word at 100k).
+        return (
+            select(MessageSearch.id.label("message_id"))
+            .where(document.op("@@")(query))
+            .order_by((MessageSearch.id + 0).desc())
+            .limit(CANDIDATES)
+            .subquery("hits")
+        )
     score = (-func.ts_rank(document, query)).cast(Float)
     found: Select = select(MessageSearch.id.label("message_id"), score.label("score")).where(document.op("@@")(query))
-    if team:
-        return found.order_by(MessageSearch.id.desc()).limit(CANDIDATES).subquery("hits")
     return (
         found.join(Ticket, Ticket.id == MessageSearch.ticket_id)
         .where(*conditions, MessageSearch.is_internal.is_(False))
