@@ -166,10 +166,11 @@ def matching_messages(
     """The messages matching every term, one best message per ticket, as a subquery with columns
     ticket_id, reply_id (None: the first message) and score (lower is better).
 
-    `conditions` (visibility and filters, on Ticket) are applied here for customers: their few
-    tickets are read first and each message is looked up in the index. A team member's search
-    starts from the index instead (the newest CANDIDATES matches); the caller applies the
-    conditions again outside, which costs nothing when they were already applied.
+    `conditions` (visibility and filters, on Ticket) are applied here for customers, whose few
+    tickets are read first: on PostgreSQL the GIN index checks their messages, on SQLite they
+    are matched here (_customer_scan). A team member's search starts from the index instead
+    (the newest CANDIDATES matches). The caller applies the conditions again outside, which
+    costs nothing when they were already applied.
     """
     if _is_postgresql(session):
         hits = _postgresql_hits(terms, team, conditions)
@@ -184,7 +185,7 @@ def matching_messages(
             scanned = _customer_scan(session, terms, conditions)
             if scanned is not None:
                 return scanned
-        hits = _sqlite_hits(terms, team)
+        hits = _sqlite_hits(terms)
         score = hits.c.score
     matches = (
         select(
@@ -207,7 +208,7 @@ def _fts5_query(terms: tuple[str, ...]) -> str:
     return " AND ".join(f'"{term}"*' if len(term) >= MIN_PREFIX else f'"{term}"' for term in terms)
 
 
-def _sqlite_hits(terms: tuple[str, ...], team: bool) -> Subquery:
+def _sqlite_hits(terms: tuple[str, ...]) -> Subquery:
     query = bindparam("fts_query", _fts5_query(terms))
     # Subject words weigh four times as much as body words.
     score = func.bm25(_fts.c.message_fts, 4.0, 1.0)
