@@ -283,3 +283,16 @@ def test_the_list_screen_shows_count_unread_title_and_refuses_a_long_search(worl
     ]
     run(TicketListState.submit_search.fn(tab, {"q": "x" * 100_000}))
     assert tab.search_error == search.TOO_LONG
+
+
+def test_a_team_search_past_its_candidates_counts_many(any_world, monkeypatch):
+    world = any_world
+    for i in range(3):
+        open_ticket(world, world.customer, f"Printer {i}", "The printer smokes.", when=at(i))
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    with read_session(world.url) as session:
+        assert tickets.count_tickets(session, world.admin, TicketFilter(search="printer")) is None
+        assert tickets.count_tickets(session, world.customer, TicketFilter(search="printer")) == 3
+        assert tickets.count_tickets(session, world.admin, TicketFilter(search="printer 1")) == 1
+        page = tickets.list_tickets(session, world.admin, TicketFilter(search="printer"))
+    assert [row.number for row in page.rows] == [3, 2]  # the newest two matches, ranked

@@ -203,6 +203,19 @@ def matching_messages(
     return select(matches.c.ticket_id, matches.c.reply_id, matches.c.score).where(matches.c.position == 1).subquery()
 
 
+def team_candidates_capped(session: OrmSession, terms: tuple[str, ...]) -> bool:
+    """Whether a team search found CANDIDATES matching messages or more: then it ranked only
+    the newest of them, and the list says "of many" rather than a count of those."""
+    if _is_postgresql(session):
+        document = literal_column("message_search.document")
+        found = select(MessageSearch.id).where(document.op("@@")(_pg_query(terms)))
+    else:
+        query = bindparam("fts_query", _fts5_query(terms))
+        found = select(_fts.c.rowid).where(_fts.c.message_fts.op("MATCH")(query))
+    counted = select(func.count()).select_from(found.limit(CANDIDATES).subquery())
+    return session.execute(counted).scalar_one() >= CANDIDATES
+
+
 def _fts5_query(terms: tuple[str, ...]) -> str:
     # Each term is letters and digits only (search_terms), so quoting it cannot break the syntax.
     return " AND ".join(f'"{term}"*' if len(term) >= MIN_PREFIX else f'"{term}"' for term in terms)

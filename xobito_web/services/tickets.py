@@ -292,13 +292,16 @@ def _search_page(
 
 
 def count_tickets(session: Session, user: CurrentUser, filters: TicketFilter = TicketFilter()) -> int | None:
-    """How many tickets the list shows under `filters`; None when more than COUNT_CAP."""
+    """How many tickets the list shows under `filters`; None when more than COUNT_CAP, or when a
+    team search matched more messages than it ranks (search.CANDIDATES)."""
     conditions = [visible_tickets(user), *_filter_conditions(user, filters)]
     terms = _search_terms(filters.search)
     if terms is None:
         return 0
     counted = select(Ticket.id).where(*conditions)
     if terms:
+        if user.is_team and search.team_candidates_capped(session, terms):
+            return None
         matched = search.matching_messages(session, terms, team=user.is_team, conditions=conditions)
         counted = counted.join(matched, matched.c.ticket_id == Ticket.id)
     total = session.exec(select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())).one()
