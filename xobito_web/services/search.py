@@ -185,7 +185,7 @@ def matching_messages(
             scanned = _customer_scan(session, terms, conditions)
             if scanned is not None:
                 return scanned
-        hits = _sqlite_hits(terms)
+        hits = _sqlite_hits(_sqlite_team_query(session, terms))
         score = hits.c.score
     matches = (
         select(
@@ -210,19 +210,37 @@ def team_candidates_capped(session: OrmSession, terms: tuple[str, ...]) -> bool:
         document = literal_column("message_search.document")
         found = select(MessageSearch.id).where(document.op("@@")(_pg_query(terms)))
     else:
-        query = bindparam("fts_query", _fts5_query(terms))
-        found = select(_fts.c.rowid).where(_fts.c.message_fts.op("MATCH")(query))
+        return _sqlite_count(session, _fts5_query(terms, prefixes=False)) >= CANDIDATES or (
+            _sqlite_count(session, _fts5_query(terms)) >= CANDIDATES
+        )
     counted = select(func.count()).select_from(found.limit(CANDIDATES).subquery())
     return session.execute(counted).scalar_one() >= CANDIDATES
 
 
-def _fts5_query(terms: tuple[str, ...]) -> str:
+def _fts5_query(terms: tuple[str, ...], prefixes: bool = True) -> str:
     # Each term is letters and digits only (search_terms), so quoting it cannot break the syntax.
-    return " AND ".join(f'"{term}"*' if len(term) >= MIN_PREFIX else f'"{term}"' for term in terms)
+    return " AND ".join(f'"{term}"*' if prefixes and len(term) >= MIN_PREFIX else f'"{term}"' for term in terms)
 
 
-def _sqlite_hits(terms: tuple[str, ...]) -> Subquery:
-    query = bindparam("fts_query", _fts5_query(terms))
+def _sqlite_count(session: OrmSession, fts_query: str) -> int:
+    """Matches of an FTS5 query, counted up to CANDIDATES (newest first: FTS5 stops there)."""
+    found = select(_fts.c.rowid).where(_fts.c.message_fts.op("MATCH")(fts_query)).order_by(_fts.c.rowid.desc())
+    return session.execute(select(func.count()).select_from(found.limit(CANDIDATES).subquery())).scalar_one()
+
+
+def _sqlite_team_query(session: OrmSession, terms: tuple[str, ...]) -> str:
+    """The FTS5 query of a team search. FTS5 answers a prefix ("refu"*) by merging the posting
+    lists of every word that begins with it before it can return one match (80 ms for a word in
+    15 % of a million messages), a whole word it reads lazily, newest first. So when the words
+    themselves (in any form) already match CANDIDATES messages, those are the candidates."""
+    exact = _fts5_query(terms, prefixes=False)
+    if _sqlite_count(session, exact) >= CANDIDATES:
+        return exact
+    return _fts5_query(terms)
+
+
+def _sqlite_hits(fts_query: str) -> Subquery:
+    query = bindparam("fts_query", fts_query)
     # Subject words weigh four times as much as body words.
     score = func.bm25(_fts.c.message_fts, 4.0, 1.0)
     return (
