@@ -57,7 +57,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_ticket_ws_waiting_activity", ["workspace_id", "last_message_by_team", "last_reply_at", "id"]
+            "ix_ticket_ws_waiting_activity", ["workspace_id", "last_message_by_team", "last_reply_at", "id", "status"]
         )
         batch_op.create_index("ix_ticket_ws_created", ["workspace_id", "created_at", "id"])
         batch_op.create_index("ix_ticket_ws_priority_activity", ["workspace_id", "priority", "last_reply_at", "id"])
