@@ -8,10 +8,12 @@ team the assignment panel (state/assignment.py); it also opens this ticket's com
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from functools import partial
 
 import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
 
 from xobito_web import urls
 from xobito_web.db import read_session, write_session
@@ -34,6 +36,8 @@ from xobito_web.state.assignment import read_assignment_alone as _read_assignmen
 from xobito_web.state.live import LiveBatch
 from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,13 @@ def _read_ticket(user: CurrentUser, number: int) -> tickets.TicketView:
 
 def _mark_seen(user: CurrentUser, marking: tuple[int, object] | None) -> None:
     """The thread is on the person's screen: it is no longer unread (a write only when it was)."""
-    if marking is not None:
+    if marking is None:
+        return
+    try:
         with write_session() as session:
             unread.mark_seen(session, user.user_id, *marking)
+    except SQLAlchemyError:  # the thread is shown all the same; it stays marked unread
+        log.exception("could not mark ticket %s seen for user %s", marking[0], user.user_id)
 
 
 def _mark_seen_if_unread(user: CurrentUser, number: int) -> None:
