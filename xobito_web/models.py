@@ -115,6 +115,11 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_ws_customer_activity", "workspace_id", "customer_id", "last_reply_at", "id"),
         Index("ix_ticket_ws_department_activity", "workspace_id", "department_id", "last_reply_at", "id"),
         Index("ix_ticket_ws_assignee_activity", "workspace_id", "assignee_id", "last_reply_at", "id"),
+        # The team's "Waiting on team" filter (the customer wrote last) and the other sort orders.
+        # (status last: the filter's count reads the index alone, 45 -> 4 ms at 100,000 tickets)
+        Index("ix_ticket_ws_waiting_activity", "workspace_id", "last_message_by_team", "last_reply_at", "id", "status"),
+        Index("ix_ticket_ws_created", "workspace_id", "created_at", "id"),
+        Index("ix_ticket_ws_priority_activity", "workspace_id", "priority", "last_reply_at", "id"),
         # A customer's tickets of the last hour (services/rate_limits.py).
         Index("ix_ticket_customer_created", "customer_id", "created_at"),
     )
@@ -147,8 +152,36 @@ class Reply(SQLModel, table=True):
     author_id: int = Field(foreign_key="app_user.id")
     body: str = Field(max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
-    # An internal note: the team's only, never shown, sent or searchable to the customer.
+    # An internal note: shown to the team only, never to the customer (search skips it for them).
     is_internal: bool = Field(default=False)
+
+
+class MessageSearch(SQLModel, table=True):
+    """One row per message (a ticket's first message or a reply) in the full-text index.
+
+    The words themselves live in the database's own engine, created per dialect by migration
+    0007 and kept in step by services/search.py in the action's transaction: an FTS5 table
+    `message_fts` whose rowid is this id on SQLite, a `document` tsvector column with a GIN
+    index on PostgreSQL (services/search.py ENGINE_OBJECTS).
+    """
+
+    __tablename__ = "message_search"
+    __table_args__ = (Index("ix_message_search_ticket", "ticket_id", "id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")  # None: the ticket's first message
+    is_internal: bool = Field(default=False)  # copied from the reply: customers never match it
+
+
+class TicketRead(SQLModel, table=True):
+    """When a person last saw a ticket's thread; newer activity marks it unread for them."""
+
+    __tablename__ = "ticket_read"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    seen_at: datetime
 
 
 class Attachment(SQLModel, table=True):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from xobito_web.db import get_engine, write_session
 from xobito_web.models import OutboxEmail, Priority, Reply, Role, Status, Ticket, User, Workspace, utcnow
-from xobito_web.services import auth, rate_limits, tickets, workspaces
+from xobito_web.services import auth, rate_limits, search, tickets, workspaces
 from xobito_web.services.passwords import hash_password
 
 DEMO_SUBDOMAIN = "acme"
@@ -247,19 +247,68 @@ _SUBJECT_WORDS = [
 ]
 
 
+# Generated message text for search benchmarks: VOCABULARY_SIZE words drawn by Zipf's law
+# (the r-th commonest word is used 1/r as often as the commonest), like words in real text.
+VOCABULARY_SIZE = 20_000
+_SYLLABLES = ("ka", "lo", "mi", "ner", "tas", "vu", "pre", "dor", "sil", "qua", "ben", "rix", "tor", "gal", "fen")
+
+
+def vocabulary() -> list[str]:
+    """The support words first (the commonest), then made-up words, all distinct."""
+    words = list(dict.fromkeys(_SUBJECT_WORDS))
+    syllable_count = len(_SYLLABLES)
+    index = 0
+    while len(words) < VOCABULARY_SIZE:
+        index += 1
+        value, parts = index, []
+        while value:
+            value, digit = divmod(value, syllable_count)
+            parts.append(_SYLLABLES[digit])
+        word = "".join(parts)
+        if len(word) >= 4:
+            words.append(word)
+    return words
+
+
+class _TextMaker:
+    def __init__(self, rng: random.Random, words_per_message: int):
+        self.rng, self.count = rng, words_per_message
+        self.words = vocabulary()
+        weights, total = [], 0.0
+        for rank in range(1, len(self.words) + 1):
+            total += 1 / rank
+            weights.append(total)
+        self.cumulative = weights
+
+    def message(self) -> str:
+        return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=self.count)).capitalize() + "."
+
+
 def seed_tickets(
-    subdomain: str, count: int, replies_per_ticket: int = 2, url: str | None = None, seed: int = 7
+    subdomain: str,
+    count: int,
+    replies_per_ticket: int = 2,
+    url: str | None = None,
+    seed: int = 7,
+    *,
+    customers: int = 0,
+    words_per_message: int = 0,
 ) -> SeedFigures:
-    """Bulk-inserts `count` tickets (and replies) with plain multi-row INSERTs, in batches.
+    """Bulk-inserts `count` tickets (and replies) with plain multi-row INSERTs, in batches, and
+    indexes their messages for search in the same transactions.
 
     Numbers are reserved up front in one transaction, so a concurrent ticket never collides.
+    `customers` (default SEED_CUSTOMERS) seed customers share the tickets; `words_per_message`
+    > 0 writes that many words of generated text (vocabulary()) in every message instead of a
+    fixed sentence.
     """
     started = time.perf_counter()
     rng = random.Random(seed)
+    text_maker = _TextMaker(rng, words_per_message) if words_per_message > 0 else None
     with write_session(url) as session:
         workspace = workspaces.get_workspace(session, subdomain)
         department_ids = _ensure_departments(session, workspace)
-        customer_ids, team_ids = _ensure_people(session, workspace)
+        customer_ids, team_ids = _ensure_people(session, workspace, customers or SEED_CUSTOMERS)
         first_number = (
             session.exec(
                 update(Workspace)
@@ -286,7 +335,7 @@ def seed_tickets(
                     "workspace_id": workspace.id,
                     "number": number,
                     "subject": " ".join(rng.sample(_SUBJECT_WORDS, 4)).capitalize() + f" #{number}",
-                    "body": "Generated ticket body for load testing. " * 3,
+                    "body": text_maker.message() if text_maker else "Generated ticket body for load testing. " * 3,
                     "department_id": rng.choice(department_ids),
                     "priority": rng.choice(priorities).value,
                     "status": status.value,
@@ -318,13 +367,14 @@ def seed_tickets(
                         {
                             "ticket_id": ids[row["number"]],
                             "author_id": rng.choice(team_ids) if by_team else row["customer_id"],
-                            "body": "Generated reply for load testing.",
+                            "body": text_maker.message() if text_maker else "Generated reply for load testing.",
                             "created_at": row["created_at"] + timedelta(minutes=30 * step),
                         }
                     )
             if reply_rows:
                 session.connection().execute(insert(Reply), reply_rows)
             total_replies += len(reply_rows)
+            search.index_tickets(session, min(ids.values()), max(ids.values()))
     _refresh_planner_statistics(url)
     return SeedFigures(count, total_replies, time.perf_counter() - started)
 
@@ -338,6 +388,7 @@ def _refresh_planner_statistics(url: str | None) -> None:
         with engine.connect() as connection:
             connection.execute(text("ANALYZE ticket"))
             connection.execute(text("ANALYZE reply"))
+            connection.execute(text("ANALYZE message_search"))
             connection.commit()
 
 
@@ -348,7 +399,9 @@ def _ensure_departments(session: Session, workspace: Workspace) -> list[int]:
     return [department.id for department in existing]
 
 
-def _ensure_people(session: Session, workspace: Workspace) -> tuple[list[int], list[int]]:
+def _ensure_people(
+    session: Session, workspace: Workspace, customers: int = SEED_CUSTOMERS
+) -> tuple[list[int], list[int]]:
     def ids_of(*roles: Role) -> list[int]:
         return list(
             session.scalars(
@@ -375,7 +428,7 @@ def _ensure_people(session: Session, workspace: Workspace) -> tuple[list[int], l
                     "active": True,
                     "created_at": utcnow(),
                 }
-                for index in range(SEED_CUSTOMERS)
+                for index in range(customers)
             ],
         )
     if not ids_of(Role.ADMIN, Role.STAFF):

@@ -1,7 +1,7 @@
 """notes and saved replies: internal notes on the thread, reusable texts for the composer
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-26 19:50:00.000000
 """
 
@@ -13,21 +13,13 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _reply_has_is_internal() -> bool:
-    return "is_internal" in {column["name"] for column in sa.inspect(op.get_bind()).get_columns("reply")}
-
-
 def upgrade() -> None:
-    # Existing replies are all public: the server default fills them in. The search branch's
-    # 0007 adds the very same column; whichever runs first adds it, the other leaves it be.
-    if not _reply_has_is_internal():
-        with op.batch_alter_table("reply", schema=None) as batch_op:
-            batch_op.add_column(sa.Column("is_internal", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # reply.is_internal (a note) comes with 0007, which indexes messages for search.
     op.create_table(
         "saved_reply",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -49,7 +41,3 @@ def downgrade() -> None:
     with op.batch_alter_table("saved_reply", schema=None) as batch_op:
         batch_op.drop_index("ix_saved_reply_ws_owner")
     op.drop_table("saved_reply")
-    # is_internal stays when 0007 (search) is below this revision: it is that one's to drop.
-    if down_revision == "0006" and _reply_has_is_internal():
-        with op.batch_alter_table("reply", schema=None) as batch_op:
-            batch_op.drop_column("is_internal")

@@ -7,7 +7,7 @@ import reflex as rx
 from xobito_web.components import light
 from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.layout import signed_in_page
-from xobito_web.state.ticket_list import ListRow, TicketListState
+from xobito_web.state.ticket_list import SORT_LABELS, ListRow, TicketListState
 
 STATUS_CHOICES = (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"))
 PRIORITY_CHOICES = (
@@ -70,6 +70,30 @@ def department_filter() -> rx.Component:
     )
 
 
+def sort_choice() -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Sort by", html_for="sort-choice", class_name="field-label"),
+        rx.select.root(
+            rx.select.trigger(id="sort-choice", aria_label="Sort by"),
+            rx.select.content(*[rx.select.item(label, value=value) for value, label in SORT_LABELS.items()]),
+            value=TicketListState.sort,
+            on_change=TicketListState.set_sort,
+        ),
+        spacing="1",
+    )
+
+
+# Visually hidden, read by screen readers (the dot says it to the eye).
+_SCREEN_READER_ONLY = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "overflow": "hidden",
+    "clip": "rect(0 0 0 0)",
+    "white_space": "nowrap",
+}
+
+
 def search_box() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -80,11 +104,20 @@ def search_box() -> rx.Component:
                     name="q",
                     default_value=TicketListState.search,
                     key=TicketListState.search,
-                    placeholder="TKT-000042 or words of the subject",
+                    placeholder="TKT-000042 or any words",
                     width="260px",
+                    aria_invalid=rx.cond(TicketListState.search_error != "", "true", "false"),
+                    aria_describedby="search-error",
                 ),
                 rx.button("Search", type="submit", variant="soft"),
                 spacing="2",
+            ),
+            rx.el.p(
+                TicketListState.search_error,
+                id="search-error",
+                role="alert",
+                class_name="rt-Text rt-r-size-2",
+                custom_attrs={"data-accent-color": "red"},
             ),
             spacing="1",
         ),
@@ -101,12 +134,23 @@ def filters_bar() -> rx.Component:
             department_filter(),
             rx.cond(
                 TicketListState.is_team,
-                rx.el.label(
-                    rx.checkbox(
-                        checked=TicketListState.assigned_to_me, on_change=TicketListState.toggle_assigned_to_me
+                rx.fragment(
+                    rx.el.label(
+                        rx.checkbox(
+                            checked=TicketListState.waiting_on_team,
+                            on_change=TicketListState.toggle_waiting_on_team,
+                        ),
+                        rx.text("Waiting on team", size="2"),
+                        class_name="checkbox-label",
                     ),
-                    rx.text("Assigned to me", size="2"),
-                    class_name="checkbox-label",
+                    rx.el.label(
+                        rx.checkbox(
+                            checked=TicketListState.assigned_to_me, on_change=TicketListState.toggle_assigned_to_me
+                        ),
+                        rx.text("Assigned to me", size="2"),
+                        class_name="checkbox-label",
+                    ),
+                    sort_choice(),
                 ),
             ),
             search_box(),
@@ -124,33 +168,82 @@ def filters_bar() -> rx.Component:
     )
 
 
+def marked(marks, fallback) -> rx.Component:
+    """A text with the words a search matched highlighted (<mark>); each piece is plain text."""
+    return rx.cond(
+        marks.length() > 0,
+        rx.foreach(marks, lambda mark: rx.cond(mark.hit, rx.el.mark(mark.text), rx.fragment(mark.text))),
+        fallback,
+    )
+
+
 def ticket_row(row: ListRow) -> rx.Component:
     """Plain elements with Radix Themes' classes (see components/light.py): fifty of them per page."""
     return light.table_row(
-        light.row_header_cell(light.link(row.ref, href=row.href, weight="medium", class_name="ticket-ref")),
+        light.row_header_cell(
+            light.flex_row(
+                rx.cond(
+                    row.unread,
+                    rx.el.span(
+                        aria_hidden="true",
+                        class_name="unread-dot",
+                        style={
+                            "width": "8px",
+                            "height": "8px",
+                            "border_radius": "50%",
+                            "background": "var(--accent-9)",
+                            "flex_shrink": "0",
+                        },
+                    ),
+                ),
+                light.link(row.ref, href=row.href, weight="medium", class_name="ticket-ref"),
+            )
+        ),
         light.cell(
             light.flex_column(
-                light.link(row.subject, href=row.href, color="gray", high_contrast=True),
+                rx.el.a(
+                    rx.cond(row.unread, rx.el.span("Unread: ", style=_SCREEN_READER_ONLY)),
+                    marked(row.subject_marks, row.subject),
+                    href=row.href,
+                    class_name=rx.cond(
+                        row.unread,
+                        "rt-Text rt-reset rt-Link rt-underline-auto light-link rt-high-contrast rt-r-weight-bold",
+                        "rt-Text rt-reset rt-Link rt-underline-auto light-link rt-high-contrast",
+                    ),
+                    custom_attrs={"data-accent-color": "gray"},
+                ),
+                rx.cond(
+                    row.snippet.length() > 0,  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
+                    rx.el.p(marked(row.snippet, ""), class_name="rt-Text rt-r-size-1 search-snippet"),
+                ),
                 rx.cond(row.waiting != "", light.text(row.waiting, size="1", color="gray")),
             )
         ),
+        rx.cond(TicketListState.is_team, light.cell(row.customer_name)),
+        rx.cond(TicketListState.is_team, light.cell(rx.cond(row.assignee_name != "", row.assignee_name, "—"))),
         light.cell(row.department),
         light.cell(priority_badge(row.priority, row.priority_label)),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
         light.cell(status_badge(row.status, row.status_label)),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
         light.cell(rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact)),
         on_click=rx.redirect(row.href),
         class_name="ticket-row",
+        custom_attrs={"data-unread": rx.cond(row.unread, "true", "false")},
     )
+
+
+def _header(title: str) -> rx.Component:
+    return rx.el.th(title, class_name="rt-TableCell rt-TableColumnHeaderCell", scope="col")
 
 
 def ticket_table() -> rx.Component:
     return light.table(
         rx.el.thead(
             light.table_row(
-                *[
-                    rx.el.th(title, class_name="rt-TableCell rt-TableColumnHeaderCell", scope="col")
-                    for title in ("Ticket ID", "Subject", "Department", "Priority", "Status", "Last activity")
-                ]
+                _header("Ticket ID"),
+                _header("Subject"),
+                rx.cond(TicketListState.is_team, _header("Customer")),
+                rx.cond(TicketListState.is_team, _header("Assignee")),
+                *[_header(title) for title in ("Department", "Priority", "Status", "Last activity")],
             ),
             class_name="rt-TableHeader",
         ),
@@ -189,6 +282,8 @@ def empty_state() -> rx.Component:
 
 def pager() -> rx.Component:
     return rx.hstack(
+        rx.text(TicketListState.count_label, size="2", id="ticket-count", aria_live="polite"),
+        rx.spacer(),
         rx.button(
             "Previous", variant="soft", disabled=~TicketListState.has_previous, on_click=TicketListState.previous_page
         ),

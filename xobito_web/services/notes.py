@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from xobito_web import urls
 from xobito_web.models import DepartmentMember, OutboxEmail, Reply, Role, Status, Ticket, User, utcnow
 from xobito_web.services import attachments as attachment_files
-from xobito_web.services import live, notifications, rate_limits
+from xobito_web.services import live, notifications, rate_limits, search, unread
 from xobito_web.services.access import TicketForChange, ticket_for_change
 from xobito_web.services.attachments import StagedFile
 from xobito_web.services.auth import CurrentUser
@@ -77,6 +77,8 @@ def post_note(
     note = Reply(ticket_id=ticket.id, author_id=user.user_id, body=body, created_at=now, is_internal=True)
     session.add(note)
     session.flush()  # the ticket itself is not touched: no status, turn or activity change
+    search.index_message(session, ticket, note)  # marked internal: only the team's searches find it
+    unread.mark_seen(session, user.user_id, ticket.id, now)
     files = attachment_files.attach_files(session, user.workspace_id, ticket.id, note.id, attachments)
 
     mentioned = [

@@ -13,17 +13,28 @@ everything first, then writes, then hands what it wrote to the notifications and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, text, tuple_
+from sqlalchemy import ColumnElement, and_, func, text, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from xobito_web.models import Department, Priority, Reply, Role, Status, Ticket, User, is_team_role, utcnow
+from xobito_web.models import (
+    Department,
+    Priority,
+    Reply,
+    Role,
+    Status,
+    Ticket,
+    TicketRead,
+    User,
+    is_team_role,
+    utcnow,
+)
 from xobito_web.services import attachments as attachment_files
-from xobito_web.services import live, notifications, rate_limits
+from xobito_web.services import live, notifications, rate_limits, search, unread
 from xobito_web.services.access import TicketForChange, ticket_for_change, visible_tickets
 from xobito_web.services.attachments import AttachmentRecord, StagedFile
 from xobito_web.services.auth import CurrentUser
@@ -38,10 +49,12 @@ MESSAGE_MIN, MESSAGE_MAX = 5, 2000
 DEFAULT_STATUSES = ("open", "answered")
 STATUSES = tuple(status.value for status in Status)
 PRIORITIES = tuple(priority.value for priority in Priority)
-# A search is a handful of words; the caps keep an absurd paste (or a crafted link) from
-# building an absurd query (SQLite refuses LIKE patterns over 50,000 bytes and deep trees).
-MAX_SEARCH_LENGTH = 200
-MAX_SEARCH_WORDS = 20
+MAX_SEARCH_LENGTH = search.MAX_SEARCH_LENGTH
+# The list's sort orders (a search is always best matches first).
+SORTS = ("activity", "created", "priority")
+PRIORITY_ORDER = ("urgent", "high", "medium", "low")  # the "priority" sort, most urgent first
+# "1–25 of 1,234": the count is exact up to this many tickets, then "many".
+COUNT_CAP = 10_000
 
 TICKET_CLOSED = "This ticket is closed. Open a new ticket instead."
 ALREADY_CLOSED = "This ticket is already closed."
@@ -73,8 +86,10 @@ class TicketFilter:
     statuses: tuple[str, ...] = DEFAULT_STATUSES  # empty = all statuses
     priorities: tuple[str, ...] = ()  # empty = all
     department_ids: tuple[int, ...] = ()  # empty = all
-    search: str = ""  # a ticket ID, or subject words (all must appear, any case)
+    search: str = ""  # a ticket ID, or words of any message or subject (services/search.py)
     assigned_to_me: bool = False
+    waiting_on_team: bool = False  # the customer wrote last (team only)
+    sort: str = "activity"  # one of SORTS
 
 
 @dataclass(frozen=True)
@@ -90,12 +105,17 @@ class TicketRow:
     waiting_on: str  # "team" | "customer" | "" (closed)
     customer_name: str
     assignee_name: str
+    unread: bool = False  # activity the user has not seen (services/unread.py)
+    # A search's matched words: the subject in pieces, and a piece of the best-matching message.
+    subject_pieces: tuple[search.Piece, ...] = ()
+    snippet: tuple[search.Piece, ...] = ()
 
 
 @dataclass(frozen=True)
 class TicketPage:
     rows: list[TicketRow]
     next_cursor: str | None  # pass as `after` for the next page; None on the last page
+    first: int = 1  # the position of the first row in the whole list ("26–50 of …")
 
 
 @dataclass(frozen=True)
@@ -158,15 +178,15 @@ _Assignee = aliased(User, name="assignee")
 
 # What a list row needs, all from one query (no per-row lookups).
 _ROW_COLUMNS: tuple[Any, ...] = (
-    Ticket.id,
-    Ticket.number,
-    Ticket.subject,
-    Ticket.priority,
-    Ticket.status,
-    Ticket.last_reply_at,
-    Ticket.created_at,
-    Ticket.last_message_by_team,
-    Ticket.department_id,
+    col(Ticket.id),
+    col(Ticket.number),
+    col(Ticket.subject),
+    col(Ticket.priority),
+    col(Ticket.status),
+    col(Ticket.last_reply_at),
+    col(Ticket.created_at),
+    col(Ticket.last_message_by_team),
+    col(Ticket.department_id),
     col(Department.name).label("department"),
     col(_Customer.name).label("customer_name"),
     col(_Customer.role).label("customer_role"),
@@ -177,9 +197,9 @@ _ROW_COLUMNS: tuple[Any, ...] = (
 def _tickets_with_names(*extra_columns):
     return (
         select(*_ROW_COLUMNS, *extra_columns)
-        .join(Department, Department.id == Ticket.department_id)
-        .join(_Customer, _Customer.id == Ticket.customer_id)
-        .outerjoin(_Assignee, _Assignee.id == Ticket.assignee_id)
+        .join(Department, col(Department.id) == col(Ticket.department_id))
+        .join(_Customer, _Customer.id == col(Ticket.customer_id))
+        .outerjoin(_Assignee, _Assignee.id == col(Ticket.assignee_id))
     )
 
 
@@ -190,23 +210,115 @@ def list_tickets(
     after: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> TicketPage:
-    """One page of the tickets `user` may see, newest activity first.
+    """One page of the tickets `user` may see: a search's best matches first, otherwise in the
+    filter's sort order (newest activity first by default).
 
-    Keyset paging on (last_reply_at, id) keeps every page as cheap as the first on a large
+    Keyset paging on (sort column, id) keeps every page as cheap as the first on a large
     workspace; a cursor that does not parse starts again from the first page.
     """
     limit = min(max(int(limit), 1), MAX_PAGE_SIZE)
-    query = _tickets_with_names().where(visible_tickets(user), *_filter_conditions(user, filters))
+    conditions = [visible_tickets(user), *_filter_conditions(user, filters)]
+    terms = _search_terms(filters.search)
+    if terms is None:
+        return TicketPage([], None)
+    if terms:
+        return _search_page(session, user, conditions, terms, _decode_search_cursor(after), limit)
     position = _decode_cursor(after)
+    if filters.sort == "priority":
+        return _priority_page(session, user, conditions, position, limit)
+    by = col(Ticket.created_at) if filters.sort == "created" else col(Ticket.last_reply_at)
+    query = _list_query(user).where(*conditions)
     if position is not None:
         # A plain tuple on the right binds with the columns' own types (UTC timestamps).
-        query = query.where(tuple_(Ticket.last_reply_at, Ticket.id) < position)
-    query = query.order_by(col(Ticket.last_reply_at).desc(), col(Ticket.id).desc()).limit(limit + 1)
+        query = query.where(tuple_(by, col(Ticket.id)) < (position.moment, position.ticket_id))
+    found = session.exec(query.order_by(by.desc(), col(Ticket.id).desc()).limit(limit + 1)).all()
+    return _keyset_page(found, user, limit, position, "created_at" if filters.sort == "created" else "last_reply_at")
 
-    found = session.exec(query).all()
+
+def _priority_page(session: Session, user: CurrentUser, conditions, position: _Position | None, limit: int):
+    """Most urgent first, newest activity first within a priority: one index range per
+    priority (ix_ticket_ws_priority_activity), read until the page is full."""
+    found: list = []
+    start = PRIORITY_ORDER.index(position.priority) if position and position.priority in PRIORITY_ORDER else 0
+    for priority in PRIORITY_ORDER[start:]:
+        query = _list_query(user).where(*conditions, col(Ticket.priority) == priority)
+        if position is not None and priority == position.priority:
+            query = query.where(
+                tuple_(col(Ticket.last_reply_at), col(Ticket.id)) < (position.moment, position.ticket_id)
+            )
+        query = query.order_by(col(Ticket.last_reply_at).desc(), col(Ticket.id).desc()).limit(limit + 1 - len(found))
+        found.extend(session.exec(query).all())
+        if len(found) > limit:
+            break
+    return _keyset_page(found, user, limit, position, "last_reply_at", by_priority=True)
+
+
+def _keyset_page(found, user: CurrentUser, limit: int, position, column: str, by_priority: bool = False):
     page = found[:limit]
-    next_cursor = _encode_cursor(page[-1].last_reply_at, page[-1].id) if len(found) > limit else None
-    return TicketPage(rows=[_ticket_row(row, user) for row in page], next_cursor=next_cursor)
+    shown_before = position.shown if position is not None else 0
+    next_cursor = None
+    if len(found) > limit:
+        last = page[-1]
+        next_cursor = _encode_cursor(
+            getattr(last, column), last.id, shown_before + len(page), last.priority if by_priority else ""
+        )
+    return TicketPage([_ticket_row(row, user) for row in page], next_cursor, first=shown_before + 1)
+
+
+def _search_page(
+    session: Session, user: CurrentUser, conditions, terms: tuple[str, ...], offset: int, limit: int
+) -> TicketPage:
+    """Best matches first; paged by position (a ranked list has no key to continue from), at
+    most search.CANDIDATES deep."""
+    matched = search.matching_messages(session, terms, team=user.is_team, conditions=conditions)
+    found = session.exec(
+        _list_query(user, col(Ticket.body), matched.c.reply_id, matched.c.score)
+        .join(matched, matched.c.ticket_id == col(Ticket.id))
+        .where(*conditions)
+        .order_by(matched.c.score, col(Ticket.last_reply_at).desc(), col(Ticket.id).desc())
+        .offset(offset)
+        .limit(limit + 1)
+    ).all()
+    page = found[:limit]
+    reply_ids = [row.reply_id for row in page if row.reply_id is not None]
+    bodies = (
+        dict(session.exec(select(col(Reply.id), col(Reply.body)).where(col(Reply.id).in_(reply_ids))).all())
+        if reply_ids
+        else {}
+    )
+    rows = [
+        replace(
+            _ticket_row(row, user),
+            subject_pieces=search.highlight(row.subject, terms),
+            snippet=search.snippet(bodies.get(row.reply_id, "") if row.reply_id else row.body, terms),
+        )
+        for row in page
+    ]
+    more = len(found) > limit and offset + limit < search.CANDIDATES
+    return TicketPage(rows, f"~{offset + limit}" if more else None, first=offset + 1)
+
+
+def count_tickets(session: Session, user: CurrentUser, filters: TicketFilter = TicketFilter()) -> int | None:
+    """How many tickets the list shows under `filters`; None when more than COUNT_CAP, or when a
+    team search matched more messages than it ranks (search.CANDIDATES)."""
+    conditions = [visible_tickets(user), *_filter_conditions(user, filters)]
+    terms = _search_terms(filters.search)
+    if terms is None:
+        return 0
+    counted = select(col(Ticket.id)).where(*conditions)
+    if terms:
+        if user.is_team and search.team_candidates_capped(session, terms):
+            return None
+        matched = search.matching_messages(session, terms, team=user.is_team, conditions=conditions)
+        counted = counted.join(matched, matched.c.ticket_id == col(Ticket.id))
+    total = session.exec(select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())).one()
+    return None if total > COUNT_CAP else total
+
+
+def count_unread(session: Session, user: CurrentUser, filters: TicketFilter = TicketFilter()) -> int:
+    """Unread tickets of the list under `filters` (its search aside), among its newest
+    unread.COUNT_WINDOW."""
+    return unread.count_unread(session, user, _filter_conditions(user, replace(filters, search="")))
 
 
 def find_ticket_number(session: Session, user: CurrentUser, text: str) -> int | None:
@@ -217,10 +329,18 @@ def find_ticket_number(session: Session, user: CurrentUser, text: str) -> int | 
     number = parse_ref(text)
     if number is None:
         return None
-    return session.exec(select(Ticket.number).where(visible_tickets(user), Ticket.number == number)).first()
+    return session.exec(select(col(Ticket.number)).where(visible_tickets(user), col(Ticket.number) == number)).first()
+
+
+def _list_query(user: CurrentUser, *extra_columns):
+    """The list's rows with whether each is unread for `user`."""
+    return _tickets_with_names(col(TicketRead.seen_at).label("seen_at"), *extra_columns).outerjoin(
+        TicketRead, unread.read_by(user.user_id)
+    )
 
 
 def _ticket_row(row, user: CurrentUser) -> TicketRow:
+    seen_at = getattr(row, "seen_at", None)
     return TicketRow(
         number=row.number,
         ref=format_ref(row.number),
@@ -233,6 +353,7 @@ def _ticket_row(row, user: CurrentUser) -> TicketRow:
         waiting_on=_waiting_on(row.status, row.last_message_by_team),
         customer_name=row.customer_name,
         assignee_name=_assignee_shown_to(user, row.assignee_name),
+        unread=seen_at is None or seen_at < row.last_reply_at,
     )
 
 
@@ -242,7 +363,9 @@ def _assignee_shown_to(user: CurrentUser, assignee_name: str | None) -> str:
 
 
 def _filter_conditions(user: CurrentUser, filters: TicketFilter) -> list[ColumnElement[bool]]:
-    """The filters as WHERE conditions, combined with AND; unknown values are dropped."""
+    """The filters as WHERE conditions, combined with AND; unknown values are dropped.
+
+    A search's words are matched by services/search.py; a pasted ticket ID narrows here."""
     conditions: list[ColumnElement[bool]] = []
     statuses = _known_values(filters.statuses, STATUSES)
     if statuses:
@@ -255,8 +378,21 @@ def _filter_conditions(user: CurrentUser, filters: TicketFilter) -> list[ColumnE
         conditions.append(col(Ticket.department_id).in_(department_ids))
     if filters.assigned_to_me:
         conditions.append(col(Ticket.assignee_id) == user.user_id)
-    conditions.extend(_search_conditions(filters.search))
+    if filters.waiting_on_team and user.is_team:
+        conditions.append(and_(col(Ticket.last_message_by_team).is_(False), col(Ticket.status) != Status.CLOSED.value))
+    number = parse_ref((filters.search or "").strip()[:MAX_SEARCH_LENGTH])
+    if number is not None:
+        conditions.append(col(Ticket.number) == number)
     return conditions
+
+
+def _search_terms(text: str) -> tuple[str, ...] | None:
+    """The words to search for: none when the search is empty or a ticket ID, None when it has
+    no word at all ("%"), which nothing matches."""
+    text = (text or "").strip()[:MAX_SEARCH_LENGTH]
+    if not text or parse_ref(text) is not None:
+        return ()
+    return search.search_terms(text) or None
 
 
 def _as_tuple(values: Any) -> tuple:
@@ -278,40 +414,37 @@ def _valid_ids(values: Any) -> tuple[int, ...]:
     return tuple(dict.fromkeys(value for value in ids if value is not None))
 
 
-def _search_conditions(search: str) -> list[ColumnElement[bool]]:
-    """A pasted ticket ID narrows to that ticket; otherwise every word must be in the subject."""
-    search = (search or "").strip()[:MAX_SEARCH_LENGTH]
-    if not search:
-        return []
-    number = parse_ref(search)
-    if number is not None:
-        return [col(Ticket.number) == number]
-    words = list(dict.fromkeys(search.lower().split()))[:MAX_SEARCH_WORDS]
-    return [col(Ticket.subject).ilike(f"%{_escape_like(word)}%", escape="\\") for word in words]
-
-
-def _escape_like(word: str) -> str:
-    """Make % and _ (and the escape character itself) match literally."""
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def is_valid_cursor(cursor: str | None) -> bool:
     """A page cursor as `list_tickets` hands them out (the list screen starts again from the
     first page on anything else; the API refuses it)."""
-    return _decode_cursor(cursor) is not None
+    return _decode_cursor(cursor) is not None or _decode_search_cursor(cursor) > 0
 
 
-def _encode_cursor(last_reply_at: datetime, ticket_id: int) -> str:
-    return f"{last_reply_at.astimezone(UTC).isoformat()}|{ticket_id}"
+@dataclass(frozen=True)
+class _Position:
+    """Where a keyset page ends: the last row's sort value and id, rows shown so far, and its
+    priority under the priority sort."""
+
+    moment: datetime
+    ticket_id: int
+    shown: int
+    priority: str
 
 
-def _decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """(last_reply_at, id) of the last row shown, or None when the cursor is absent or malformed."""
+def _encode_cursor(moment: datetime, ticket_id: int, shown: int, priority: str = "") -> str:
+    return "|".join((priority, moment.astimezone(UTC).isoformat(), str(ticket_id), str(shown)))
+
+
+def _decode_cursor(cursor: str | None) -> _Position | None:
+    """The position a cursor encodes, or None when the cursor is absent or malformed."""
     if not isinstance(cursor, str) or not cursor or len(cursor) > 64:
         return None
-    stamp, separator, id_text = cursor.partition("|")
-    ticket_id = as_id(id_text) if separator else None
-    if ticket_id is None:
+    parts = cursor.split("|")
+    if len(parts) != 4 or (parts[0] and parts[0] not in PRIORITY_ORDER):
+        return None
+    priority, stamp, id_text, shown_text = parts
+    ticket_id, shown = as_id(id_text), as_id(shown_text)
+    if ticket_id is None or shown is None:
         return None
     try:
         moment = datetime.fromisoformat(stamp)
@@ -319,7 +452,15 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None
     if moment.tzinfo is None:  # we always write the offset; a naive time was not ours
         return None
-    return moment.astimezone(UTC), ticket_id
+    return _Position(moment.astimezone(UTC), ticket_id, shown, priority)
+
+
+def _decode_search_cursor(cursor: str | None) -> int:
+    """A search page's offset ("~25"), 0 for anything else."""
+    if not isinstance(cursor, str) or not cursor.startswith("~") or len(cursor) > 8:
+        return 0
+    offset = as_id(cursor[1:])
+    return offset if offset is not None and offset < search.CANDIDATES else 0
 
 
 # --- One ticket --------------------------------------------------------------------------
@@ -329,7 +470,9 @@ def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
     """The ticket with its whole thread, or NotFound when it is missing or not the user's to see."""
     if not is_ticket_number(number):
         raise NotFound()
-    row = session.exec(_tickets_with_names(Ticket.body).where(visible_tickets(user), Ticket.number == number)).first()
+    row = session.exec(
+        _tickets_with_names(col(Ticket.body)).where(visible_tickets(user), col(Ticket.number) == number)
+    ).first()
     if row is None:
         raise NotFound()
     files = attachment_files.records_by_message(session, row.id)  # one query for the whole thread
@@ -382,12 +525,12 @@ def _replies(
             col(User.name),
             col(User.role),
         )
-        .join(User, User.id == Reply.author_id)
-        .where(Reply.ticket_id == ticket_id)
+        .join(User, col(User.id) == col(Reply.author_id))
+        .where(col(Reply.ticket_id) == ticket_id)
     )
     if not with_notes:
-        query = query.where(Reply.is_internal == False)
-    rows = session.exec(query.order_by(Reply.created_at, Reply.id)).all()
+        query = query.where(col(Reply.is_internal) == False)
+    rows = session.exec(query.order_by(col(Reply.created_at), col(Reply.id))).all()
     return [
         MessageRecord(
             id=reply_id,
@@ -451,6 +594,8 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     files = attachment_files.attach_files(session, user.workspace_id, ticket.id, None, attachments)
+    search.index_message(session, ticket)
+    unread.mark_seen(session, user.user_id, ticket.id, now)
 
     change = TicketForChange(ticket, department.name, customer_name=user.name, assignee_name="")
     notifications.queue_ticket_event(
@@ -493,6 +638,8 @@ def post_reply(
     ticket.last_message_by_team = user.is_team
     session.flush()
     files = attachment_files.attach_files(session, user.workspace_id, ticket.id, reply.id, attachments)
+    search.index_message(session, ticket, reply)
+    unread.mark_seen(session, user.user_id, ticket.id, now)
 
     # One email per recipient even when the reply also changed the status (docs/product.md "Email notifications").
     notifications.queue_ticket_event(

@@ -12,11 +12,19 @@ import reflex as rx
 from xobito_web import urls
 from xobito_web.db import read_session
 from xobito_web.formatting import PRIORITY_LABELS, STATUS_LABELS, exact_time, relative_time, waiting_label
-from xobito_web.services import auth, tickets, workspaces
+from xobito_web.services import auth, search, tickets, unread, workspaces
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.services.ids import as_id, format_ref, parse_ref
 from xobito_web.state.live import LiveBatch
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A piece of a shown text; `hit` pieces are words the search matched (shown highlighted)."""
+
+    text: str
+    hit: bool
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,9 @@ class ListRow:
     last_activity_exact: str
     customer_name: str
     assignee_name: str
+    unread: bool
+    subject_marks: list[Mark]  # empty unless searching
+    snippet: list[Mark]  # a piece of the best-matching message, empty unless searching
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,11 @@ class ListPage:
     rows: list[ListRow]
     next_cursor: str
     departments: list[Choice]
+    count_label: str  # "1–25 of 1,234"
+    unread_count: int
+
+
+SORT_LABELS = {"activity": "Last activity", "created": "Created", "priority": "Priority"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,8 @@ class ListFilters:
     department: str = ""
     search: str = ""
     mine: bool = False
+    waiting: bool = False  # Waiting on team (the team's list only)
+    sort: str = "activity"
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> ListFilters:
@@ -72,6 +90,8 @@ class ListFilters:
             department=department if as_id(department) is not None else "",
             search=query.get("q", "")[: tickets.MAX_SEARCH_LENGTH],
             mine=query.get("mine", "") == "1",
+            waiting=query.get("waiting", "") == "1",
+            sort=query.get("sort", "") if query.get("sort", "") in SORT_LABELS else "activity",
         )
 
     def for_service(self) -> tickets.TicketFilter:
@@ -81,6 +101,8 @@ class ListFilters:
             department_ids=(int(self.department),) if self.department else (),
             search=self.search,
             assigned_to_me=self.mine,
+            waiting_on_team=self.waiting,
+            sort=self.sort,
         )
 
     def query(self, after: str = "") -> dict[str, str]:
@@ -91,6 +113,8 @@ class ListFilters:
             "department": self.department,
             "q": self.search,
             "mine": "1" if self.mine else "",
+            "waiting": "1" if self.waiting else "",
+            "sort": "" if self.sort == "activity" else self.sort,
             "after": after,
         }
 
@@ -127,9 +151,28 @@ def read_list_page(user: CurrentUser, filters: ListFilters, after: str | None, s
     if session is None:
         with read_session() as own_session:
             return read_list_page(user, filters, after, own_session)
-    page = tickets.list_tickets(session, user, filters.for_service(), after=after)
+    wanted = filters.for_service()
+    page = tickets.list_tickets(session, user, wanted, after=after)
+    total = tickets.count_tickets(session, user, wanted) if page.rows else 0
     departments = list_department_choices(session, user.workspace_id, include_archived=True)
-    return ListPage([_row(user.subdomain, row) for row in page.rows], page.next_cursor or "", departments)
+    return ListPage(
+        [_row(user.subdomain, row) for row in page.rows],
+        page.next_cursor or "",
+        departments,
+        count_label(page.first, len(page.rows), total),
+        tickets.count_unread(session, user, wanted),
+    )
+
+
+def count_label(first: int, shown: int, total: int | None) -> str:
+    """ "1–25 of 1,234", "1–25 of many" past the count's cap; "" for an empty page."""
+    if not shown:
+        return ""
+    return f"{first:,}–{first + shown - 1:,} of {'many' if total is None else f'{total:,}'}"
+
+
+def _marks(pieces) -> list[Mark]:
+    return [Mark(piece.text, piece.hit) for piece in pieces]
 
 
 def _row(subdomain: str, row: tickets.TicketRow) -> ListRow:
@@ -147,6 +190,9 @@ def _row(subdomain: str, row: tickets.TicketRow) -> ListRow:
         last_activity_exact=exact_time(row.last_reply_at),
         customer_name=row.customer_name,
         assignee_name=row.assignee_name,
+        unread=row.unread,
+        subject_marks=_marks(row.subject_pieces),
+        snippet=_marks(row.snippet),
     )
 
 
@@ -164,6 +210,11 @@ class TicketListState(SessionState):
     selected_department: str = ""
     search: str = ""
     assigned_to_me: bool = False
+    waiting_on_team: bool = False
+    sort: str = "activity"
+    search_error: str = ""
+    count_label: str = ""
+    unread_count: int = 0
     next_cursor: str = ""
     has_previous: bool = False
     loaded: bool = False
@@ -198,6 +249,9 @@ class TicketListState(SessionState):
         self.selected_department = filters.department
         self.search = filters.search
         self.assigned_to_me = filters.mine
+        self.waiting_on_team = filters.waiting
+        self.sort = filters.sort
+        self.search_error = ""
         if request.after is None:
             self._previous_cursors = []
         self.has_previous = request.after is not None
@@ -227,10 +281,19 @@ class TicketListState(SessionState):
             department=self.selected_department,
             search=self.search,
             mine=self.assigned_to_me,
+            waiting=self.waiting_on_team,
+            sort=self.sort,
         )
 
     def _show_list(self, page: ListPage) -> None:
-        self._set_if_changed(rows=page.rows, next_cursor=page.next_cursor, departments=page.departments, loaded=True)
+        self._set_if_changed(
+            rows=page.rows,
+            next_cursor=page.next_cursor,
+            departments=page.departments,
+            count_label=page.count_label,
+            unread_count=page.unread_count,
+            loaded=True,
+        )
 
     def _url(self, filters: ListFilters | None = None, after: str = "") -> str:
         return urls.tickets(self.subdomain.lower(), (filters or self._filters()).query(after))
@@ -262,13 +325,26 @@ class TicketListState(SessionState):
         return rx.redirect(self._url(self._with(mine=bool(checked))))
 
     @rx.event
+    def toggle_waiting_on_team(self, checked: bool):
+        return rx.redirect(self._url(self._with(waiting=bool(checked))))
+
+    @rx.event
+    def set_sort(self, sort: str):
+        return rx.redirect(self._url(self._with(sort=sort if sort in SORT_LABELS else "activity")))
+
+    @rx.event
     def clear_filters(self):
         return rx.redirect(urls.tickets(self.subdomain.lower()))
 
     @rx.event(background=True)
     async def submit_search(self, form_data: dict):
-        text = str(form_data.get("q", ""))[: tickets.MAX_SEARCH_LENGTH].strip()
+        text = str(form_data.get("q", "")).strip()
+        if len(text) > tickets.MAX_SEARCH_LENGTH:
+            async with self:
+                self.search_error = search.TOO_LONG
+            return None
         async with self:
+            self.search_error = ""
             session_hash, subdomain = self._visitor_request()
             filters = self._filters()
         if parse_ref(text) is not None:
@@ -299,8 +375,18 @@ class TicketListState(SessionState):
             or self.selected_department
             or self.search
             or self.assigned_to_me
+            or self.waiting_on_team
             or sorted(self.selected_statuses) != sorted(tickets.DEFAULT_STATUSES)
         )
+
+    @rx.var
+    def tab_title(self) -> str:
+        """The browser tab: the unread count first, so it shows in a crowded tab bar."""
+        title = "Tickets · Xobito tickets"
+        if not self.unread_count:
+            return title
+        more = "+" if self.unread_count >= unread.COUNT_WINDOW else ""
+        return f"({self.unread_count:,}{more}) {title}"
 
     @rx.var
     def new_ticket_href(self) -> str:

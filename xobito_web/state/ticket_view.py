@@ -8,10 +8,13 @@ team the assignment panel (state/assignment.py); it also opens this ticket's com
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
 
 from xobito_web import urls
 from xobito_web.db import read_session, write_session
@@ -24,7 +27,7 @@ from xobito_web.formatting import (
     relative_time,
     waiting_label,
 )
-from xobito_web.services import auth, live, tickets
+from xobito_web.services import auth, live, tickets, unread
 from xobito_web.services.attachments import AttachmentRecord
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.services.errors import NotFound, ServiceError
@@ -35,6 +38,8 @@ from xobito_web.state.live import LiveBatch
 from xobito_web.state.presence import ticker as presence_ticker
 from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,23 @@ class TicketPage:
 def _read_ticket(user: CurrentUser, number: int) -> tickets.TicketView:
     with read_session() as session:
         return tickets.get_ticket(session, user, number)
+
+
+def _mark_seen(user: CurrentUser, marking: tuple[int, datetime] | None) -> None:
+    """The thread is on the person's screen: it is no longer unread (a write only when it was)."""
+    if marking is None:
+        return
+    try:
+        with write_session() as session:
+            unread.mark_seen(session, user.user_id, *marking)
+    except SQLAlchemyError:  # the thread is shown all the same; it stays marked unread
+        log.exception("could not mark ticket %s seen for user %s", marking[0], user.user_id)
+
+
+def _mark_seen_if_unread(user: CurrentUser, number: int) -> None:
+    with read_session() as session:
+        marking = unread.needs_marking(session, user, number)
+    _mark_seen(user, marking)
 
 
 def _close(session_hash: str, subdomain: str, number: int) -> tickets.TicketView | None:
@@ -123,9 +145,12 @@ class TicketViewState(SessionState):
                 return TicketPage(visitor, None, NO_ASSIGNMENT)
             try:
                 view = tickets.get_ticket(session, visitor.user, request.number)
-                return TicketPage(visitor, view, read_assignment(session, visitor.user, request.number))
+                page = TicketPage(visitor, view, read_assignment(session, visitor.user, request.number))
+                marking = unread.needs_marking(session, visitor.user, request.number)
             except NotFound:
                 return TicketPage(visitor, None, NO_ASSIGNMENT)
+        _mark_seen(visitor.user, marking)
+        return page
 
     async def _show_page(self, request: TicketRequest, result: TicketPage):
         redirect = self._show_visitor(result.visitor)
@@ -182,6 +207,8 @@ class TicketViewState(SessionState):
         except NotFound:  # e.g. moved to a department this staff member is not in
             self._not_found()
             return
+        if change.kind == "replied" and change.actor_user_id != user.user_id:
+            await asyncio.to_thread(_mark_seen_if_unread, user, number)
         known = len(self.messages) + len(self.later_messages)
         self._show(view)
         if panel is not None:
@@ -292,6 +319,13 @@ class TicketViewState(SessionState):
                 self.action_error = error
                 if view is not None:
                     self._show(view)
+
+    @rx.var
+    def tab_title(self) -> str:
+        """The browser tab: which ticket this is."""
+        if not self.found or not self.ref:
+            return "Ticket · Xobito tickets"
+        return f"{self.ref} {self.subject} · Xobito tickets"
 
     @rx.var
     def list_href(self) -> str:
