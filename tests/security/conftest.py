@@ -44,6 +44,7 @@ def open_session_of(world, person) -> str:
 
 
 def pytest_collection_modifyitems(items):
-    """The browser tests last: they leave an event loop running in the main thread, where the
-    other tests of this folder start their own (asyncio.run)."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    """Every browser test (tests/e2e and the marked ones here) last: Playwright leaves an event
+    loop running in the main thread, where the other tests of this folder start their own
+    (asyncio.run). The e2e marker may not be set yet when this runs, hence the path too."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath) or item.get_closest_marker("e2e") is not None)
