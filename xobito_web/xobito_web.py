@@ -34,6 +34,8 @@ TITLE = "Xobito tickets"
 
 app = rx.App(
     stylesheets=["/styles.css"],
+    # Local times, focus after navigation, long threads at the newest message (assets/a11y.js).
+    head_components=[rx.script(src="/a11y.js")],
     # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
     # app, and the session guard around everything (the socket and /_upload never see a raw
     # session cookie).

@@ -23,13 +23,11 @@ def admins_only() -> rx.Component:
 
 def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) -> rx.Component:
     def one(option: DepartmentOption) -> rx.Component:
-        return rx.el.label(
-            rx.checkbox(
-                checked=chosen.contains(option.value),
-                on_change=lambda checked: on_toggle(option.value, checked),
-            ),
-            rx.text(option.label, size="2"),
-            class_name="checkbox-label",
+        # One label around the box and its words: the box is named by them (no nested labels).
+        return rx.checkbox(
+            option.label,
+            checked=chosen.contains(option.value),
+            on_change=lambda checked: on_toggle(option.value, checked),
         )
 
     return rx.el.fieldset(

@@ -70,5 +70,5 @@ def login_page() -> rx.Component:
     return rx.cond(
         LoginState.workspace_missing,
         not_found(),
-        rx.center(login_form(), min_height="80vh", padding="4"),
+        rx.el.main(rx.center(login_form(), min_height="80vh", padding="4")),
     )

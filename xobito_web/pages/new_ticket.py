@@ -20,6 +20,11 @@ def field_error(field: str) -> rx.Component:
     )
 
 
+def invalid(field: str) -> rx.Var:
+    """`aria-invalid` of a field: "true" while its error shows."""
+    return rx.cond(NewTicketState.errors.contains(field), "true", "false")
+
+
 def new_ticket_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -32,6 +37,8 @@ def new_ticket_form() -> rx.Component:
                     on_change=NewTicketState.set_subject,
                     width="100%",
                     max_length=SUBJECT_MAX,
+                    aria_invalid=invalid("subject"),
+                    aria_describedby="subject-count subject-error",
                 ),
                 length_counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
                 field_error("subject"),
@@ -42,7 +49,12 @@ def new_ticket_form() -> rx.Component:
                 rx.vstack(
                     rx.el.label("Department", html_for="department", class_name="field-label"),
                     rx.select.root(
-                        rx.select.trigger(id="department", placeholder="Choose a department", aria_label="Department"),
+                        rx.select.trigger(
+                            id="department",
+                            placeholder="Choose a department",
+                            aria_invalid=invalid("department"),
+                            aria_describedby="department-error",
+                        ),
                         rx.select.content(
                             rx.foreach(NewTicketState.departments, lambda d: rx.select.item(d.label, value=d.value))
                         ),
@@ -55,7 +67,9 @@ def new_ticket_form() -> rx.Component:
                 rx.vstack(
                     rx.el.label("Priority", html_for="priority", class_name="field-label"),
                     rx.select.root(
-                        rx.select.trigger(id="priority", aria_label="Priority"),
+                        rx.select.trigger(
+                            id="priority", aria_invalid=invalid("priority"), aria_describedby="priority-error"
+                        ),
                         rx.select.content(*[rx.select.item(label, value=value) for value, label in PRIORITY_CHOICES]),
                         value=NewTicketState.priority,
                         on_change=NewTicketState.set_priority,
@@ -77,6 +91,8 @@ def new_ticket_form() -> rx.Component:
                     rows="8",
                     width="100%",
                     max_length=MESSAGE_MAX,
+                    aria_invalid=invalid("body"),
+                    aria_describedby="body-count body-error",
                 ),
                 length_counter(NewTicketState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
                 field_error("body"),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from xobito_web.components import light
 from xobito_web.components.badges import priority_badge, status_badge
-from xobito_web.components.layout import signed_in_page
+from xobito_web.components.layout import fold_button, signed_in_page
 from xobito_web.state.ticket_list import ListRow, TicketListState
 
 STATUS_CHOICES = (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"))
@@ -24,14 +24,12 @@ def status_filter() -> rx.Component:
         rx.el.legend("Status", class_name="field-label"),
         rx.hstack(
             *[
-                rx.el.label(
-                    rx.checkbox(
-                        checked=TicketListState.selected_statuses.contains(value)
-                        | TicketListState.selected_statuses.contains("all"),
-                        on_change=lambda _checked, value=value: TicketListState.toggle_status(value),
-                    ),
-                    rx.text(label, size="2"),
-                    class_name="checkbox-label",
+                # One label around the box and its words: the box is named by them (no nested labels).
+                rx.checkbox(
+                    label,
+                    checked=TicketListState.selected_statuses.contains(value)
+                    | TicketListState.selected_statuses.contains("all"),
+                    on_change=lambda _checked, value=value: TicketListState.toggle_status(value),
                 )
                 for value, label in STATUS_CHOICES
             ],
@@ -101,12 +99,10 @@ def filters_bar() -> rx.Component:
             department_filter(),
             rx.cond(
                 TicketListState.is_team,
-                rx.el.label(
-                    rx.checkbox(
-                        checked=TicketListState.assigned_to_me, on_change=TicketListState.toggle_assigned_to_me
-                    ),
-                    rx.text("Assigned to me", size="2"),
-                    class_name="checkbox-label",
+                rx.checkbox(
+                    "Assigned to me",
+                    checked=TicketListState.assigned_to_me,
+                    on_change=TicketListState.toggle_assigned_to_me,
                 ),
             ),
             search_box(),
@@ -121,6 +117,8 @@ def filters_bar() -> rx.Component:
         ),
         width="100%",
         size="2",
+        id="filters",
+        class_name="foldable",  # behind the Filters button on a phone, so the tickets come first
     )
 
 
@@ -134,10 +132,13 @@ def ticket_row(row: ListRow) -> rx.Component:
                 rx.cond(row.waiting != "", light.text(row.waiting, size="1", color="gray")),
             )
         ),
-        light.cell(row.department),
-        light.cell(priority_badge(row.priority, row.priority_label)),
-        light.cell(status_badge(row.status, row.status_label)),
-        light.cell(rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact)),
+        light.cell(row.department, label="Department"),
+        light.cell(priority_badge(row.priority, row.priority_label), label="Priority"),
+        light.cell(status_badge(row.status, row.status_label), label="Status"),
+        light.cell(
+            rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact),
+            label="Last activity",
+        ),
         on_click=rx.redirect(row.href),
         class_name="ticket-row",
     )
@@ -205,8 +206,14 @@ def ticket_list_page() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Tickets", as_="h1", size="6"),
-                rx.cond(
-                    ~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)
+                rx.hstack(
+                    fold_button("Filters", "list-filter", "filters-button", "filters"),
+                    rx.cond(
+                        ~TicketListState.is_team,
+                        rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href),
+                    ),
+                    spacing="2",
+                    align="center",
                 ),
                 justify="between",
                 width="100%",

@@ -19,8 +19,10 @@ from xobito_web.formatting import (
     PRIORITY_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
-    exact_time,
+    TextPiece,
     file_size,
+    iso_time,
+    linked_text,
     relative_time,
     waiting_label,
 )
@@ -51,6 +53,7 @@ class ThreadMessage:
     author_role: str
     is_team: bool
     body: str
+    pieces: list[TextPiece]  # the body, its web addresses apart (shown as links)
     when: str
     when_exact: str
     attachments: list[AttachmentLink]
@@ -229,8 +232,9 @@ class TicketViewState(SessionState):
             author_role=ROLE_LABELS.get(message.author_role, message.author_role),
             is_team=message.is_team,
             body=message.body,
+            pieces=linked_text(message.body),
             when=relative_time(message.created_at),
-            when_exact=exact_time(message.created_at),
+            when_exact=iso_time(message.created_at),
             attachments=[self._link(ref, file) for file in message.attachments],
         )
 
@@ -279,3 +283,8 @@ class TicketViewState(SessionState):
     @rx.var
     def list_href(self) -> str:
         return urls.tickets(self.workspace_subdomain)
+
+    @rx.var
+    def tab_title(self) -> str:
+        """`TKT-000042 · Subject` (the page frame adds the workspace's name)."""
+        return f"{self.ref} · {self.subject}" if self.ref else ""
