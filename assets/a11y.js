@@ -37,7 +37,7 @@
 
   // --- Focus after navigation, and long threads at their newest message ---
   let lastPath = null;
-  let pending = null; // {path, deadline}
+  let pending = null; // a heading to focus: {deadline, stale heading of the page before}
   let sentAt = 0; // when this tab last sent a reply
   let articlesBefore = 0;
 
@@ -59,6 +59,8 @@
     if (Date.now() > pending.deadline) { pending = null; return; }
     const heading = document.querySelector("main h1, h1");
     if (!heading || document.querySelector("main [role=status][aria-label=Loading]")) return;
+    // Still the page navigated away from (the router changes the address before it renders).
+    if (heading === pending.stale && heading.textContent === pending.staleText) return;
     pending = null;
     const active = document.activeElement;
     const untouched = !active || active === document.body || !active.isConnected || active.closest(".site-header");
@@ -73,8 +75,9 @@
 
   function checkRoute() {
     if (location.pathname !== lastPath) {
+      const stale = lastPath === null ? null : document.querySelector("main h1, h1");
       lastPath = location.pathname;
-      pending = { deadline: Date.now() + 15000 };
+      pending = { deadline: Date.now() + 15000, stale, staleText: stale ? stale.textContent : null };
       articlesBefore = 0;
     }
   }

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.conftest import Workspace, make_workspace
 from tests.e2e.helpers import fill_sign_in_form
@@ -120,6 +120,11 @@ def _new_ticket_errors(page: Page) -> None:
     expect(page.locator("#subject-error")).to_be_visible()
 
 
+def _close_dialog_open(page: Page) -> None:
+    page.get_by_role("button", name="Close Ticket").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+
+
 def _open_menu(page: Page) -> None:
     if page.locator("#menu-button").is_visible():
         page.locator("#menu-button").click()
@@ -132,6 +137,7 @@ PAGES = {
         ("/tickets/TKT-000001", "Invoices are missing", None),
         ("/tickets/TKT-000001", "Invoices are missing", _files_in_composer),
         ("/tickets/TKT-000002", "A question answered", None),
+        ("/tickets/TKT-000003", "Site down", _close_dialog_open),
         ("/tickets/new", "New Ticket", _new_ticket_errors),
         ("/tickets/TKT-999999", "Page not found", None),
         ("/profile", "Profile", None),
@@ -212,17 +218,14 @@ def test_phone_list_shows_status_and_priority_of_the_first_row_without_sideways_
     context.close()
 
 
-def tab_until(page: Page, selector: str, limit: int = 60) -> None:
-    """Press Tab until the element matching `selector` has the focus."""
+def tab_until(page: Page, target: str | Locator, limit: int = 60) -> None:
+    """Press Tab until `target` (a CSS selector or a locator) has the focus."""
+    locator = page.locator(target) if isinstance(target, str) else target
     for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+        if locator.count() and locator.first.evaluate("(element) => element === document.activeElement"):
             return
         page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
-
-
-def focused_text(page: Page) -> str:
-    return page.evaluate("document.activeElement?.innerText ?? ''")
+    raise AssertionError(f"Tab never reached {target}")
 
 
 def test_keyboard_alone_signs_in_opens_replies_with_a_file_and_closes(browser: Browser, app, tmp_path: Path):
@@ -247,7 +250,7 @@ def test_keyboard_alone_signs_in_opens_replies_with_a_file_and_closes(browser: B
 
     tab_until(page, "#reply-body")
     page.keyboard.type("Here is the log you asked for.")
-    tab_until(page, "button:text('Choose files')")
+    tab_until(page, page.get_by_role("button", name="Choose files"))
     upload = tmp_path / "server.log.txt"
     upload.write_text("line one\nline two\n")
     with page.expect_file_chooser() as chooser:
@@ -262,11 +265,11 @@ def test_keyboard_alone_signs_in_opens_replies_with_a_file_and_closes(browser: B
     expect(latest).to_be_focused()
     expect(latest.get_by_role("link", name="Download server.log.txt")).to_be_visible()
 
-    tab_until(page, "button:text('Close Ticket')")
+    tab_until(page, page.get_by_role("button", name="Close Ticket"))
     page.keyboard.press("Enter")
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_be_visible()
-    tab_until(page, "[role=alertdialog] button:text('Close Ticket')")
+    tab_until(page, dialog.get_by_role("button", name="Close Ticket"))
     page.keyboard.press("Enter")
     expect(page.locator("#closed-notice")).to_be_visible()
     expect(page.locator("#closed-notice").get_by_role("link", name="Open a new ticket")).to_have_attribute(
