@@ -40,6 +40,7 @@
   let pending = null; // a heading to focus: {deadline, stale heading of the page before}
   let sentAt = 0; // when this tab last sent a reply
   let articlesBefore = 0;
+  let closedShown = false; // the closed notice was already on screen at the last look
 
   function latestMessage() {
     const articles = document.querySelectorAll("#thread article");
@@ -98,6 +99,13 @@
       latest.focus({ preventScroll: true });
     }
     if (!pending) articlesBefore = count;
+    // Closing the ticket removed the button that had the focus: the closed notice takes it.
+    const closed = document.getElementById("closed-notice");
+    if (closed && !closedShown && (document.activeElement === document.body || !document.activeElement)) {
+      closed.setAttribute("tabindex", "-1");
+      closed.focus();
+    }
+    closedShown = Boolean(closed);
   }
 
   document.addEventListener("submit", (event) => {

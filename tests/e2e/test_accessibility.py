@@ -116,8 +116,12 @@ def _files_in_composer(page: Page) -> None:
 
 
 def _new_ticket_errors(page: Page) -> None:
+    """Every error at once, each tied to its field."""
     page.get_by_role("button", name="Create Ticket").click()
-    expect(page.locator("#subject-error")).to_be_visible()
+    for field in ("subject", "department", "body"):
+        expect(page.locator(f"#{field}-error")).to_be_visible()
+        expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(f"#{field}")).to_have_attribute("aria-describedby", re.compile(f"{field}-error"))
 
 
 def _close_dialog_open(page: Page) -> None:
@@ -248,6 +252,12 @@ def test_keyboard_alone_signs_in_opens_replies_with_a_file_and_closes(browser: B
     expect(heading(page, "Site down")).to_be_focused()
     expect(page).to_have_title(f"TKT-000003 · Site down · Workspace {'keyboard'}")
 
+    # The skip link, first on the page, leads past the header to the main content.
+    page.locator(".skip-link").focus()
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
     tab_until(page, "#reply-body")
     page.keyboard.type("Here is the log you asked for.")
     tab_until(page, page.get_by_role("button", name="Choose files"))
@@ -271,7 +281,7 @@ def test_keyboard_alone_signs_in_opens_replies_with_a_file_and_closes(browser: B
     expect(dialog).to_be_visible()
     tab_until(page, dialog.get_by_role("button", name="Close Ticket"))
     page.keyboard.press("Enter")
-    expect(page.locator("#closed-notice")).to_be_visible()
+    expect(page.locator("#closed-notice")).to_be_focused()
     expect(page.locator("#closed-notice").get_by_role("link", name="Open a new ticket")).to_have_attribute(
         "href", f"/{workspace.subdomain}/tickets/new"
     )
@@ -314,6 +324,11 @@ def test_a_long_thread_opens_at_the_newest_message_and_markup_stays_inert(browse
     expect(time).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"))
     expect(time).to_have_attribute("title", re.compile(r"EST|EDT"))
     expect(time).to_have_text("3 days ago")
+    # Relative times keep themselves current (as the page's timer does every 30 s).
+    page.evaluate(
+        "() => { const real = Date.now; Date.now = () => real() + 2 * 86400000; window.xobito.updateTimes(); }"
+    )
+    expect(time).to_have_text("5 days ago")
     context.close()
 
 

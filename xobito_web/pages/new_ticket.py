@@ -10,6 +10,17 @@ from xobito_web.components.layout import signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN, SUBJECT_MAX, SUBJECT_MIN
 from xobito_web.state.new_ticket import NEW_TICKET_UPLOAD_ID, NewTicketState
 
+# The page's words, in one place.
+STRINGS = {
+    "title": "New Ticket",
+    "subject": "Subject",
+    "department": "Department",
+    "choose_department": "Choose a department",
+    "priority": "Priority",
+    "message": "Message",
+    "create": "Create Ticket",
+    "team_note": "Tickets are opened by customers. Team members answer them from the ticket list.",
+}
 PRIORITY_CHOICES = (("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent"))
 
 
@@ -29,7 +40,7 @@ def new_ticket_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.vstack(
-                rx.el.label("Subject", html_for="subject", class_name="field-label"),
+                rx.el.label(STRINGS["subject"], html_for="subject", class_name="field-label"),
                 rx.input(
                     id="subject",
                     name="subject",
@@ -47,11 +58,11 @@ def new_ticket_form() -> rx.Component:
             ),
             rx.flex(
                 rx.vstack(
-                    rx.el.label("Department", html_for="department", class_name="field-label"),
+                    rx.el.label(STRINGS["department"], html_for="department", class_name="field-label"),
                     rx.select.root(
                         rx.select.trigger(
                             id="department",
-                            placeholder="Choose a department",
+                            placeholder=STRINGS["choose_department"],
                             aria_invalid=invalid("department"),
                             aria_describedby="department-error",
                         ),
@@ -65,7 +76,7 @@ def new_ticket_form() -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.el.label("Priority", html_for="priority", class_name="field-label"),
+                    rx.el.label(STRINGS["priority"], html_for="priority", class_name="field-label"),
                     rx.select.root(
                         rx.select.trigger(
                             id="priority", aria_invalid=invalid("priority"), aria_describedby="priority-error"
@@ -81,7 +92,7 @@ def new_ticket_form() -> rx.Component:
                 wrap="wrap",
             ),
             rx.vstack(
-                rx.el.label("Message", html_for="body", class_name="field-label"),
+                rx.el.label(STRINGS["message"], html_for="body", class_name="field-label"),
                 rx.text_area(
                     key=NewTicketState.composer_box_key,
                     id="body",
@@ -103,7 +114,7 @@ def new_ticket_form() -> rx.Component:
             field_error("attachments"),
             field_error("form"),
             send_row(
-                "Create Ticket", NewTicketState.sending, NewTicketState.upload_percent, NewTicketState.composer_nonce
+                STRINGS["create"], NewTicketState.sending, NewTicketState.upload_percent, NewTicketState.composer_nonce
             ),
             spacing="4",
             width="100%",
@@ -121,10 +132,10 @@ def new_ticket_form() -> rx.Component:
 def new_ticket_page() -> rx.Component:
     return signed_in_page(
         rx.vstack(
-            rx.heading("New Ticket", as_="h1", size="6"),
+            rx.heading(STRINGS["title"], as_="h1", size="6"),
             rx.cond(
                 NewTicketState.is_team,
-                rx.text("Tickets are opened by customers. Team members answer them from the ticket list."),
+                rx.text(STRINGS["team_note"]),
                 rx.card(new_ticket_form(), width="100%"),
             ),
             spacing="4",
