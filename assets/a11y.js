@@ -108,6 +108,16 @@
     closedShown = Boolean(closed);
   }
 
+  // The skip link: focus the main content itself (the router would not move the focus).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a.skip-link");
+    const target = link && document.getElementById(new URL(link.href).hash.slice(1));
+    if (!target) return;
+    event.preventDefault();
+    target.focus();
+    target.scrollIntoView({ block: "start" });
+  }, true);
+
   document.addEventListener("submit", (event) => {
     if (event.target.querySelector && event.target.querySelector("#reply-body")) {
       sentAt = Date.now();

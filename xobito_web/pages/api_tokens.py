@@ -34,10 +34,15 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
     def row(token: TokenRow) -> rx.Component:
         return light.table_row(
             light.row_header_cell(token.name),
-            *([light.cell(token.owner)] if with_owner else []),
-            light.cell(rx.el.code(token.prefix, "…")),
-            light.cell(rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact)),
-            light.cell(rx.el.time(token.last_used, title=token.last_used_exact)),
+            *([light.cell(token.owner, label="Owner")] if with_owner else []),
+            light.cell(rx.el.code(token.prefix, "…"), label="Starts with"),
+            light.cell(
+                rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact), label="Created"
+            ),
+            light.cell(
+                rx.el.time(token.last_used, title=token.last_used_exact, date_time=token.last_used_exact),
+                label="Last used",
+            ),
             light.cell(
                 rx.button(
                     "Revoke",
