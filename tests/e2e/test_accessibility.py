@@ -35,7 +35,7 @@ def seed_tickets(database_url: str, workspace: Workspace) -> None:
 
     from xobito_web.db import write_session
     from xobito_web.models import Department, User
-    from xobito_web.services import rate_limits, tickets, workspaces
+    from xobito_web.services import api_tokens, rate_limits, tickets, workspaces
     from xobito_web.services.auth import current_user_of
 
     with write_session(database_url) as session, rate_limits.lifted():
@@ -60,6 +60,9 @@ def seed_tickets(database_url: str, workspace: Workspace) -> None:
         tickets.create_ticket(
             session, customer, "Site down", departments["Support"], "urgent", "Nothing loads at all.", now=start
         )
+        # The token tables have rows to look at.
+        for owner in (customer, admin, users[workspace.sales_staff]):
+            api_tokens.create_token(session, owner, f"Script of {owner.name}", now=start)
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +154,7 @@ PAGES = {
         ("/tickets", "Tickets", None),
         ("/tickets/TKT-000001", "Invoices are missing", None),
         ("/profile", "Profile", None),
+        ("/profile/tokens", "API tokens", None),
     ],
     "admin": [
         ("/tickets", "Tickets", _open_menu),

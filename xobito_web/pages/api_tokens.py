@@ -29,7 +29,7 @@ def _notices(state: Any) -> rx.Component:
 
 
 def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
-    titles = ["Name", *(["Owner"] if with_owner else []), "Starts with", "Created", "Last used", ""]
+    titles = ["Name", *(["Owner"] if with_owner else []), "Starts with", "Created", "Last used"]
 
     def row(token: TokenRow) -> rx.Component:
         return light.table_row(
@@ -64,7 +64,13 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
                     *[
                         rx.el.th(title, class_name="rt-TableCell rt-TableColumnHeaderCell", scope="col")
                         for title in titles
-                    ]
+                    ],
+                    # The buttons' column: named for screen readers, nothing to show.
+                    rx.el.th(
+                        rx.el.span("Actions", class_name="visually-hidden"),
+                        class_name="rt-TableCell rt-TableColumnHeaderCell",
+                        scope="col",
+                    ),
                 ),
                 class_name="rt-TableHeader",
             ),
