@@ -183,5 +183,6 @@ def departments_page_content() -> rx.Component:
 
 def departments_page() -> rx.Component:
     return signed_in_page(
-        rx.cond(DepartmentsState.loaded, rx.cond(DepartmentsState.allowed, departments_page_content(), admins_only()))
+        rx.cond(DepartmentsState.loaded, rx.cond(DepartmentsState.allowed, departments_page_content(), admins_only())),
+        title="Departments",
     )

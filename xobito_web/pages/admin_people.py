@@ -359,5 +359,6 @@ def people_page_content() -> rx.Component:
 
 def people_page() -> rx.Component:
     return signed_in_page(
-        rx.cond(PeopleState.loaded, rx.cond(PeopleState.allowed, people_page_content(), admins_only()))
+        rx.cond(PeopleState.loaded, rx.cond(PeopleState.allowed, people_page_content(), admins_only())),
+        title="People",
     )

@@ -163,7 +163,8 @@ def profile_tokens_page() -> rx.Component:
             spacing="4",
             width="100%",
             max_width="900px",
-        )
+        ),
+        title="API tokens",
     )
 
 
@@ -187,5 +188,6 @@ def admin_tokens_page() -> rx.Component:
             spacing="4",
             width="100%",
             max_width="1100px",
-        )
+        ),
+        title="Workspace API tokens",
     )

@@ -141,5 +141,6 @@ def new_ticket_page() -> rx.Component:
             spacing="4",
             width="100%",
             max_width="800px",
-        )
+        ),
+        title=STRINGS["title"],
     )

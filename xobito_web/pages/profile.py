@@ -151,5 +151,6 @@ def profile_page() -> rx.Component:
             spacing="4",
             width="100%",
             max_width="640px",
-        )
+        ),
+        title="Profile",
     )

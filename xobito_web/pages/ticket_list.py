@@ -226,5 +226,6 @@ def ticket_list_page() -> rx.Component:
             ),
             spacing="4",
             width="100%",
-        )
+        ),
+        title="Tickets",
     )
