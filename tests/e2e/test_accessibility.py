@@ -229,6 +229,14 @@ def test_phone_list_shows_status_and_priority_of_the_first_row_without_sideways_
     expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
     assert page.get_by_role("button", name="Sign out").bounding_box()["height"] >= 44
     assert not sideways_scroll(page)
+    # The narrowest phone: the filters open, every control of them on screen, nothing sideways.
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.get_by_role("button", name="Filters").click()
+    search = page.get_by_role("button", name="Search", exact=True)
+    expect(search).to_be_visible()
+    box = search.bounding_box()
+    assert box["x"] + box["width"] <= 320
+    assert not sideways_scroll(page)
     context.close()
 
 
