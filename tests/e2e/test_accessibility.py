@@ -370,3 +370,24 @@ def test_attachment_errors_are_plain_next_to_the_composer_until_the_file_is_remo
     page.get_by_role("button", name="Remove big-log.txt").click()
     expect(alerts).to_have_count(0)
     context.close()
+
+
+def test_the_live_notice_stays_in_view_wherever_the_reader_has_scrolled(browser: Browser, app):
+    workspace = make_workspace(app.database_url, "live notice")
+    seed_tickets(app.database_url, workspace)
+    customer = signed_in_context(browser, app, workspace, workspace.customer, viewport=PHONE).pages[0]
+    customer.goto(app.url(f"/{workspace.subdomain}/tickets/TKT-000001"))
+    expect(customer.locator("#thread article")).to_have_count(THREAD_LENGTH)
+    # The reader goes back to the first message: the end of the thread is far below the fold.
+    customer.evaluate("window.scrollTo(0, 0)")
+    expect(customer.locator("#thread article").last).not_to_be_in_viewport()
+
+    admin = signed_in_context(browser, app, workspace, workspace.admin).pages[0]
+    admin.goto(app.url(f"/{workspace.subdomain}/tickets/TKT-000001"))
+    admin.get_by_label("Message").fill("We are on it.")
+    admin.get_by_role("button", name="Send Reply").click()
+
+    notice = customer.locator("#live-notice")
+    expect(notice).to_contain_text("New reply from Alice Admin")
+    expect(notice.get_by_role("button", name="Dismiss")).to_be_in_viewport()
+    assert customer.evaluate("window.scrollY") == 0  # the reader was not moved
