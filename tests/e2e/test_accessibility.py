@@ -137,6 +137,11 @@ def _invite_dialog_open(page: Page) -> None:
     expect(page.get_by_role("dialog", name="Invite someone")).to_be_visible()
 
 
+def _deactivate_dialog_open(page: Page) -> None:
+    page.get_by_role("button", name="Deactivate").first.click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+
+
 def _open_menu(page: Page) -> None:
     if page.locator("#menu-button").is_visible():
         page.locator("#menu-button").click()
@@ -167,6 +172,7 @@ PAGES = {
         ("/tickets/TKT-000002", "A question answered", None),
         ("/admin/people", "People", None),
         ("/admin/people", "People", _invite_dialog_open),
+        ("/admin/people", "People", _deactivate_dialog_open),
         ("/admin/departments", "Departments", None),
         ("/profile", "Profile", None),
         ("/profile/tokens", "API tokens", None),

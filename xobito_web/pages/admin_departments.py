@@ -152,7 +152,9 @@ def archive_dialog() -> rx.Component:
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Archive", color_scheme="red", on_click=state.archive_department)),
+                rx.alert_dialog.action(
+                    rx.button("Archive", color_scheme="red", high_contrast=True, on_click=state.archive_department)
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="4",

@@ -144,7 +144,9 @@ def deactivate_dialog() -> rx.Component:
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Deactivate", color_scheme="red", on_click=state.deactivate)),
+                rx.alert_dialog.action(
+                    rx.button("Deactivate", color_scheme="red", high_contrast=True, on_click=state.deactivate)
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="4",
