@@ -21,10 +21,11 @@ run: install
 test: install chromium lint
 	$(BIN)/pytest
 
-# Lint and format checks (ruff, configured in pyproject.toml); part of `make test`.
+# Lint, format and type checks (ruff and mypy, configured in pyproject.toml); part of `make test`.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 unit: install
 	$(BIN)/pytest tests/unit
@@ -40,6 +41,7 @@ bench: install chromium
 	$(BIN)/python -m bench.concurrency
 	$(BIN)/python -m bench.uploads
 	$(BIN)/python -m bench.api_throughput
+	$(BIN)/python -m bench.event_stalls
 
 install: $(VENV)/.installed $(BUN)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bench.common import BENCH_TAG, UNLIMITED, ServerMemory, people, report, write_results
 from tests.conftest import postgres_database
@@ -59,7 +59,7 @@ def prepare(url: str, count: int) -> dict:
     admin = next(user for user in everyone.values() if user.role == Role.ADMIN)
     with read_session(url) as session:
         busiest_customer_id = session.exec(
-            select(Ticket.customer_id).group_by(Ticket.customer_id).order_by(func.count().desc()).limit(1)
+            select(col(Ticket.customer_id)).group_by(col(Ticket.customer_id)).order_by(func.count().desc()).limit(1)
         ).one()
         numbers = list(session.exec(select(Ticket.number)).all())
         open_numbers = list(session.exec(select(Ticket.number).where(Ticket.status != Status.CLOSED)).all())
@@ -200,7 +200,7 @@ def main() -> None:
         }
         replied = sum(r["reply"]["ok"] + r["reply"]["ok_in_warm_up"] for r in results.values())
         with read_session(url) as session:
-            stored = session.exec(select(func.count()).select_from(Reply).where(Reply.body.contains(MARKER))).one()
+            stored = session.exec(select(func.count()).select_from(Reply).where(col(Reply.body).contains(MARKER))).one()
         print(f"\nreplies answered 201: {replied:,}; stored: {stored:,}", flush=True)
         if stored != replied:
             print("MISMATCH: some replies were lost or stored twice", flush=True)

@@ -31,7 +31,7 @@ import json
 import time
 
 from playwright.sync_api import sync_playwright
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bench.common import (
     bench_app,
@@ -110,7 +110,7 @@ def cold_visit(
     url: str,
     predicate: str,
     data_key: str,
-    phases: dict[str, list[float]] | None = None,
+    phases: dict[str, list] | None = None,  # samples by phase, and the largest downloads
     with_bytes: bool = False,
 ) -> tuple[float, int]:
     context = signed_in_context(browser, cookies)
@@ -176,7 +176,7 @@ def main() -> None:
                     .where(
                         Ticket.workspace_id == admin.workspace_id, Ticket.status == "open", Ticket.number != long_number
                     )
-                    .order_by(Ticket.number)
+                    .order_by(col(Ticket.number))
                     .limit(runs)
                 ).all()
             )
@@ -198,8 +198,8 @@ def main() -> None:
 
             # Cold: a fresh context per run.
             list_cold, thread_cold, list_bytes, thread_bytes = [], [], [], []
-            list_phases: dict[str, list[float]] = {}
-            thread_phases: dict[str, list[float]] = {}
+            list_phases: dict[str, list] = {}
+            thread_phases: dict[str, list] = {}
             for run in range(runs):
                 hit, transferred = cold_visit(
                     browser,

@@ -78,9 +78,9 @@ class Tab:
         self.all_seen: asyncio.Event | None = None
         self.failure = ""
         self.messages = 0
-        self._writer = None
+        self._writer: asyncio.StreamWriter | None = None
         self._ws = WSConnection(ConnectionType.CLIENT)
-        self._task = None
+        self._task: asyncio.Task[None] | None = None
 
     async def connect(self, timeout: float = 60) -> None:
         reader, self._writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -325,7 +325,7 @@ async def fan_out_phase(
                 await asyncio.wait_for(done.wait(), 60)
             if run > 0:
                 cpu_busy.append(100 * (memory.cpu_seconds() - cpu_before) / (time.perf_counter() - posted))
-            arrivals = [(tab.watching[marker] - posted) * 1000 for tab in live if tab.watching[marker] is not None]
+            arrivals = [(seen - posted) * 1000 for tab in live if (seen := tab.watching[marker]) is not None]
             missing = len(live) - len(arrivals)
             if run == 0:
                 continue  # warm-up
@@ -449,34 +449,38 @@ async def posting_phase(
 
 def check_stored(database_url: str, workspace_id: int, numbers: list[int], posted: list[str], ok: int) -> dict:
     """Every posted reply stored exactly once, and its email (to the customer) queued exactly once."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from xobito_web.db import read_session
     from xobito_web.models import OutboxEmail, Reply, Ticket
 
     with read_session(database_url) as session:
         ticket_ids = list(
-            session.exec(select(Ticket.id).where(Ticket.workspace_id == workspace_id, Ticket.number.in_(numbers))).all()
+            session.exec(
+                select(col(Ticket.id)).where(col(Ticket.workspace_id) == workspace_id, col(Ticket.number).in_(numbers))
+            ).all()
         )
         bodies = list(
             session.exec(
-                select(Reply.body).where(Reply.ticket_id.in_(ticket_ids), Reply.body.like("Concurrent reply cc-%"))
+                select(col(Reply.body)).where(
+                    col(Reply.ticket_id).in_(ticket_ids), col(Reply.body).like("Concurrent reply cc-%")
+                )
             ).all()
         )
         emails = list(
             session.exec(
                 select(OutboxEmail.body).where(
-                    OutboxEmail.ticket_id.in_(ticket_ids), OutboxEmail.event == "reply_posted"
+                    col(OutboxEmail.ticket_id).in_(ticket_ids), col(OutboxEmail.event) == "reply_posted"
                 )
             ).all()
         )
-    stored = {}
+    stored: dict[str, int] = {}
     for body in bodies:
         stored[body] = stored.get(body, 0) + 1
     email_text = "\n".join(emails)
     duplicates = sum(1 for count in stored.values() if count > 1)
     confirmed_missing = sum(1 for text in posted[:] if text not in stored)
-    emails_per_reply = {}
+    emails_per_reply: dict[int, int] = {}
     for text in stored:
         emails_per_reply[email_text.count(text)] = emails_per_reply.get(email_text.count(text), 0) + 1
     result = {
@@ -514,7 +518,7 @@ async def run(
 ) -> dict:
     memory = ServerMemory(app.port)
     print("server processes:\n" + memory.describe(), flush=True)
-    results = {"fan_out": [], "posting": []}
+    results: dict[str, list] = {"fan_out": [], "posting": []}
     for user_count in args.users:
         auths = [auth_for(auth_template, workspace.subdomain, long_ref, swap) for swap in cookie_swaps[:user_count]]
         for clients in args.clients:

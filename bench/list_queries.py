@@ -44,7 +44,7 @@ from urllib.parse import urlencode
 import reflex as rx
 from reflex_base.constants import RouteArgType, RouteVar
 from reflex_base.utils.format import json_dumps
-from sqlmodel import select
+from sqlmodel import col, select
 
 import xobito_web.db
 import xobito_web.state.login
@@ -120,9 +120,13 @@ def people(url: str, subdomain: str) -> dict[str, Person]:
         )
 
         def first_email(role: Role) -> str:
-            return session.exec(
-                select(User.email).where(User.workspace_id == workspace.id, User.role == role.value).order_by(User.id)
+            email = session.exec(
+                select(User.email)
+                .where(User.workspace_id == workspace.id, col(User.role) == role.value)
+                .order_by(col(User.id))
             ).first()
+            assert email is not None, f"the seeded workspace has no {role.value}"
+            return email
 
         logins = {
             "admin": (first_email(Role.ADMIN), DEMO_PASSWORD),  # the seeder's people share its password
@@ -160,7 +164,7 @@ class Case:
         return query
 
 
-def list_cases(department_id: int, page_50_cursor: str) -> dict[str, Case]:
+def list_cases(department_id: int, page_50_cursor: str | None) -> dict[str, Case]:
     return {
         "admin, default filter, first page": Case("admin"),
         "admin, status Closed": Case("admin", tickets.TicketFilter(statuses=("closed",))),
@@ -199,7 +203,7 @@ def router_data(subdomain: str, query: dict[str, str], token: str) -> dict:
 async def hydrated_tab(subdomain: str, person: Person, query: dict[str, str]) -> tuple[rx.State, TicketListState]:
     """A new tab on the list page whose hydrate is done: its load event comes next."""
     rx.State.setup_dynamic_args({"subdomain": RouteArgType.SINGLE})  # as app.add_page does
-    root = rx.State(_reflex_internal_init=True)
+    root = rx.State(_reflex_internal_init=True)  # type: ignore[call-arg]  # Reflex's internal flag, taken by **kwargs
     root.router_data = root._update_router_vars(router_data(subdomain, query, person.session_token), {})
     screen = await root.get_state(TicketListState)
     await root._get_resolved_delta()  # what the hydrate sent

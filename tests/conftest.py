@@ -6,6 +6,7 @@ import dataclasses
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,10 @@ from xobito_web.db import get_engine, write_session
 from xobito_web.migrations import PROJECT_ROOT
 from xobito_web.services import auth, workspaces
 from xobito_web.services.auth import CurrentUser
+
+# The browser tests' fixtures (the running app, Chromium, a workspace per test), for tests/e2e
+# and tests/security alike.
+pytest_plugins = ["tests.browser_fixtures"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("XOBITO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -59,7 +64,7 @@ def sqlite_template(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def db_url(tmp_path, sqlite_template) -> str:
+def db_url(tmp_path, sqlite_template) -> Iterator[str]:
     path = tmp_path / "xobito.db"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -97,7 +102,7 @@ def postgres_database(prefix: str = "xobito_test"):
 
 
 @pytest.fixture
-def pg_url() -> str:
+def pg_url() -> Iterator[str]:
     with postgres_database() as url:
         yield url
 
@@ -164,7 +169,7 @@ def world_template(tmp_path_factory, sqlite_template) -> tuple[str, World]:
 
 
 @pytest.fixture
-def world(tmp_path, world_template) -> World:
+def world(tmp_path, world_template) -> Iterator[World]:
     template_path, populated = world_template
     path = tmp_path / "world.db"
     shutil.copy(template_path, path)
@@ -197,7 +202,7 @@ def flood_limits(monkeypatch):
     """Set the per-person caps on tickets and replies (config.Settings fields) for one test."""
 
     def set_limits(**caps: int) -> config.Settings:
-        monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, **caps))
+        monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, **caps))  # type: ignore[arg-type]  # mypy checks **caps against every field
         return config.settings
 
     return set_limits

@@ -30,7 +30,9 @@ class Received:
         return str(self.message["Message-ID"])
 
     def text(self) -> str:
-        return self.message.get_body(("plain",)).get_content()
+        body = self.message.get_body(("plain",))
+        assert body is not None, "the message has no plain-text part"
+        return body.get_content()
 
 
 class Inbox:

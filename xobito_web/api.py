@@ -428,6 +428,7 @@ def _message(subdomain: str, ref: str, message: tickets.MessageRecord) -> dict[s
         "author_name": message.author_name,
         "author_role": message.author_role,
         "is_team": message.is_team,
+        "is_internal": message.is_internal,
         "body": message.body,
         "created_at": _time(message.created_at),
         "attachments": [_attachment(subdomain, ref, file) for file in message.attachments],

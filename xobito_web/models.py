@@ -1,6 +1,7 @@
 """The single schema: plain SQLModel tables (Alembic migrations under alembic/ follow it).
 
 Times are timezone-aware UTC (`utcnow()`); SQLModel stores them as UTC on SQLite and PostgreSQL.
+Primary keys are typed `int`: None only until the row's first flush, and code reads ids of saved rows only.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Priority(enum.StrEnum):
 
 
 class Workspace(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     subdomain: str = Field(max_length=63, unique=True, index=True)
     name: str = Field(max_length=120)
     # Last ticket number handed out; bumped with UPDATE .. RETURNING inside the creating
@@ -73,7 +74,7 @@ class User(SQLModel, table=True):
         Index("ix_app_user_ws_name", "workspace_id", "name", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     email: str = Field(max_length=254)
     name: str = Field(max_length=120)
@@ -90,7 +91,7 @@ class User(SQLModel, table=True):
 class Department(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_department_workspace_name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=80)
     # An archived department takes no new tickets; its tickets stay where they are, visible.
@@ -118,7 +119,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_customer_created", "customer_id", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     number: int
     subject: str = Field(max_length=200)
@@ -141,17 +142,19 @@ class Reply(SQLModel, table=True):
         Index("ix_reply_author_created", "author_id", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
     author_id: int = Field(foreign_key="app_user.id")
     body: str = Field(max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
+    # An internal note: the team's only, never shown, sent or searchable to the customer.
+    is_internal: bool = Field(default=False)
 
 
 class Attachment(SQLModel, table=True):
     __table_args__ = (Index("ix_attachment_ticket", "ticket_id", "reply_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     ticket_id: int = Field(foreign_key="ticket.id")
     reply_id: int | None = Field(default=None, foreign_key="reply.id")  # None: the original message
@@ -166,7 +169,7 @@ class Attachment(SQLModel, table=True):
 class UserSession(SQLModel, table=True):
     __tablename__ = "session"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -186,7 +189,7 @@ class LoginFailure(SQLModel, table=True):
         Index("ix_login_failure_created", "created_at"),  # sweeping forgotten failures
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     email: str = Field(max_length=254)
     ip_address: str = Field(max_length=64)
@@ -199,7 +202,7 @@ class OutboxEmail(SQLModel, table=True):
     __tablename__ = "outbox_email"
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     recipient: str = Field(max_length=254)
@@ -230,7 +233,7 @@ class ApiToken(SQLModel, table=True):
         Index("ix_api_token_workspace", "workspace_id", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     user_id: int = Field(foreign_key="app_user.id")
     name: str = Field(max_length=80)
@@ -250,7 +253,7 @@ class AccountToken(SQLModel, table=True):
 
     __tablename__ = "account_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     purpose: str = Field(max_length=16)  # services/accounts.py: reset | invitation | verification
     token_hash: str = Field(max_length=64, unique=True)
@@ -270,7 +273,7 @@ class AccountRequest(SQLModel, table=True):
         Index("ix_account_request_created", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     email: str = Field(max_length=254)
     ip_address: str = Field(max_length=64)
@@ -285,3 +288,19 @@ class EmailOptOut(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="app_user.id", primary_key=True)
     kind: str = Field(max_length=32, primary_key=True)  # services/notifications.py EMAIL_KINDS
+
+
+class SavedReply(SQLModel, table=True):
+    """A reusable text for the composer (services/saved_replies.py): shared with the whole team
+    of the workspace (owner_id None, managed by admins) or private to its owner."""
+
+    __tablename__ = "saved_reply"
+    __table_args__ = (Index("ix_saved_reply_ws_owner", "workspace_id", "owner_id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
+    title: str = Field(max_length=80)
+    body: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -168,12 +168,16 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Message": {
         "type": "object",
-        "required": ["id", "author_name", "author_role", "is_team", "body", "created_at", "attachments"],
+        "required": ["id", "author_name", "author_role", "is_team", "is_internal", "body", "created_at", "attachments"],
         "properties": {
             "id": {"type": "integer", "description": "0 for the ticket's first message, else the reply's id."},
             "author_name": {"type": "string"},
             "author_role": {"enum": ["admin", "staff", "customer"]},
             "is_team": {"type": "boolean"},
+            "is_internal": {
+                "type": "boolean",
+                "description": "An internal note: shown to the team only (never listed for a customer).",
+            },
             "body": {"type": "string"},
             "created_at": {"type": "string", "format": "date-time"},
             "attachments": {"type": "array", "items": _ref("Attachment")},

@@ -75,12 +75,13 @@ def _from_another_site(request: Request) -> bool:
     """A script on another origin reading the file with the user's cookie (a CORS fetch).
 
     A second guard: CORS already shares answers with the public origin only (rxconfig); links,
-    navigation and <img> previews are not CORS requests and are unaffected.
+    navigation and <img> previews send no Origin and are not CORS requests, so they are
+    unaffected. Older browsers send no Fetch Metadata, but a cross-origin fetch carries Origin.
     """
-    return request.headers.get("sec-fetch-mode") == "cors" and request.headers.get("sec-fetch-site") not in (
-        None,
-        "same-origin",
-    )
+    if request.headers.get("sec-fetch-site") not in (None, "same-origin", "none"):
+        return request.headers.get("sec-fetch-mode") == "cors" or "origin" in request.headers
+    origin = request.headers.get("origin")
+    return origin is not None and origin not in own_origins(request)
 
 
 def own_origins(request: Request) -> set[str]:
@@ -192,6 +193,14 @@ def build_api(database_url: str | None = None, storage_root: Path | None = None)
                 client_address_of(request),
                 database_url=database_url,
             )
+            # This browser's previous session ends: its cookie is replaced, and a copy of the old
+            # one (a shared computer, a stolen cookie) must not stay signed in.
+            previous = request.cookies.get(auth.SESSION_COOKIE)
+            if previous:
+                with write_session(database_url) as session:
+                    ended_user_id = auth.sign_out(session, previous)
+                    if ended_user_id is not None:
+                        live.announce_sessions_ended(session, ended_user_id)
             return token
 
         try:

@@ -6,9 +6,10 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from xobito_web.db import get_engine, write_session
 from xobito_web.models import OutboxEmail, Priority, Reply, Role, Status, Ticket, User, Workspace, utcnow
@@ -27,7 +28,7 @@ DEMO_PEOPLE = (
     ("dave@customer.example.com", "Dave Customer", Role.CUSTOMER, ()),
 )
 # (customer email, subject, department, priority, body, [(author email, reply)], close?, days ago)
-DEMO_TICKETS = (
+DEMO_TICKETS: tuple[tuple[str, str, str, str, str, list[tuple[str, str]], bool, int], ...] = (
     (
         "carol",
         "Cannot log in to the dashboard",
@@ -186,7 +187,7 @@ def seed_demo(url: str | None = None) -> bool:
                 if close:
                     tickets.close_ticket(session, people[customer], view.number)
         # The demo history is made up: it must not email (or file) its notifications.
-        session.exec(delete(OutboxEmail).where(OutboxEmail.workspace_id == workspace.id))
+        session.exec(delete(OutboxEmail).where(col(OutboxEmail.workspace_id) == workspace.id))
     return True
 
 
@@ -194,20 +195,20 @@ def _backdate(session: Session, workspace_id: int, number: int, when) -> None:
     """Demo only: spread the demo tickets over the last weeks so the list looks lived-in."""
     session.exec(
         update(Ticket)
-        .where(Ticket.workspace_id == workspace_id, Ticket.number == number)
+        .where(col(Ticket.workspace_id) == workspace_id, col(Ticket.number) == number)
         .values(created_at=when, last_reply_at=when)
     )
 
 
 def _backdate_last_reply(session: Session, workspace_id: int, number: int, when) -> None:
-    ticket_id = session.exec(
-        select(Ticket.id).where(Ticket.workspace_id == workspace_id, Ticket.number == number)
-    ).scalar_one()
-    last_reply_id = session.exec(
-        select(Reply.id).where(Reply.ticket_id == ticket_id).order_by(Reply.id.desc()).limit(1)
-    ).scalar_one()
-    session.exec(update(Reply).where(Reply.id == last_reply_id).values(created_at=when))
-    session.exec(update(Ticket).where(Ticket.id == ticket_id).values(last_reply_at=when))
+    ticket_id = session.scalars(
+        select(col(Ticket.id)).where(col(Ticket.workspace_id) == workspace_id, col(Ticket.number) == number)
+    ).one()
+    last_reply_id = session.scalars(
+        select(col(Reply.id)).where(col(Reply.ticket_id) == ticket_id).order_by(col(Reply.id).desc()).limit(1)
+    ).one()
+    session.exec(update(Reply).where(col(Reply.id) == last_reply_id).values(created_at=when))
+    session.exec(update(Ticket).where(col(Ticket.id) == ticket_id).values(last_reply_at=when))
 
 
 @dataclass(frozen=True)
@@ -262,9 +263,9 @@ def seed_tickets(
         first_number = (
             session.exec(
                 update(Workspace)
-                .where(Workspace.id == workspace.id)
+                .where(col(Workspace.id) == workspace.id)
                 .values(ticket_seq=Workspace.ticket_seq + count)
-                .returning(Workspace.ticket_seq)
+                .returning(col(Workspace.ticket_seq))
             ).scalar_one()
             - count
             + 1
@@ -276,7 +277,7 @@ def seed_tickets(
     total_replies = 0
     for batch_start in range(0, count, SEED_BATCH):
         numbers = range(first_number + batch_start, first_number + min(batch_start + SEED_BATCH, count))
-        ticket_rows = []
+        ticket_rows: list[dict[str, Any]] = []
         for number in numbers:
             created = now - timedelta(minutes=rng.randint(60, 60 * 24 * 365))
             status = rng.choice(statuses)
@@ -299,11 +300,14 @@ def seed_tickets(
         with write_session(url) as session:
             session.connection().execute(insert(Ticket), ticket_rows)
             ids = dict(
-                session.exec(
-                    select(Ticket.number, Ticket.id).where(
-                        Ticket.workspace_id == workspace.id, Ticket.number.between(numbers.start, numbers.stop - 1)
+                session.connection()
+                .execute(
+                    select(col(Ticket.number), col(Ticket.id)).where(
+                        col(Ticket.workspace_id) == workspace.id,
+                        col(Ticket.number).between(numbers.start, numbers.stop - 1),
                     )
-                ).all()
+                )
+                .all()
             )
             reply_rows = []
             for row in ticket_rows:
@@ -347,13 +351,15 @@ def _ensure_departments(session: Session, workspace: Workspace) -> list[int]:
 def _ensure_people(session: Session, workspace: Workspace) -> tuple[list[int], list[int]]:
     def ids_of(*roles: Role) -> list[int]:
         return list(
-            session.exec(
-                select(User.id).where(User.workspace_id == workspace.id, User.role.in_([r.value for r in roles]))
-            ).scalars()
+            session.scalars(
+                select(col(User.id)).where(
+                    col(User.workspace_id) == workspace.id, col(User.role).in_([r.value for r in roles])
+                )
+            )
         )
 
-    seeded_before = session.exec(
-        select(User.id).where(User.workspace_id == workspace.id, User.email.like("seed-customer-%"))
+    seeded_before = session.scalars(
+        select(col(User.id)).where(col(User.workspace_id) == workspace.id, col(User.email).like("seed-customer-%"))
     ).first()
     if seeded_before is None:
         password_hash = hash_password(DEMO_PASSWORD)  # hashed once: Argon2 is slow on purpose

@@ -98,7 +98,7 @@ class RedisBindings:
 
     def session_of(self, client_token: str) -> str:
         found = self._redis.get(self._prefix + client_token)
-        return found.decode() if found else ""
+        return found.decode() if found else ""  # type: ignore[union-attr]  # redis-py types sync results as maybe-awaitable
 
 
 _bindings: LocalBindings | RedisBindings | None = None

@@ -21,6 +21,7 @@ ADMIN_TOKENS_ROUTE = "/[subdomain]/admin/tokens"
 PROFILE_ROUTE = "/[subdomain]/profile"
 ADMIN_PEOPLE_ROUTE = "/[subdomain]/admin/people"
 ADMIN_DEPARTMENTS_ROUTE = "/[subdomain]/admin/departments"
+SAVED_REPLIES_ROUTE = "/[subdomain]/saved-replies"
 FORGOT_PASSWORD_ROUTE = "/[subdomain]/forgot-password"
 RESET_PASSWORD_ROUTE = "/[subdomain]/reset-password"
 SET_PASSWORD_ROUTE = "/[subdomain]/set-password"
@@ -94,6 +95,10 @@ def admin_people(subdomain: str) -> str:
 
 def admin_departments(subdomain: str) -> str:
     return f"/{_segment(subdomain)}/admin/departments"
+
+
+def saved_replies(subdomain: str) -> str:
+    return f"/{_segment(subdomain)}/saved-replies"
 
 
 def forgot_password(subdomain: str) -> str:

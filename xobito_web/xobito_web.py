@@ -13,6 +13,7 @@ from xobito_web.pages.api_tokens import admin_tokens_page, profile_tokens_page
 from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
 from xobito_web.pages.profile import profile_page
+from xobito_web.pages.saved_replies import saved_replies_page
 from xobito_web.pages.ticket_list import ticket_list_page
 from xobito_web.pages.ticket_view import ticket_view_page
 from xobito_web.services import mailer
@@ -22,10 +23,13 @@ from xobito_web.state.account_links import ForgotPasswordState, LinkState, SignU
 from xobito_web.state.admin_departments import DepartmentsState
 from xobito_web.state.admin_people import PeopleState
 from xobito_web.state.api_tokens import AdminTokensState, ProfileTokensState
+from xobito_web.state.event_gate import EventGate
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
+from xobito_web.state.presence import ticker as presence_ticker
 from xobito_web.state.profile import ProfileState
+from xobito_web.state.saved_replies import SavedRepliesState
 from xobito_web.state.session import SessionBinding
 from xobito_web.state.ticket_list import TicketListState
 from xobito_web.state.ticket_view import TicketViewState
@@ -42,7 +46,9 @@ app = rx.App(
     api_transformer=[build_http_app(), guard],
 )
 app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
+app.add_middleware(EventGate(), index=1)  # a socket sends only the app's events, as written
 app.register_lifespan_task(hub.run)  # live updates into open screens
+app.register_lifespan_task(presence_ticker.run)  # who else is on a ticket, for the team
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
 app.register_lifespan_task(sweep_staged_uploads)  # abandoned temporary upload files
 if app.sio is None:  # Reflex creates the socket server of every app with state
@@ -68,6 +74,12 @@ app.add_page(profile_page, route=urls.PROFILE_ROUTE, title=f"Profile · {TITLE}"
 app.add_page(people_page, route=urls.ADMIN_PEOPLE_ROUTE, title=f"People · {TITLE}", on_load=PeopleState.load)
 app.add_page(
     departments_page, route=urls.ADMIN_DEPARTMENTS_ROUTE, title=f"Departments · {TITLE}", on_load=DepartmentsState.load
+)
+app.add_page(
+    saved_replies_page,
+    route=urls.SAVED_REPLIES_ROUTE,
+    title=f"Saved replies · {TITLE}",
+    on_load=SavedRepliesState.load,
 )
 app.add_page(
     forgot_password_page,

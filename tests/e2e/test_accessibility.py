@@ -8,19 +8,30 @@ axe-core comes from the npm registry, pinned in .tools/package.json (installed b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    FilePayload,
+    FloatRect,
+    Locator,
+    Page,
+    ViewportSize,
+    expect,
+)
 
 from tests.e2e.conftest import Workspace, make_workspace
 from tests.e2e.helpers import fill_sign_in_form
 from xobito_web.migrations import PROJECT_ROOT
 
 AXE_SCRIPT = PROJECT_ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 LONG_WORD = "https://example.com/" + "a-very-long-path-segment" * 12
 INERT_REPLY = "Try javascript:alert(1) or <script>alert(2)</script> and see " + LONG_WORD
 THREAD_LENGTH = 7  # messages in the long thread
@@ -40,6 +51,7 @@ def seed_tickets(database_url: str, workspace: Workspace) -> None:
 
     with write_session(database_url) as session, rate_limits.lifted():
         found = workspaces.find_workspace(session, workspace.subdomain)
+        assert found is not None
         users = {
             user.email: current_user_of(user, found) for user in session.query(User).filter_by(workspace_id=found.id)
         }
@@ -89,6 +101,12 @@ def run_axe(page: Page) -> list[str]:
     ]
 
 
+def box_of(locator: Locator) -> FloatRect:
+    box = locator.bounding_box()
+    assert box is not None, f"{locator} is not shown"
+    return box
+
+
 def sideways_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
 
@@ -108,7 +126,7 @@ def signed_in_context(browser: Browser, app, workspace: Workspace, email: str, *
 
 def choose_files(page: Page, upload_id: str, files: dict[str, bytes]) -> None:
     page.locator(f"#{upload_id} input[type=file]").set_input_files(
-        [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files.items()]
+        [FilePayload(name=name, mimeType="application/octet-stream", buffer=data) for name, data in files.items()]
     )
 
 
@@ -148,7 +166,7 @@ def _open_menu(page: Page) -> None:
         expect(page.locator("#site-nav")).to_be_visible()
 
 
-PAGES = {
+PAGES: dict[str, list[tuple[str, str, Callable[[Page], None] | None]]] = {
     "customer": [
         ("/tickets", "Tickets", _open_menu),
         ("/tickets/TKT-000001", "Invoices are missing", None),
@@ -163,6 +181,7 @@ PAGES = {
     "staff": [
         ("/tickets", "Tickets", None),
         ("/tickets/TKT-000001", "Invoices are missing", None),
+        ("/saved-replies", "Saved replies", None),
         ("/profile", "Profile", None),
         ("/profile/tokens", "API tokens", None),
     ],
@@ -170,6 +189,7 @@ PAGES = {
         ("/tickets", "Tickets", _open_menu),
         ("/tickets/TKT-000001", "Invoices are missing", None),
         ("/tickets/TKT-000002", "A question answered", None),
+        ("/saved-replies", "Saved replies", None),
         ("/admin/people", "People", None),
         ("/admin/people", "People", _invite_dialog_open),
         ("/admin/people", "People", _deactivate_dialog_open),
@@ -223,24 +243,24 @@ def test_phone_list_shows_status_and_priority_of_the_first_row_without_sideways_
     expect(first_row).to_contain_text("TKT-000001")  # the latest activity first
     for badge in (first_row.get_by_text("High", exact=True), first_row.get_by_text("Answered", exact=True)):
         expect(badge).to_be_in_viewport()
-        box = badge.bounding_box()
+        box = box_of(badge)
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     # The ID stays in one piece.
     ref = first_row.locator(".ticket-ref")
-    assert ref.bounding_box()["height"] < 30
+    assert box_of(ref)["height"] < 30
     assert not sideways_scroll(page)
     # The header is a menu: Sign out is reachable and on screen once it is open.
     expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
     page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
-    assert page.get_by_role("button", name="Sign out").bounding_box()["height"] >= 44
+    assert box_of(page.get_by_role("button", name="Sign out"))["height"] >= 44
     assert not sideways_scroll(page)
     # The narrowest phone: the filters open, every control of them on screen, nothing sideways.
     page.set_viewport_size({"width": 320, "height": 700})
     page.get_by_role("button", name="Filters").click()
     search = page.get_by_role("button", name="Search", exact=True)
     expect(search).to_be_visible()
-    box = search.bounding_box()
+    box = box_of(search)
     assert box["x"] + box["width"] <= 320
     assert not sideways_scroll(page)
     context.close()
@@ -317,7 +337,12 @@ def test_a_long_thread_opens_at_the_newest_message_and_markup_stays_inert(browse
     )
     page = context.pages[0]
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     page.goto(app.url(f"/{seeded.subdomain}/tickets/TKT-000001"))
     articles = page.locator("#thread article")
     expect(articles).to_have_count(THREAD_LENGTH)
@@ -340,7 +365,7 @@ def test_a_long_thread_opens_at_the_newest_message_and_markup_stays_inert(browse
     assert dialogs == []
     # The long word wraps inside its card.
     assert not sideways_scroll(page)
-    card, body = articles.nth(2).bounding_box(), inert.bounding_box()
+    card, body = box_of(articles.nth(2)), box_of(inert)
     assert body["x"] + body["width"] <= card["x"] + card["width"] + 1
 
     # Times: ISO in the attribute, the viewer's own zone on hover.

@@ -43,6 +43,7 @@ def open_tickets(app, workspace, *tickets_wanted: tuple[str, str]) -> None:
     with write_session(app.database_url) as session:
         for department, subject in tickets_wanted:
             found = workspaces.find_department(session, customer.workspace_id, department)
+            assert found is not None
             tickets.create_ticket(session, customer, subject, found.id, "medium", "Please have a look.")
 
 
@@ -59,6 +60,7 @@ def person_card(page: Page, email: str):
 def no_sideways_scrolling(page: Page) -> None:
     """Nothing of the page's own content reaches past the screen's right edge. (The header that
     every signed-in page shares is the layout's own, made responsive there.)"""
+    assert page.viewport_size is not None
     too_wide = page.evaluate(
         """width => [...document.querySelectorAll(document.querySelector('main') ? 'main *' : 'body *')]
             .filter(e => e.getBoundingClientRect().right > width + 0.5)

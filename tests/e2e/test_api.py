@@ -8,7 +8,7 @@ import re
 
 import httpx
 from playwright.sync_api import Browser, expect
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.e2e.test_assignment import wait_for_email
 from tests.e2e.test_ticket_portal import open_as
@@ -23,7 +23,7 @@ def person(database_url: str, subdomain: str, email: str) -> CurrentUser:
     with read_session(database_url) as session:
         user, workspace = session.exec(
             select(User, Workspace)
-            .join(Workspace, Workspace.id == User.workspace_id)
+            .join(Workspace, col(Workspace.id) == col(User.workspace_id))
             .where(Workspace.subdomain == subdomain, User.email == email)
         ).one()
         return auth.current_user_of(user, workspace)

@@ -4,7 +4,7 @@ import base64
 import hashlib
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.e2e.test_ticket_portal import create_ticket, open_as
 from tests.unit import samples
@@ -12,7 +12,7 @@ from tests.unit import samples
 
 def choose_files(page: Page, upload_id: str, files: dict[str, tuple[str, bytes]]) -> None:
     page.locator(f"#{upload_id} input[type=file]").set_input_files(
-        [{"name": name, "mimeType": mime, "buffer": data} for name, (mime, data) in files.items()]
+        [FilePayload(name=name, mimeType=mime, buffer=data) for name, (mime, data) in files.items()]
     )
 
 

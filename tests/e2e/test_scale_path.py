@@ -6,6 +6,7 @@ default 3021,3022) serving one production build, one browser on each — the sec
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -21,7 +22,7 @@ REDIS_URL = os.environ.get("XOBITO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="module")
-def workers(tmp_path_factory) -> list[RunningApp]:
+def workers(tmp_path_factory) -> Iterator[list[RunningApp]]:
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:  # no server
@@ -63,3 +64,32 @@ def test_a_change_through_one_worker_reaches_a_browser_on_the_other(browser: Bro
     admin.get_by_role("alertdialog").get_by_role("button", name="Close Ticket").click()
     expect(customer.locator("#closed-notice")).to_be_visible()
     expect(customer.get_by_label("Your unsent text")).to_have_value("Typing while the answer comes")
+
+
+def test_presence_and_notes_cross_workers_for_the_team_only(browser: Browser, workers, request):
+    worker_a, worker_b = workers
+    workspace = make_workspace(worker_a.database_url, request.node.name)
+    customer = browser.new_context().new_page()
+    sign_in(customer, worker_a.base_url, workspace.customer, workspace.password, subdomain=workspace.subdomain)
+    create_ticket(customer, "Two workers, one ticket", "Sales", "High", "Who is looking at this?")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+
+    admin = browser.new_context().new_page()
+    sign_in(admin, worker_a.base_url, workspace.admin, workspace.password, subdomain=workspace.subdomain)
+    admin.goto(f"{worker_a.base_url}/{workspace.subdomain}/tickets/TKT-000001")
+    staff_context = browser.new_context()
+    staff = staff_context.new_page()
+    sign_in(staff, worker_b.base_url, workspace.sales_staff, workspace.password, subdomain=workspace.subdomain)
+    staff.goto(f"{worker_b.base_url}/{workspace.subdomain}/tickets/TKT-000001")
+
+    # Presence through Redis: each sees the other, though on another worker.
+    expect(admin.locator("#presence")).to_have_text("Sam Sales is also viewing this ticket.", timeout=10_000)
+    expect(staff.locator("#presence")).to_have_text("Alice Admin is also viewing this ticket.", timeout=10_000)
+    # A note from worker B reaches the admin on worker A, not the customer.
+    staff.get_by_role("radio", name="Internal note").click()
+    staff.locator("#reply-body").fill("Internal: shipping delayed by the carrier.")
+    staff.get_by_role("button", name="Add Internal Note").click()
+    expect(admin.locator(".message-note")).to_contain_text("shipping delayed by the carrier")
+    staff_context.close()
+    expect(admin.locator("#presence")).to_have_text("", timeout=15_000)
+    expect(customer.get_by_text("shipping delayed")).to_have_count(0)

@@ -55,7 +55,7 @@ class CheckedClient(TestClient):
         super().__init__(build_http_app(database_url=database_url), follow_redirects=False)
         self.checked = 0
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+    def request(self, method, url, *args, **kwargs):
         response = super().request(method, url, *args, **kwargs)
         path = response.request.url.path
         wants_browser_answer = "application/json" not in response.request.headers.get("accept", "")

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import reflex as rx
 from reflex_base.constants import RouteArgType
+from reflex_base.event import EventHandler
 from reflex_base.utils.format import json_dumps
 
 from tests.conftest import PASSWORD
 from xobito_web.services import auth, live
 from xobito_web.state.live import LiveBatch
+from xobito_web.state.session import SessionState
+
+Screen = TypeVar("Screen", bound=rx.State)
 
 
 def cookie_of(world, email: str) -> str:
@@ -20,12 +26,12 @@ def cookie_of(world, email: str) -> str:
     return token
 
 
-def open_tab(screen: type[rx.State], path: str, cookie: str, tab: str = "tab-1") -> rx.State:
+def open_tab(screen: type[Screen], path: str, cookie: str, tab: str = "tab-1") -> Screen:
     """A tab's state as after navigation to `path` (before its load event ran)."""
     rx.State.setup_dynamic_args({"subdomain": RouteArgType.SINGLE, "ticket": RouteArgType.SINGLE})
-    root = rx.State(_reflex_internal_init=True)
+    root = rx.State(_reflex_internal_init=True)  # type: ignore[call-arg]  # Reflex's internal flag, taken by **kwargs
     navigate_tab(root, path, cookie, tab)
-    return root.get_substate(screen.get_full_name().split(".")[1:])
+    return cast(Screen, root.get_substate(screen.get_full_name().split(".")[1:]))
 
 
 def navigate_tab(root: rx.State, path: str, cookie: str, tab: str = "tab-1") -> None:
@@ -38,7 +44,7 @@ def navigate_tab(root: rx.State, path: str, cookie: str, tab: str = "tab-1") -> 
     )
 
 
-def load(tab: rx.State):
+def load(tab: SessionState):
     """What the page's background `load` event does, run in line: read, then show."""
     request = tab._load_request()
     return run(tab._show_page(request, type(tab)._read_page(request)))
@@ -51,6 +57,11 @@ def sent(state: rx.State) -> dict:
     return json.loads(json_dumps(delta)).get(state.get_full_name(), {})
 
 
+def event_fn(event: object) -> Callable[..., Any]:
+    """The plain function behind `SomeState.event` (Reflex types it as a callback for components)."""
+    return cast(EventHandler, event).fn
+
+
 def var(name: str) -> str:
     return f"{name}_rx_state_"
 
@@ -60,7 +71,7 @@ def run(coroutine):
 
 
 async def refresh(state, change: live.Change, batch: LiveBatch | None = None) -> None:
-    await state.apply_live_change(batch or LiveBatch(change))
+    await state._apply_live_change(batch or LiveBatch(change))
 
 
 def change_of(world, kind: str, number: int, actor) -> live.Change:

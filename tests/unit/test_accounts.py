@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.conftest import PASSWORD
 from xobito_web.db import read_session, write_session
@@ -36,7 +36,7 @@ CAROL = "carol@customer.example.com"
 
 def emails(world, event: str | None = None) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        query = select(OutboxEmail).order_by(OutboxEmail.id)
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
         if event:
             query = query.where(OutboxEmail.event == event)
         return list(session.exec(query).all())
@@ -247,11 +247,11 @@ def test_a_deactivated_person_with_the_right_password_is_told_so_and_nobody_else
 
 def test_signing_in_records_the_time(world):
     with read_session(world.url) as session:
-        before = session.get(User, world.customer.user_id).last_sign_in_at
+        before = session.get_one(User, world.customer.user_id).last_sign_in_at
     auth.sign_in("acme", CAROL, PASSWORD, database_url=world.url)
     with read_session(world.url) as session:
-        after = session.get(User, world.customer.user_id).last_sign_in_at
-    assert before is not None and after > before
+        after = session.get_one(User, world.customer.user_id).last_sign_in_at
+    assert before is not None and after is not None and after > before
 
 
 # --- Sign up ------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def test_signing_up_with_a_known_address_answers_the_same_and_emails_its_owner(w
     (mail,) = emails(world)
     assert mail.event == account_emails.ACCOUNT_EXISTS and mail.recipient == CAROL
     with read_session(world.url) as session:
-        carol = session.get(User, world.customer.user_id)
+        carol = session.get_one(User, world.customer.user_id)
     assert carol.name == "Customer" and signs_in(world, CAROL, PASSWORD)  # nothing changed
 
 

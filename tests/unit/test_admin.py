@@ -7,7 +7,7 @@ import re
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.conftest import PASSWORD
 from xobito_web.db import read_session, write_session
@@ -34,14 +34,16 @@ def read(world, fn, *args, actor=None, **kwargs):
 
 def emails(world, event=None) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        query = select(OutboxEmail).order_by(OutboxEmail.id)
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
         if event:
             query = query.where(OutboxEmail.event == event)
         return list(session.exec(query).all())
 
 
 def token_in(row: OutboxEmail) -> str:
-    return re.search(r"#token=([A-Za-z0-9_-]+)", row.body).group(1)
+    found = re.search(r"#token=([A-Za-z0-9_-]+)", row.body)
+    assert found is not None, row.body
+    return found.group(1)
 
 
 def person(world, email) -> User | None:
@@ -124,10 +126,10 @@ def test_an_admin_demoted_a_moment_ago_can_no_longer_act_from_an_open_screen(wor
 
 def person_as(world, user_id) -> auth.CurrentUser:
     with read_session(world.url) as session:
-        user = session.get(User, user_id)
+        user = session.get_one(User, user_id)
         from xobito_web.models import Workspace
 
-        return auth.current_user_of(user, session.get(Workspace, user.workspace_id))
+        return auth.current_user_of(user, session.get_one(Workspace, user.workspace_id))
 
 
 def test_another_workspaces_admin_cannot_touch_this_ones_people_or_departments(world):
@@ -148,6 +150,7 @@ def test_an_invited_staff_member_sets_a_password_and_sees_their_departments_tick
     open_ticket(world, "Sales", "Quote please")
     invited = invite_hank(world)
     hank = person(world, "hank@acme.example.com")
+    assert hank is not None
     assert (hank.active, hank.pending, hank.password_hash) == (False, "invitation", "")
     (listed,) = [p for p in read(world, admin.list_people).people if p.email == "hank@acme.example.com"]
     assert listed.state == admin.INVITED and listed.departments == ("Support",) and listed.link_expires_at
@@ -222,7 +225,8 @@ def test_only_pending_people_are_revoked_or_sent_invitations(world):
         act(world, admin.revoke_invitation, world.sales_staff.user_id)
     with pytest.raises(Conflict):
         act(world, admin.resend_invitation, world.sales_staff.user_id)
-    assert person(world, "sam@acme.example.com").active
+    sam = person(world, "sam@acme.example.com")
+    assert sam is not None and sam.active
 
 
 # --- Role, departments, the last admin ---------------------------------------------------------
@@ -235,7 +239,8 @@ def test_the_last_active_admin_can_be_neither_demoted_nor_deactivated(any_world)
     assert "last active admin" in str(demoted.value)
     with pytest.raises(Conflict):
         act(world, admin.deactivate, world.admin.user_id)
-    assert person(world, "admin@acme.example.com").role == "admin"
+    admin_now = person(world, "admin@acme.example.com")
+    assert admin_now is not None and admin_now.role == "admin"
 
     # With a second admin, one may step down; then the other is the last one.
     act(world, admin.change_person, world.sales_staff.user_id, "admin", [world.departments["Sales"]])
@@ -269,7 +274,8 @@ def test_bad_changes_to_a_person_are_refused(world, who, role, departments, fiel
     with pytest.raises(InvalidInput) as refused:
         act(world, admin.change_person, getattr(world, who).user_id, role, [world.departments[d] for d in departments])
     assert refused.value.field == field
-    assert person(world, getattr(world, who).email).role == getattr(world, who).role
+    unchanged = person(world, getattr(world, who).email)
+    assert unchanged is not None and unchanged.role == getattr(world, who).role
 
 
 # --- Deactivation -------------------------------------------------------------------------------
@@ -305,8 +311,8 @@ def test_deactivation_signs_out_keeps_the_history_stops_emails_and_returns_ticke
     assert returned == 1
     with read_session(world.url) as session:
         assert auth.resolve_session(session, staff_session, "acme") is None  # signed out at once
-        assert session.get(Ticket, _ticket_id(session, assigned.number)).assignee_id is None
-        assert session.get(Ticket, _ticket_id(session, closed.number)).assignee_id == world.support_staff.user_id
+        assert session.get_one(Ticket, _ticket_id(session, assigned.number)).assignee_id is None
+        assert session.get_one(Ticket, _ticket_id(session, closed.number)).assignee_id == world.support_staff.user_id
         replies = session.exec(select(Reply).where(Reply.author_id == world.support_staff.user_id)).all()
         statuses = {row.id: row.status for row in session.exec(select(OutboxEmail)).all()}
     assert len(replies) == 2  # their messages stay

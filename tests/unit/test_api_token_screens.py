@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from tests.unit.screens import cookie_of, load, open_tab, run, sent, var
+from tests.unit.screens import cookie_of, event_fn, load, open_tab, run, sent, var
 from xobito_web.db import read_session, write_session
 from xobito_web.models import ApiToken
 from xobito_web.services import api_tokens
@@ -35,7 +35,7 @@ def test_a_new_token_is_written_into_the_page_once_and_never_kept_in_the_state(a
     tab = own_tokens_tab(world, world.customer.email)
     assert tab.signed_in and tab.tokens == []
 
-    events = drain(ProfileTokensState.create.fn(tab, {"name": "  Nightly report  "}))
+    events = drain(event_fn(ProfileTokensState.create)(tab, {"name": "  Nightly report  "}))
     with read_session(world.url) as session:
         row = session.exec(select(ApiToken)).one()
     assert row.name == "Nightly report" and row.user_id == world.customer.user_id
@@ -47,7 +47,7 @@ def test_a_new_token_is_written_into_the_page_once_and_never_kept_in_the_state(a
     # The token itself is nowhere in what the state holds or sends.
     assert token not in str(tab.dict()) and token not in str(sent(tab))
 
-    drain(ProfileTokensState.revoke.fn(tab, str(row.id)))
+    drain(event_fn(ProfileTokensState.revoke)(tab, str(row.id)))
     assert tab.tokens == [] and tab.notice == "The token “Nightly report” is revoked: it no longer works."
     with read_session(world.url) as session:
         assert session.exec(select(ApiToken.revoked_at)).one() is not None
@@ -60,7 +60,7 @@ def test_a_new_token_is_written_into_the_page_once_and_never_kept_in_the_state(a
 def test_a_token_needs_a_name_and_nothing_is_made_without_one(app_database, name, message):
     world = app_database
     tab = own_tokens_tab(world, world.customer.email)
-    events = drain(ProfileTokensState.create.fn(tab, {"name": name}))
+    events = drain(event_fn(ProfileTokensState.create)(tab, {"name": name}))
     assert tab.name_error == message and events == [] and tab.created_name == ""
     with read_session(world.url) as session:
         assert session.exec(select(ApiToken)).all() == []
@@ -71,7 +71,7 @@ def test_someone_elses_token_cannot_be_revoked_from_the_own_page(app_database):
     with write_session(world.url) as session:
         theirs = api_tokens.create_token(session, world.other_customer, "Theirs").record
     tab = own_tokens_tab(world, world.customer.email)
-    drain(ProfileTokensState.revoke.fn(tab, str(theirs.id)))  # not on the page: ignored
+    drain(event_fn(ProfileTokensState.revoke)(tab, str(theirs.id)))  # not on the page: ignored
     with read_session(world.url) as session:
         assert session.exec(select(ApiToken.revoked_at)).one() is None
 
@@ -86,7 +86,7 @@ def test_admins_see_and_revoke_every_token_of_their_workspace_only(app_database)
     load(tab)
     assert tab.allowed and {row.name for row in tab.tokens} == {"Customer script", "Staff script"}
     assert any(row.owner == f"Customer ({world.customer.email})" for row in tab.tokens)
-    drain(AdminTokensState.revoke.fn(tab, str(customer_token.id)))
+    drain(event_fn(AdminTokensState.revoke)(tab, str(customer_token.id)))
     assert [row.name for row in tab.tokens] == ["Staff script"]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.unit import samples
 from tests.unit.test_tickets import BODY, close, open_ticket, stored, view
@@ -42,7 +42,7 @@ def files_under(root: Path) -> list[Path]:
 
 def attachment_rows(world) -> list[Attachment]:
     with read_session(world.url) as session:
-        return session.exec(select(Attachment).order_by(Attachment.id)).all()
+        return list(session.exec(select(Attachment).order_by(col(Attachment.id))).all())
 
 
 def reply_count(world) -> int:
@@ -91,6 +91,7 @@ def test_staged_files_are_stored_with_the_reply_under_a_random_name(world, stora
     with write_session(world.url) as session:
         shown = tickets.post_reply(session, world.customer, number, "All my files attached.", attachments=staged)
 
+    assert shown.message is not None
     rows = attachment_rows(world)
     reply_id = shown.message.id
     folder = storage / "tickets" / str(world.customer.workspace_id) / "replies"

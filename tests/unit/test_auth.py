@@ -46,7 +46,7 @@ def test_sign_in_creates_a_hashed_session_that_resolves_to_the_user(world):
     token, user = auth.sign_in("acme", "Carol@Customer.example.com", PASSWORD, database_url=world.url)
     assert user.email == "carol@customer.example.com" and user.role == "customer"
     with read_session(world.url) as session:
-        stored = session.exec(UserSession.__table__.select()).all()
+        stored = session.exec(select(UserSession)).all()
         assert all(row.token_hash != token for row in stored)
         assert auth.hash_token(token) in {row.token_hash for row in stored}
         resolved = auth.resolve_session(session, token, "acme")

@@ -124,7 +124,8 @@ def test_invite_queues_the_email_and_prints_the_link(run, tmp_path):
     assert delivered.returncode == 0 and "Delivered 1 email" in delivered.stdout
     (message,) = (tmp_path / "mail").glob("*.eml")
     received = email.message_from_bytes(message.read_bytes(), policy=policy.default)
-    assert link in received.get_body(("plain",)).get_content()
+    body = received.get_body(("plain",))
+    assert body is not None and link in body.get_content()
 
     again = run(
         "invite", "globex", "ivy@globex.example.com", "--name", "Ivy", "--role", "staff", "--department", "Support"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tests.unit.screens import cookie_of, load, navigate_tab, open_tab, run
+from tests.unit.screens import cookie_of, event_fn, load, navigate_tab, open_tab, run
 from tests.unit.test_tickets import open_ticket
 from xobito_web.services import tickets
 from xobito_web.state.composer import NEW_TICKET_KEY
@@ -13,7 +13,7 @@ from xobito_web.state.new_ticket import NewTicketState
 from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
 from xobito_web.state.ticket_view import TicketViewState
 
-type_into = ReplyState.set_draft.fn
+type_into = event_fn(ReplyState.set_draft)
 
 
 def two_tickets(world):
@@ -112,7 +112,7 @@ def test_signed_out_tabs_store_nothing_and_values_are_capped(app_database):
     assert anonymous.draft == "" and anonymous._drafts == {}
 
     new_ticket = open_tab(NewTicketState, "/acme/tickets/new", "no-such-session")
-    NewTicketState.set_subject.fn(new_ticket, "junk" * 1000)
+    event_fn(NewTicketState.set_subject)(new_ticket, "junk" * 1000)
     assert new_ticket.subject == ""
 
 

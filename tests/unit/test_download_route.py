@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import col
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD
@@ -59,6 +60,7 @@ def make_thread(world) -> Thread:
             "See my notes.",
             attachments=[attachments.stage_bytes("notes.txt", samples.text())],
         )
+    assert replied.message is not None
     other = _create(world, world.other_customer, world.departments["Support"], [("theirs.pdf", samples.pdf("Theirs"))])
     foreign = _create(
         world, world.foreign_customer, world.foreign_departments["Support"], [("foreign.pdf", samples.pdf("Foreign"))]
@@ -123,7 +125,7 @@ def test_staff_assigned_to_a_ticket_of_another_department_downloads_it(world):
     with write_session(world.url) as session:
         session.exec(
             update(Ticket)
-            .where(Ticket.number == thread.number, Ticket.workspace_id == world.customer.workspace_id)
+            .where(col(Ticket.number) == thread.number, col(Ticket.workspace_id) == world.customer.workspace_id)
             .values(assignee_id=world.sales_staff.user_id)
         )
     response = browser.get(url(thread.ref, thread.pdf_id))
@@ -252,7 +254,7 @@ def test_an_expired_session_no_longer_downloads(world):
     with write_session(world.url) as session:
         session.exec(
             update(UserSession)
-            .where(UserSession.token_hash == auth.hash_token(token))
+            .where(col(UserSession.token_hash) == auth.hash_token(token))
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     response = browser.get(url(thread.ref, thread.pdf_id))

@@ -8,6 +8,7 @@ The texts are written out in full: they are what the recipient reads.
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ MESSAGE = "It smokes <b>a lot</b> & {{ 7*7 }} {% if x %}\n\nSecond paragraph."
 
 
 def compose(event: str, recipient: Recipient, **changes) -> notifications.Content:
-    details = {
+    details: dict[str, Any] = {
         "actor_name": "Ada Admin",
         "ref": "TKT-000042",
         "subject": "Printer is on fire",

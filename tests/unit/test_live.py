@@ -1,6 +1,7 @@
 """The live bus announces committed changes only, and only to screens that may be concerned."""
 
 import pytest
+import reflex as rx
 
 from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
@@ -73,12 +74,14 @@ def test_an_assignment_is_announced_and_one_that_changes_nothing_is_not(world, h
 def test_only_concerned_screens_hear_a_change(world):
     hub = LiveHub()
     ws = world.customer.workspace_id
-    hub.watch("customer-list", Watch(object, ws, world.customer.user_id, False, None))
-    hub.watch("customer-thread", Watch(object, ws, world.customer.user_id, False, 7))
-    hub.watch("other-thread", Watch(object, ws, world.customer.user_id, False, 8))
-    hub.watch("bystander-list", Watch(object, ws, world.other_customer.user_id, False, None))
-    hub.watch("admin-list", Watch(object, ws, world.admin.user_id, True, None))
-    hub.watch("foreign-admin", Watch(object, world.foreign_admin.workspace_id, world.foreign_admin.user_id, True, None))
+    hub.watch("customer-list", Watch(rx.State, ws, world.customer.user_id, False, None))
+    hub.watch("customer-thread", Watch(rx.State, ws, world.customer.user_id, False, 7))
+    hub.watch("other-thread", Watch(rx.State, ws, world.customer.user_id, False, 8))
+    hub.watch("bystander-list", Watch(rx.State, ws, world.other_customer.user_id, False, None))
+    hub.watch("admin-list", Watch(rx.State, ws, world.admin.user_id, True, None))
+    hub.watch(
+        "foreign-admin", Watch(rx.State, world.foreign_admin.workspace_id, world.foreign_admin.user_id, True, None)
+    )
     change = live.Change(ws, 7, "replied", world.admin.user_id, world.customer.user_id)
     assert {token for token, _ in hub.concerned(change)} == {"customer-list", "customer-thread", "admin-list"}
     hub.forget("customer-thread")
@@ -88,12 +91,12 @@ def test_only_concerned_screens_hear_a_change(world):
 def test_administration_reaches_the_workspaces_team_screens_and_ticket_changes_skip_screens_of_no_ticket(world):
     hub = LiveHub()
     ws = world.customer.workspace_id
-    hub.watch("people", Watch(object, ws, world.admin.user_id, True, NO_TICKET))
-    hub.watch("staff-list", Watch(object, ws, world.sales_staff.user_id, True, None))
-    hub.watch("staff-thread", Watch(object, ws, world.sales_staff.user_id, True, 7))
-    hub.watch("customer-list", Watch(object, ws, world.customer.user_id, False, None))
-    hub.watch("customer-profile", Watch(object, ws, world.customer.user_id, False, NO_TICKET))
-    hub.watch("foreign-people", Watch(object, world.foreign_admin.workspace_id, world.foreign_admin.user_id, True, 0))
+    hub.watch("people", Watch(rx.State, ws, world.admin.user_id, True, NO_TICKET))
+    hub.watch("staff-list", Watch(rx.State, ws, world.sales_staff.user_id, True, None))
+    hub.watch("staff-thread", Watch(rx.State, ws, world.sales_staff.user_id, True, 7))
+    hub.watch("customer-list", Watch(rx.State, ws, world.customer.user_id, False, None))
+    hub.watch("customer-profile", Watch(rx.State, ws, world.customer.user_id, False, NO_TICKET))
+    hub.watch("foreign-people", Watch(rx.State, world.foreign_admin.workspace_id, world.foreign_admin.user_id, True, 0))
     administration = live.Change(ws, 0, live.ADMINISTRATION, world.admin.user_id, 0)
     assert {token for token, _ in hub.concerned(administration)} == {"people", "staff-list", "staff-thread"}
     reply = live.Change(ws, 7, "replied", world.admin.user_id, world.customer.user_id)

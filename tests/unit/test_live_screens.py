@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.unit.screens import change_of, cookie_of, load, open_tab, refresh, run, sent, var
+from tests.unit.screens import change_of, cookie_of, event_fn, load, open_tab, refresh, run, sent, var
 from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
 from xobito_web.services import auth, live, tickets
@@ -128,7 +128,12 @@ def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibili
     reply(world, world.customer, created.number, "Any news?")
     reads: list[int] = []
     real_get_ticket = tickets.get_ticket
-    monkeypatch.setattr(tickets, "get_ticket", lambda s, u, n: reads.append(u.user_id) or real_get_ticket(s, u, n))
+
+    def counted_get_ticket(s, u, n):
+        reads.append(u.user_id)
+        return real_get_ticket(s, u, n)
+
+    monkeypatch.setattr(tickets, "get_ticket", counted_get_ticket)
     change = change_of(world, "replied", created.number, world.customer)
     batch = LiveBatch(change)
 
@@ -150,7 +155,7 @@ def test_a_closed_ticket_is_shown_closed_and_the_unsent_draft_kept(app_database)
     )
     load(customer_tab)
     composer = run(customer_tab.get_state(ReplyState))
-    ReplyState.set_draft.fn(composer, created.ref, "One more thing")
+    event_fn(ReplyState.set_draft)(composer, created.ref, "One more thing")
     sent(customer_tab)
     close(world, world.admin, created.number)
     run(refresh(customer_tab, change_of(world, "closed", created.number, world.admin)))

@@ -13,13 +13,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
 from email import policy
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.smtp_sink import SmtpServer
 from xobito_web import cli, config
@@ -68,7 +69,7 @@ def reply(world, user, number, body):
 
 def rows(world) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        return list(session.exec(select(OutboxEmail).order_by(OutboxEmail.id)).all())
+        return list(session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id))).all())
 
 
 def queue_rows(world, count: int) -> list[str]:
@@ -245,7 +246,7 @@ def test_two_workers_send_each_email_once(any_world, smtp):
             barrier.wait()
             while (n := deliver(world, smtp, limit=5)) > 0:
                 sent += n
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
             errors.append(error)
         counts.append(sent)
 
@@ -355,7 +356,8 @@ def test_without_smtp_url_each_email_is_an_eml_file(world, tmp_path):
         message = email.message_from_bytes((mail_dir / f"{row.id}.eml").read_bytes(), policy=policy.default)
         assert str(message["To"]) == row.recipient
         assert str(message["Subject"]) == "[TKT-000001] Printer is on fire"
-        assert "opened a new ticket" in message.get_body(("plain",)).get_content()
+        body = message.get_body(("plain",))
+        assert body is not None and "opened a new ticket" in body.get_content()
         assert row.status == "sent"
     assert mailer.deliver_due(world.url, smtp_url="", mail_from=MAIL_FROM, mail_dir=mail_dir) == 0
     assert len(list(mail_dir.iterdir())) == 2
@@ -556,12 +558,14 @@ def test_cli_mail_worker_stops_cleanly_on_ctrl_c(tmp_path):
     """The real console script in a process of its own: SIGINT ends it with status 0."""
     env = dict(os.environ, XOBITO_DATA_DIR=str(tmp_path), SMTP_URL="")
     env.pop("DATABASE_URL", None)
-    xobito = shutil.which("xobito", path=os.path.dirname(os.sys.executable))
+    xobito = shutil.which("xobito", path=os.path.dirname(sys.executable))
+    assert xobito is not None
     subprocess.run([xobito, "migrate"], env=env, check=True, capture_output=True, timeout=120)
     process = subprocess.Popen(
         [xobito, "mail-worker", "--poll", "0.1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
+        assert process.stdout is not None
         line = process.stdout.readline()
         assert "Mail worker running" in line
         process.send_signal(2)  # SIGINT, as Ctrl-C

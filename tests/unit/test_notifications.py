@@ -10,7 +10,7 @@ from email import policy
 
 import pytest
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.unit.email_html import HtmlBlocks
 from xobito_web import config
@@ -60,7 +60,7 @@ def user_id(world, address):
 
 def outbox(world, event=None) -> list[OutboxEmail]:
     with read_session(world.url) as session:
-        query = select(OutboxEmail).order_by(OutboxEmail.id)
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
         if event:
             query = query.where(OutboxEmail.event == event)
         return list(session.exec(query).all())
@@ -394,7 +394,7 @@ def test_html_alternative_escapes_everything(world):
 
 def test_names_are_escaped_too(world):
     with write_session(world.url) as session:
-        session.exec(update(User).where(User.email == CAROL).values(name="<img src=x onerror=alert(1)>"))
+        session.exec(update(User).where(col(User.email) == CAROL).values(name="<img src=x onerror=alert(1)>"))
     customer = dataclasses.replace(world.customer, name="<img src=x onerror=alert(1)>")
     open_ticket(world, user=customer)
     row = next(row for row in outbox(world) if row.recipient == SUE)

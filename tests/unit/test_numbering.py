@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from xobito_web.db import read_session, write_session
 from xobito_web.models import Ticket, Workspace
@@ -22,13 +22,13 @@ def _create(url, user, department_id, subject="Numbered ticket"):
 def _stored_numbers(url, workspace_id):
     with read_session(url) as session:
         return session.exec(
-            select(Ticket.number).where(Ticket.workspace_id == workspace_id).order_by(Ticket.number)
+            select(col(Ticket.number)).where(col(Ticket.workspace_id) == workspace_id).order_by(col(Ticket.number))
         ).all()
 
 
 def _sequence(url, workspace_id):
     with read_session(url) as session:
-        return session.get(Workspace, workspace_id).ticket_seq
+        return session.get_one(Workspace, workspace_id).ticket_seq
 
 
 @pytest.mark.parametrize(

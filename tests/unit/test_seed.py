@@ -28,13 +28,9 @@ def test_a_bulk_load_on_postgresql_refreshes_the_planner_statistics(pg_world):
 
     seed_tickets("acme", 50, url=pg_world.url)
     with read_session(pg_world.url) as session:
-        analyzed = (
-            session.exec(
-                text(
-                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('ticket', 'reply')"
-                )
+        analyzed = session.scalars(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('ticket', 'reply')"
             )
-            .scalars()
-            .all()
-        )
+        ).all()
     assert sorted(analyzed) == ["reply", "ticket"]

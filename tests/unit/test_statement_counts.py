@@ -49,6 +49,7 @@ def test_a_reply_with_two_files_runs_few_statements(world, storage, who):
     ]
     with statements_run(world.url) as statements, write_session(world.url) as session:
         posted = tickets.post_reply(session, getattr(world, who), number, "Here are both files.", attachments=files)
+    assert posted.message is not None
     assert [file.name for file in posted.message.attachments] == ["invoice.pdf", "screen.png"]
     print(f"{who}: {len(statements)} statements", *statements, sep="\n  ")
     assert len(statements) <= MAX_REPLY_STATEMENTS

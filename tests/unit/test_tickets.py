@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from xobito_web.db import get_engine, read_session, write_session
 from xobito_web.models import Reply, Ticket
@@ -89,7 +89,7 @@ def stored(world, number, workspace_id=None) -> Ticket:
 def stored_replies(world, number) -> list[Reply]:
     ticket_id = stored(world, number).id
     with read_session(world.url) as session:
-        return session.exec(select(Reply).where(Reply.ticket_id == ticket_id).order_by(Reply.id)).all()
+        return list(session.exec(select(Reply).where(col(Reply.ticket_id) == ticket_id).order_by(col(Reply.id))).all())
 
 
 def ticket_count(world) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.vars.base import Var, VarData
+from reflex.vars.sequence import ArrayVar
 from reflex_components_core.core.upload import get_upload_files_context_var_data
 
 from xobito_web.services.attachments import ALLOWED_EXTENSIONS, MAX_FILE_SIZE, MAX_FILES
@@ -170,7 +171,7 @@ def upload_progress(visible: Var, percent: Var) -> rx.Component:
     )
 
 
-def attachment_list(attachments: Var) -> rx.Component:
+def attachment_list(attachments: ArrayVar) -> rx.Component:
     """A message's files: name, size, a download link, and a small preview for images."""
     return rx.cond(
         attachments.length() > 0,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.vars.base import Var
+from reflex.vars.object import ObjectVar
 
 
-def error_text(errors: Var, field: str, element_id: str) -> rx.Component:
+def error_text(errors: ObjectVar, field: str, element_id: str) -> rx.Component:
     return rx.cond(
         errors.contains(field),
         rx.text(errors[field], color_scheme="red", size="2", role="alert", id=element_id),
@@ -22,7 +23,7 @@ def text_field(
     label: str | Var,
     field_id: str,
     name: str,
-    errors: Var,
+    errors: ObjectVar,
     *,
     type: str = "text",
     auto_complete: str = "",
@@ -54,7 +55,7 @@ def text_field(
     )
 
 
-def form_error(errors: Var, element_id: str, field: str = "form") -> rx.Component:
+def form_error(errors: ObjectVar, element_id: str, field: str = "form") -> rx.Component:
     """A message about the whole form (not one field), e.g. a wait after too many requests."""
     return rx.cond(
         errors.contains(field),

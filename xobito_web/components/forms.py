@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.number import NumberVar
 
 from xobito_web.components.attachments import upload_progress
 
 
-def length_counter(length: rx.Var, minimum: int, maximum: int, element_id: str) -> rx.Component:
+def length_counter(length: NumberVar, minimum: int, maximum: int, element_id: str) -> rx.Component:
     """Live "N / max characters"; red while outside the limits (the server checks again)."""
     return rx.text(
         length,

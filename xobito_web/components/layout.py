@@ -18,6 +18,7 @@ STRINGS = {
     "profile": "Profile",
     "people": "People",
     "departments": "Departments",
+    "saved_replies": "Saved replies",
     "sign_out": "Sign out",
     "loading": "Loading",
     "not_found_title": "Page not found",
@@ -124,6 +125,7 @@ def header() -> rx.Component:
                 rx.el.ul(
                     _nav_link(STRINGS["tickets"], SessionState.tickets_href),
                     rx.cond(~SessionState.is_team, _nav_link(STRINGS["new_ticket"], SessionState.nav_new_ticket_href)),
+                    rx.cond(SessionState.is_team, _nav_link(STRINGS["saved_replies"], SessionState.saved_replies_href)),
                     _nav_link(STRINGS["profile"], SessionState.nav_profile_href),
                     rx.cond(
                         SessionState.user_role == "admin",
@@ -154,7 +156,8 @@ def _tab_title(title: Var | str) -> rx.Component:
     if isinstance(title, str) and not title:
         return rx.fragment()  # the page's own fixed title
     title_var = Var.create(title)
-    return document_title(rx.cond(title_var != "", title_var + " · " + SessionState.workspace_name, ""))
+    named = title_var + " · " + SessionState.workspace_name  # type: ignore[operator]  # Reflex: a string Var + str is a Var
+    return document_title(rx.cond(title_var != "", named, ""))
 
 
 def skip_link() -> rx.Component:

@@ -62,7 +62,7 @@ def badge(*children, color: StrOrVar, variant: StrOrVar = "soft", size: str = "2
     return rx.el.span(
         *children,
         # High contrast: text of 4.5:1 and more on the pale badges, a dark solid for Urgent and High.
-        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-high-contrast rt-variant-" + variant,
+        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-high-contrast rt-variant-" + variant,  # type: ignore[operator]  # Reflex: str + a string Var is a Var
         custom_attrs={"data-accent-color": color},
     )
 
@@ -71,7 +71,7 @@ CARD_CLASSES = "rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface"
 
 
 def card(*children, class_name: StrOrVar = "") -> rx.Component:
-    return rx.el.div(*children, class_name=f"{CARD_CLASSES} " + class_name)
+    return rx.el.div(*children, class_name=f"{CARD_CLASSES} " + class_name)  # type: ignore[operator]  # Reflex: str + a string Var is a Var
 
 
 def table(*children, aria_label: str) -> rx.Component:

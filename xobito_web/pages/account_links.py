@@ -32,8 +32,8 @@ def forgot_password_page() -> rx.Component:
     form = rx.form(
         rx.vstack(
             rx.text("Enter the email address of your account. We will send you a link to choose a new password."),
-            text_field("Email", "email", "email", state.errors, type="email", auto_complete="username"),
-            form_error(state.errors, "form-error"),
+            text_field("Email", "email", "email", state.errors, type="email", auto_complete="username"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             rx.button("Send reset link", type="submit", size="3", width="100%", loading=state.sending),
             rx.link("Back to sign in", href=state.login_href),
             spacing="4",
@@ -47,7 +47,7 @@ def forgot_password_page() -> rx.Component:
         state,
         public_card(
             rx.text(state.workspace_name, color_scheme="gray"),
-            rx.cond(state.sent_message != "", _sent(state.sent_message, state.login_href), form),
+            rx.cond(state.sent_message != "", _sent(state.sent_message, state.login_href), form),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             heading="Forgot password?",
         ),
     )
@@ -58,9 +58,9 @@ def sign_up_page() -> rx.Component:
     form = rx.form(
         rx.vstack(
             rx.text("Create your account to open tickets and follow their answers."),
-            text_field("Name", "name", "name", state.errors, auto_complete="name", max_length=120),
-            text_field("Email", "email", "email", state.errors, type="email", auto_complete="email"),
-            form_error(state.errors, "form-error"),
+            text_field("Name", "name", "name", state.errors, auto_complete="name", max_length=120),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            text_field("Email", "email", "email", state.errors, type="email", auto_complete="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             rx.button("Sign up", type="submit", size="3", width="100%", loading=state.sending),
             rx.text("We email you a link to confirm your address and choose your password.", size="2"),
             rx.link("Already have an account? Sign in", href=state.login_href),
@@ -85,7 +85,7 @@ def sign_up_page() -> rx.Component:
                 loading(),
                 rx.cond(
                     state.sent_message != "",
-                    _sent(state.sent_message, state.login_href),
+                    _sent(state.sent_message, state.login_href),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     rx.cond(state.signup_open, form, closed),
                 ),
             ),
@@ -107,7 +107,7 @@ def _password_form() -> rx.Component:
                 rx.cond(state.purpose == "reset", "New password", "Password"),
                 "new-password",
                 "password",
-                state.errors,
+                state.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 type="password",
                 auto_complete="new-password",
                 hint=PASSWORD_HINT,
@@ -116,7 +116,7 @@ def _password_form() -> rx.Component:
             ),
             # The account's address for password managers (hidden, not a field to fill in).
             rx.el.input(type="hidden", name="username", value=state.person_email, auto_complete="username"),
-            form_error(state.errors, "form-error"),
+            form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             rx.button(
                 rx.cond(state.purpose == "reset", "Set new password", "Set password"),
                 type="submit",

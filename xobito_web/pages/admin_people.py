@@ -62,8 +62,8 @@ def invite_dialog() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    text_field("Email", "invite-email", "email", state.invite_errors, type="email"),
-                    text_field("Name", "invite-name", "name", state.invite_errors, max_length=NAME_MAX),
+                    text_field("Email", "invite-email", "email", state.invite_errors, type="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+                    text_field("Name", "invite-name", "name", state.invite_errors, max_length=NAME_MAX),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     role_select(
                         "invite-role", state.invite_role, state.set_invite_role, ROLE_CHOICES, state.invite_errors
                     ),
@@ -77,7 +77,7 @@ def invite_dialog() -> rx.Component:
                             "invite-departments",
                         ),
                     ),
-                    form_error(state.invite_errors, "invite-form-error"),
+                    form_error(state.invite_errors, "invite-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
                         rx.button("Send invitation", type="submit", loading=state.busy),
@@ -113,7 +113,7 @@ def edit_dialog() -> rx.Component:
                     state.edit_errors,
                     "edit-departments",
                 ),
-                form_error(state.edit_errors, "edit-form-error"),
+                form_error(state.edit_errors, "edit-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 rx.hstack(
                     rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
                     rx.button("Save changes", on_click=state.save_edit, loading=state.busy),
@@ -166,7 +166,7 @@ def person_actions(person: PersonRow) -> rx.Component:
                 "Edit",
                 size="1",
                 variant="soft",
-                on_click=state.start_edit(person.id),
+                on_click=state.start_edit(person.id),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 aria_label="Edit " + person.name,
             ),
         ),
@@ -181,7 +181,7 @@ def person_actions(person: PersonRow) -> rx.Component:
                         size="1",
                         variant="soft",
                         color_scheme="red",
-                        on_click=state.ask_deactivate(person.id),
+                        on_click=state.ask_deactivate(person.id),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                         aria_label="Deactivate " + person.name,
                     ),
                 ),
@@ -192,7 +192,7 @@ def person_actions(person: PersonRow) -> rx.Component:
                     "Reactivate",
                     size="1",
                     variant="soft",
-                    on_click=state.reactivate(person.id),
+                    on_click=state.reactivate(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
                     aria_label="Reactivate " + person.name,
                 ),
             ),
@@ -203,7 +203,7 @@ def person_actions(person: PersonRow) -> rx.Component:
                         "Re-send invitation",
                         size="1",
                         variant="soft",
-                        on_click=state.resend_invitation(person.id),
+                        on_click=state.resend_invitation(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
                         aria_label="Re-send the invitation to " + person.name,
                     ),
                     rx.button(
@@ -211,7 +211,7 @@ def person_actions(person: PersonRow) -> rx.Component:
                         size="1",
                         variant="soft",
                         color_scheme="red",
-                        on_click=state.revoke_invitation(person.id),
+                        on_click=state.revoke_invitation(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
                         aria_label="Revoke the invitation of " + person.name,
                     ),
                 ),
@@ -223,7 +223,7 @@ def person_actions(person: PersonRow) -> rx.Component:
                     size="1",
                     variant="soft",
                     color_scheme="red",
-                    on_click=state.revoke_invitation(person.id),
+                    on_click=state.revoke_invitation(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
                     aria_label="Remove the unconfirmed sign-up of " + person.name,
                 ),
             ),
@@ -269,7 +269,7 @@ def group_button(label: str, group: str) -> rx.Component:
         label,
         variant=rx.cond(selected, "solid", "soft"),
         aria_pressed=rx.cond(selected, "true", "false"),
-        on_click=PeopleState.show_group(group),
+        on_click=PeopleState.show_group(group),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
     )
 
 
@@ -334,13 +334,13 @@ def people_page_content() -> rx.Component:
         ),
         signup_setting(),
         toolbar(),
-        notice(state.notice, "people-notice"),
+        notice(state.notice, "people-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         rx.cond(
             state.error != "",
             rx.callout(state.error, color_scheme="red", role="alert", width="100%", id="people-error"),
         ),
         rx.cond(
-            state.people.length() > 0,
+            state.people.length() > 0,  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
             rx.vstack(rx.foreach(state.people, person_card), spacing="2", width="100%", id="people"),
             rx.text("Nobody here matches.", id="people-empty"),
         ),

@@ -26,14 +26,14 @@ PRIORITY_CHOICES = (("low", "Low"), ("medium", "Medium"), ("high", "High"), ("ur
 
 def field_error(field: str) -> rx.Component:
     return rx.cond(
-        NewTicketState.errors.contains(field),
+        NewTicketState.errors.contains(field),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
         rx.text(NewTicketState.errors[field], color_scheme="red", size="2", role="alert", id=f"{field}-error"),
     )
 
 
 def invalid(field: str) -> rx.Var:
     """`aria-invalid` of a field: "true" while its error shows."""
-    return rx.cond(NewTicketState.errors.contains(field), "true", "false")
+    return rx.cond(NewTicketState.errors.contains(field), "true", "false")  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
 
 
 def new_ticket_form() -> rx.Component:
@@ -98,7 +98,7 @@ def new_ticket_form() -> rx.Component:
                     id="body",
                     name="body",
                     value=NewTicketState.draft,
-                    on_change=lambda value: NewTicketState.set_draft(NewTicketState.draft_key, value),
+                    on_change=lambda value: NewTicketState.set_draft(NewTicketState.draft_key, value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                     rows="8",
                     width="100%",
                     max_length=MESSAGE_MAX,
@@ -114,12 +114,15 @@ def new_ticket_form() -> rx.Component:
             field_error("attachments"),
             field_error("form"),
             send_row(
-                STRINGS["create"], NewTicketState.sending, NewTicketState.upload_percent, NewTicketState.composer_nonce
+                STRINGS["create"],
+                NewTicketState.sending,
+                NewTicketState.upload_percent,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+                NewTicketState.composer_nonce,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             ),
             spacing="4",
             width="100%",
         ),
-        on_submit=lambda form_data: NewTicketState.submit(
+        on_submit=lambda form_data: NewTicketState.submit(  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
             rx.upload_files_chunk(
                 upload_id=NEW_TICKET_UPLOAD_ID, on_upload_progress=NewTicketState.set_upload_progress
             ),

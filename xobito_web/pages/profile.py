@@ -32,7 +32,7 @@ def name_section() -> rx.Component:
                     "Name",
                     "profile-name",
                     "name",
-                    ProfileState.errors,
+                    ProfileState.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     auto_complete="name",
                     max_length=NAME_MAX,
                     default_value=ProfileState.profile_name,
@@ -41,7 +41,7 @@ def name_section() -> rx.Component:
                 rx.text("Email: ", rx.text.strong(ProfileState.profile_email), size="2"),
                 rx.text("Role: ", rx.text.strong(ProfileState.user_role_label), size="2"),
                 rx.button("Save name", type="submit", variant="soft", disabled=ProfileState.busy),
-                notice(ProfileState.name_notice, "name-notice"),
+                notice(ProfileState.name_notice, "name-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 spacing="3",
                 width="100%",
                 align="start",
@@ -64,7 +64,7 @@ def password_section() -> rx.Component:
                     "Current password",
                     "current-password",
                     "current_password",
-                    ProfileState.errors,
+                    ProfileState.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     type="password",
                     auto_complete="current-password",
                     max_length=PASSWORD_MAX_LENGTH,
@@ -73,7 +73,7 @@ def password_section() -> rx.Component:
                     "New password",
                     "new-password",
                     "new_password",
-                    ProfileState.errors,
+                    ProfileState.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     type="password",
                     auto_complete="new-password",
                     hint=f"At least {PASSWORD_MIN_LENGTH} characters. You stay signed in here; "
@@ -81,7 +81,7 @@ def password_section() -> rx.Component:
                     max_length=PASSWORD_MAX_LENGTH,
                 ),
                 rx.button("Change password", type="submit", variant="soft", disabled=ProfileState.busy),
-                notice(ProfileState.password_notice, "password-notice"),
+                notice(ProfileState.password_notice, "password-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 spacing="3",
                 width="100%",
                 align="start",
@@ -99,7 +99,7 @@ def email_choice(choice: EmailChoice) -> rx.Component:
     return rx.checkbox(
         choice.label,
         checked=choice.wanted,
-        on_change=lambda checked: ProfileState.set_email_wanted(choice.kind, checked),
+        on_change=lambda checked: ProfileState.set_email_wanted(choice.kind, checked),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
         disabled=ProfileState.busy,
     )
 
@@ -112,8 +112,8 @@ def emails_section() -> rx.Component:
             rx.foreach(ProfileState.email_choices, email_choice),
             class_name="choice-group",
         ),
-        error_text(ProfileState.errors, "emails", "emails-error"),
-        notice(ProfileState.emails_notice, "emails-notice"),
+        error_text(ProfileState.errors, "emails", "emails-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+        notice(ProfileState.emails_notice, "emails-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         section_id="email-notifications",
     )
 
@@ -123,6 +123,7 @@ def tokens_section() -> rx.Component:
         "API tokens",
         rx.text("Personal tokens let your own scripts use the HTTP API as you.", size="2"),
         rx.link("Manage API tokens", href=ProfileState.tokens_href),
+        rx.cond(ProfileState.is_team, rx.link("Manage saved replies", href=ProfileState.saved_replies_href)),
         section_id="api-tokens",
     )
 
@@ -134,7 +135,7 @@ def sign_out_section() -> rx.Component:
         rx.button(
             "Sign out everywhere", variant="outline", color_scheme="red", on_click=ProfileState.sign_out_everywhere
         ),
-        form_error(ProfileState.errors, "sign-out-error", "sign_out"),
+        form_error(ProfileState.errors, "sign-out-error", "sign_out"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         section_id="sign-out-everywhere",
     )
 

@@ -27,9 +27,9 @@ def status_filter() -> rx.Component:
                 # One label around the box and its words: the box is named by them (no nested labels).
                 rx.checkbox(
                     label,
-                    checked=TicketListState.selected_statuses.contains(value)
-                    | TicketListState.selected_statuses.contains("all"),
-                    on_change=lambda _checked, value=value: TicketListState.toggle_status(value),
+                    checked=TicketListState.selected_statuses.contains(value)  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
+                    | TicketListState.selected_statuses.contains("all"),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
+                    on_change=lambda _checked, value=value: TicketListState.toggle_status(value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 )
                 for value, label in STATUS_CHOICES
             ],
@@ -133,8 +133,8 @@ def ticket_row(row: ListRow) -> rx.Component:
             )
         ),
         light.cell(row.department, label="Department"),
-        light.cell(priority_badge(row.priority, row.priority_label), label="Priority"),
-        light.cell(status_badge(row.status, row.status_label), label="Status"),
+        light.cell(priority_badge(row.priority, row.priority_label), label="Priority"),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
+        light.cell(status_badge(row.status, row.status_label), label="Status"),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
         light.cell(
             rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact),
             label="Last activity",
@@ -222,7 +222,7 @@ def ticket_list_page() -> rx.Component:
             filters_bar(),
             rx.cond(
                 TicketListState.loaded,
-                rx.cond(TicketListState.rows.length() > 0, rx.fragment(ticket_table(), pager()), empty_state()),
+                rx.cond(TicketListState.rows.length() > 0, rx.fragment(ticket_table(), pager()), empty_state()),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
             ),
             spacing="4",
             width="100%",

@@ -32,8 +32,8 @@ def ticket_header() -> rx.Component:
         rx.link(STRINGS["all_tickets"], href=TicketViewState.list_href, size="2"),
         rx.hstack(
             rx.text(TicketViewState.ref, color_scheme="gray", weight="medium", id="ticket-ref"),
-            status_badge(TicketViewState.status, TicketViewState.status_label),
-            priority_badge(TicketViewState.priority, TicketViewState.priority_label),
+            status_badge(TicketViewState.status, TicketViewState.status_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            priority_badge(TicketViewState.priority, TicketViewState.priority_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             rx.cond(TicketViewState.waiting != "", rx.text(TicketViewState.waiting, size="2", color_scheme="gray")),
             spacing="3",
             align="center",
@@ -156,6 +156,10 @@ def thread_message(message: ThreadMessage) -> rx.Component:
     return rx.el.article(
         light.flex_column(
             light.flex_row(
+                rx.cond(
+                    message.is_internal,
+                    light.badge("Internal note", color="amber", size="1"),
+                ),
                 rx.el.h2(message.author_name, class_name="rt-Heading rt-r-size-2 rt-r-weight-bold message-author"),
                 light.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
                 rx.el.time(
@@ -164,23 +168,129 @@ def thread_message(message: ThreadMessage) -> rx.Component:
             ),
             # Plain text with its line breaks; React escapes it, so markup shows as typed.
             light.text(rx.foreach(message.pieces, message_piece), class_name="message-body"),
-            attachment_list(message.attachments),
+            attachment_list(message.attachments),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             gap="2",
             class_name="message-content",
         ),
         class_name=rx.cond(
-            message.is_team,
-            f"{light.CARD_CLASSES} message message-team",
-            f"{light.CARD_CLASSES} message message-customer",
+            message.is_internal,
+            f"{light.CARD_CLASSES} message message-note",
+            rx.cond(
+                message.is_team,
+                f"{light.CARD_CLASSES} message message-team",
+                f"{light.CARD_CLASSES} message message-customer",
+            ),
         ),
         tab_index=-1,  # focused when it is the reply just sent
+    )
+
+
+def composer_kind() -> rx.Component:
+    """The team chooses between a reply (the customer sees it) and an internal note."""
+    return rx.cond(
+        ReplyState.is_team,
+        rx.vstack(
+            rx.segmented_control.root(
+                rx.segmented_control.item("Reply", value="reply"),
+                rx.segmented_control.item("Internal note", value="note"),
+                value=rx.cond(ReplyState.note_mode, "note", "reply"),
+                on_change=ReplyState.set_note_mode,
+                aria_label="Write a reply or an internal note",
+                id="composer-kind",
+            ),
+            rx.cond(
+                ReplyState.note_mode,
+                rx.text(
+                    "Only the team sees internal notes. Mention a colleague with @ and their name to email them.",
+                    size="2",
+                    color_scheme="gray",
+                    id="note-hint",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def saved_reply_picker() -> rx.Component:
+    """The team's saved replies: type to narrow, choose one to insert it after what is typed."""
+    return rx.cond(
+        ReplyState.is_team,
+        rx.vstack(
+            rx.button(
+                rx.cond(ReplyState.picker_open, "Close saved replies", "Insert saved reply"),
+                type="button",
+                variant="soft",
+                size="2",
+                on_click=ReplyState.toggle_picker,
+                aria_expanded=rx.cond(ReplyState.picker_open, "true", "false"),
+                aria_controls="saved-reply-picker",
+            ),
+            rx.cond(
+                ReplyState.picker_open,
+                rx.card(
+                    rx.vstack(
+                        rx.el.label("Search saved replies", html_for="saved-reply-search", class_name="field-label"),
+                        rx.input(
+                            id="saved-reply-search",
+                            value=ReplyState.picker_query,
+                            on_change=ReplyState.set_picker_query.debounce(150),  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
+                            placeholder="Type words of the title or text",
+                            auto_focus=True,
+                            width="100%",
+                            aria_controls="saved-reply-choices",
+                        ),
+                        rx.el.ul(
+                            rx.foreach(
+                                ReplyState.picker_matches,
+                                lambda choice: rx.el.li(
+                                    rx.button(
+                                        rx.vstack(
+                                            rx.text(choice.title, weight="bold", size="2"),
+                                            rx.text(choice.preview, size="1", color_scheme="gray", trim="both"),
+                                            spacing="0",
+                                            align="start",
+                                        ),
+                                        type="button",
+                                        variant="ghost",
+                                        on_click=ReplyState.insert_saved_reply(choice.id),  # type: ignore[misc]  # Reflex: a state field or event is a Var on the class
+                                        class_name="saved-reply-choice",
+                                        aria_label="Insert " + choice.title,
+                                    ),
+                                ),
+                            ),
+                            id="saved-reply-choices",
+                            class_name="saved-reply-choices",
+                            aria_live="polite",
+                        ),
+                        rx.cond(
+                            ReplyState.picker_message != "",
+                            rx.text(ReplyState.picker_message, size="2", color_scheme="gray", role="status"),
+                        ),
+                        rx.link("Manage saved replies", href=ReplyState.saved_replies_href, size="2"),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    width="100%",
+                    id="saved-reply-picker",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
     )
 
 
 def composer() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.el.label("Message", html_for="reply-body", class_name="field-label"),
+            rx.el.label(
+                rx.cond(ReplyState.note_mode, "Internal note", "Message"),
+                html_for="reply-body",
+                class_name="field-label",
+            ),
             rx.text_area(
                 # A new key per ticket and after each sent reply: the box starts as its own
                 # ticket's draft even when the browser never told the server what was typed
@@ -190,11 +300,11 @@ def composer() -> rx.Component:
                 name="body",
                 value=ReplyState.draft,
                 # The key goes with the text: a late typing event still lands on its own ticket.
-                on_change=lambda value: ReplyState.set_draft(ReplyState.draft_key, value),
+                on_change=lambda value: ReplyState.set_draft(ReplyState.draft_key, value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 rows="5",
                 width="100%",
                 max_length=MESSAGE_MAX,
-                placeholder="Write your reply",
+                placeholder=rx.cond(ReplyState.note_mode, "Write a note for the team", "Write your reply"),
                 aria_describedby="reply-count",
             ),
             length_counter(ReplyState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "reply-count"),
@@ -204,11 +314,21 @@ def composer() -> rx.Component:
                 rx.callout(ReplyState.composer_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
             ),
             rx.el.input(type="hidden", name="ref", value=ReplyState.draft_key),
-            send_row("Send Reply", ReplyState.sending, ReplyState.upload_percent, ReplyState.composer_nonce),
+            rx.el.input(type="hidden", name="kind", value=rx.cond(ReplyState.note_mode, "note", "reply")),
+            rx.cond(
+                ReplyState.note_notice != "",
+                rx.text(ReplyState.note_notice, size="2", role="status", id="note-notice"),
+            ),
+            send_row(
+                rx.cond(ReplyState.note_mode, "Add Internal Note", "Send Reply"),
+                ReplyState.sending,
+                ReplyState.upload_percent,  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
+                ReplyState.composer_nonce,  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
+            ),
             spacing="2",
             width="100%",
         ),
-        on_submit=lambda form_data: ReplyState.send_reply(
+        on_submit=lambda form_data: ReplyState.send_reply(  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
             rx.upload_files_chunk(upload_id=REPLY_UPLOAD_ID, on_upload_progress=ReplyState.set_upload_progress),
             form_data,
         ),
@@ -272,6 +392,20 @@ def closed_notice() -> rx.Component:
     )
 
 
+def presence_notice() -> rx.Component:
+    """For the team: who else has the ticket open or is typing (a polite live region)."""
+    return rx.box(
+        rx.cond(
+            TicketViewState.presence_line != "",
+            rx.callout(TicketViewState.presence_line, icon="users", color_scheme="gray", size="1", width="100%"),
+        ),
+        role="status",
+        aria_live="polite",
+        id="presence",
+        width="100%",
+    )
+
+
 def live_notice() -> rx.Component:
     return rx.box(
         rx.cond(
@@ -302,13 +436,14 @@ def ticket_view_page() -> rx.Component:
             TicketViewState.found,
             rx.vstack(
                 ticket_header(),
+                presence_notice(),
                 assignment_controls(),
                 rx.cond(
                     TicketViewState.action_error != "",
                     rx.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),
                 ),
                 rx.cond(
-                    TicketViewState.messages.length() + TicketViewState.later_messages.length() >= LONG_THREAD,
+                    TicketViewState.messages.length() + TicketViewState.later_messages.length() >= LONG_THREAD,  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
                     rx.el.button(
                         STRINGS["jump_latest"],
                         type="button",
@@ -327,7 +462,12 @@ def ticket_view_page() -> rx.Component:
                 live_notice(),
                 rx.cond(
                     TicketViewState.can_reply,
-                    rx.card(composer(), width="100%"),
+                    # The switch and the picker stay outside the form: Enter in the picker's
+                    # search box must not send the message.
+                    rx.card(
+                        rx.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
+                        width="100%",
+                    ),
                     closed_notice(),
                 ),
                 rx.cond(TicketViewState.can_close, rx.hstack(close_button(), justify="start", width="100%")),

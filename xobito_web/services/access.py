@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.models import Department, DepartmentMember, Role, Ticket, User
 from xobito_web.services.auth import CurrentUser
@@ -22,14 +22,16 @@ from xobito_web.services.ids import is_ticket_number
 
 def visible_tickets(user: CurrentUser) -> ColumnElement[bool]:
     """The tickets `user` may see, as a WHERE condition (workspace first, then by role)."""
-    in_workspace = Ticket.workspace_id == user.workspace_id
+    in_workspace = col(Ticket.workspace_id) == user.workspace_id
     if user.role == Role.ADMIN:
         return in_workspace
     if user.role == Role.STAFF:
         my_departments = select(DepartmentMember.department_id).where(DepartmentMember.user_id == user.user_id)
-        return and_(in_workspace, or_(Ticket.department_id.in_(my_departments), Ticket.assignee_id == user.user_id))
+        return and_(
+            in_workspace, or_(col(Ticket.department_id).in_(my_departments), col(Ticket.assignee_id) == user.user_id)
+        )
     if user.role == Role.CUSTOMER:
-        return and_(in_workspace, Ticket.customer_id == user.user_id)
+        return and_(in_workspace, col(Ticket.customer_id) == user.user_id)
     return false()  # an unknown role sees nothing
 
 
@@ -71,7 +73,7 @@ def ticket_for_change(session: Session, user: CurrentUser, number: int) -> Ticke
     if not is_ticket_number(number):
         raise NotFound()
     row = session.exec(
-        select(Ticket, Department.id, Department.name, _Customer.name, _Assignee.id, _Assignee.name)
+        select(Ticket, col(Department.id), col(Department.name), _Customer.name, _Assignee.id, _Assignee.name)  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
         .join(Department, Department.id == Ticket.department_id)
         .join(_Customer, _Customer.id == Ticket.customer_id)
         .outerjoin(_Assignee, _Assignee.id == Ticket.assignee_id)

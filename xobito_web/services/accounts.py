@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web import urls
 from xobito_web.db import read_session, write_session
@@ -129,7 +129,9 @@ def issue_link(session: Session, user: User, purpose: str, now: datetime | None 
     now = now or utcnow()
     session.exec(
         delete(AccountToken).where(
-            AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at == None
+            col(AccountToken.user_id) == user.id,
+            col(AccountToken.purpose) == purpose,
+            col(AccountToken.used_at) == None,
         )
     )
     token = auth.new_token()
@@ -158,8 +160,8 @@ def _find_link(
         return None
     query = (
         select(AccountToken, User, Workspace)
-        .join(User, User.id == AccountToken.user_id)
-        .join(Workspace, Workspace.id == User.workspace_id)
+        .join(User, col(User.id) == col(AccountToken.user_id))
+        .join(Workspace, col(Workspace.id) == col(User.workspace_id))
         .where(AccountToken.token_hash == auth.hash_token(token), Workspace.subdomain == subdomain)
     )
     if lock:  # concurrent uses of one link take turns; the second finds it used
@@ -224,7 +226,7 @@ def use_password_link(
             user.active, user.pending = True, Pending.NONE.value
         session.exec(
             update(AccountToken)
-            .where(AccountToken.user_id == user.id, AccountToken.used_at == None)
+            .where(col(AccountToken.user_id) == user.id, col(AccountToken.used_at) == None)
             .values(used_at=now)
         )
         auth.end_sessions(session, user.id)
@@ -248,7 +250,7 @@ def _note_request(
         recent = session.exec(
             select(AccountRequest.created_at)
             .where(AccountRequest.ip_address == address, AccountRequest.created_at > since)
-            .order_by(AccountRequest.created_at.desc())
+            .order_by(col(AccountRequest.created_at).desc())
             .limit(REQUESTS_PER_ADDRESS)
         ).all()
         if len(recent) >= REQUESTS_PER_ADDRESS:
@@ -264,7 +266,7 @@ def _note_request(
         .limit(EMAILS_PER_ACCOUNT)
     ).all()
     session.add(AccountRequest(workspace_id=workspace_id, email=email, ip_address=address, kind=kind, created_at=now))
-    session.exec(delete(AccountRequest).where(AccountRequest.created_at <= now - REQUEST_MEMORY))
+    session.exec(delete(AccountRequest).where(col(AccountRequest.created_at) <= now - REQUEST_MEMORY))
     return len(emailed) < EMAILS_PER_ACCOUNT
 
 
@@ -425,7 +427,7 @@ def get_profile(session: Session, user: CurrentUser) -> Profile:
 
 def rename(session: Session, user: CurrentUser, name: str | None) -> str:
     name = check_name(name)
-    session.exec(update(User).where(User.id == user.user_id).values(name=name))
+    session.exec(update(User).where(col(User.id) == user.user_id).values(name=name))
     live.announce_administration(session, user.workspace_id, user.user_id)
     return name
 
@@ -434,7 +436,7 @@ def set_email_wanted(session: Session, user: CurrentUser, kind: str, wanted: boo
     """Switch one kind of email on or off for `user` (notifications.email_kinds of their role)."""
     if kind not in notifications.email_kinds(user.role):
         raise InvalidInput("There is no such kind of email.", "emails")
-    session.exec(delete(EmailOptOut).where(EmailOptOut.user_id == user.user_id, EmailOptOut.kind == kind))
+    session.exec(delete(EmailOptOut).where(col(EmailOptOut.user_id) == user.user_id, col(EmailOptOut.kind) == kind))
     if not wanted:
         session.add(EmailOptOut(user_id=user.user_id, kind=kind))
     session.flush()
@@ -483,11 +485,11 @@ def change_password(
                 LoginFailure(workspace_id=user.workspace_id, email=user.email, ip_address=address, created_at=now)
             )
         else:
-            session.exec(update(User).where(User.id == user.user_id).values(password_hash=new_hash))
+            session.exec(update(User).where(col(User.id) == user.user_id).values(password_hash=new_hash))
             # Reset links sent before are of no use any more.
             session.exec(
                 update(AccountToken)
-                .where(AccountToken.user_id == user.user_id, AccountToken.used_at == None)
+                .where(col(AccountToken.user_id) == user.user_id, col(AccountToken.used_at) == None)
                 .values(used_at=now)
             )
             auth.end_sessions(session, user.user_id, keep_hash=keep_session_hash)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, func, or_, tuple_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web import urls
 from xobito_web.formatting import ROLE_LABELS
@@ -126,7 +126,7 @@ def _check_admin(session: Session, actor: CurrentUser, lock: bool = False) -> li
     )
     if lock and session.get_bind().dialect.name != "sqlite":
         # FOR NO KEY UPDATE: admin changes take turns; rows that merely refer to an admin do not wait.
-        query = query.order_by(User.id).with_for_update(key_share=True)
+        query = query.order_by(col(User.id)).with_for_update(key_share=True)
     admins = list(session.exec(query).all())
     if actor.user_id not in admins:
         raise Forbidden(ONLY_ADMINS)
@@ -178,7 +178,7 @@ def list_people(
     position = _decode_cursor(after)
     if position is not None:
         query = query.where(tuple_(User.name, User.id) > position)
-    found = list(session.exec(query.order_by(User.name, User.id).limit(limit + 1)).all())
+    found = list(session.exec(query.order_by(User.name, col(User.id)).limit(limit + 1)).all())
     page = found[:limit]
     next_cursor = json.dumps([page[-1].name, page[-1].id]) if len(found) > limit else None
     return PeoplePage(_records(session, page), next_cursor)
@@ -194,7 +194,7 @@ def _search_conditions(search: str) -> list[ColumnElement[bool]]:
     conditions = []
     for word in words:
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+        conditions.append(or_(col(User.name).ilike(pattern, escape="\\"), col(User.email).ilike(pattern, escape="\\")))
     return conditions
 
 
@@ -218,8 +218,8 @@ def _records(session: Session, users: list[User]) -> list[PersonRecord]:
     if ids:
         for user_id, department_id, name in session.exec(
             select(DepartmentMember.user_id, Department.id, Department.name)
-            .join(Department, Department.id == DepartmentMember.department_id)
-            .where(DepartmentMember.user_id.in_(ids))
+            .join(Department, col(Department.id) == col(DepartmentMember.department_id))
+            .where(col(DepartmentMember.user_id).in_(ids))
             .order_by(Department.name)
         ).all():
             departments[user_id].append((department_id, name))
@@ -228,8 +228,8 @@ def _records(session: Session, users: list[User]) -> list[PersonRecord]:
             links = dict(
                 session.exec(
                     select(AccountToken.user_id, func.max(AccountToken.expires_at))
-                    .where(AccountToken.user_id.in_(pending), AccountToken.used_at == None)
-                    .group_by(AccountToken.user_id)
+                    .where(col(AccountToken.user_id).in_(pending), col(AccountToken.used_at) == None)
+                    .group_by(col(AccountToken.user_id))
                 ).all()
             )
     return [
@@ -268,7 +268,9 @@ def _departments_by_ids(
     if not ids:
         return []
     found = list(
-        session.exec(select(Department).where(Department.workspace_id == workspace_id, Department.id.in_(ids))).all()
+        session.exec(
+            select(Department).where(Department.workspace_id == workspace_id, col(Department.id).in_(ids))
+        ).all()
     )
     if len(found) != len(ids) or any(d.archived_at is not None and d.id not in keep for d in found):
         raise InvalidInput(CHOOSE_LISTED_DEPARTMENTS, "departments")
@@ -436,7 +438,7 @@ def revoke_invitation(session: Session, actor: CurrentUser, user_id: int | str) 
         (EmailOptOut, EmailOptOut.user_id),
         (DepartmentMember, DepartmentMember.user_id),
     ):
-        session.exec(delete(table).where(column == user.id))
+        session.exec(delete(table).where(col(column) == user.id))
     session.delete(user)
     session.flush()
     _announce(session, actor)
@@ -468,7 +470,7 @@ def change_person(
     if held - chosen:
         session.exec(
             delete(DepartmentMember).where(
-                DepartmentMember.user_id == user.id, DepartmentMember.department_id.in_(held - chosen)
+                col(DepartmentMember.user_id) == user.id, col(DepartmentMember.department_id).in_(held - chosen)
             )
         )
     for department_id in chosen - held:
@@ -499,9 +501,9 @@ def deactivate(session: Session, actor: CurrentUser, user_id: int | str, now: da
     session.exec(
         update(OutboxEmail)
         .where(
-            OutboxEmail.workspace_id == actor.workspace_id,
-            OutboxEmail.recipient == user.email,
-            OutboxEmail.status == "queued",
+            col(OutboxEmail.workspace_id) == actor.workspace_id,
+            col(OutboxEmail.recipient) == user.email,
+            col(OutboxEmail.status) == "queued",
         )
         .values(status="failed", last_error="Not sent: the recipient was deactivated.")
     )
@@ -519,7 +521,7 @@ def _return_tickets(session: Session, actor: CurrentUser, user: User, now: datet
                 Ticket.assignee_id == user.id,
                 Ticket.status != Status.CLOSED.value,
             )
-            .order_by(Ticket.department_id, Ticket.number)
+            .order_by(col(Ticket.department_id), col(Ticket.number))
             .with_for_update()
         ).all()
     )
@@ -531,7 +533,9 @@ def _return_tickets(session: Session, actor: CurrentUser, user: User, now: datet
         by_department[ticket.department_id].append(ticket)
     session.flush()
     names = dict(
-        session.exec(select(Department.id, Department.name).where(Department.id.in_(list(by_department)))).all()
+        session.exec(
+            select(col(Department.id), col(Department.name)).where(col(Department.id).in_(list(by_department)))
+        ).all()
     )
     workspace = _workspace(session, actor)
     for department_id, returned in by_department.items():
@@ -581,9 +585,9 @@ def list_departments(session: Session, actor: CurrentUser) -> list[DepartmentRow
     _check_admin(session, actor)
     staff = (
         select(DepartmentMember.department_id, func.count().label("staff"))
-        .join(User, User.id == DepartmentMember.user_id)
+        .join(User, col(User.id) == col(DepartmentMember.user_id))
         .where(User.active == True, User.role == Role.STAFF.value)
-        .group_by(DepartmentMember.department_id)
+        .group_by(col(DepartmentMember.department_id))
         .subquery()
     )
     rows = session.exec(
@@ -683,5 +687,5 @@ def customer_signup(session: Session, actor: CurrentUser) -> bool:
 def set_customer_signup(session: Session, actor: CurrentUser, enabled: bool) -> None:
     """Whether customers may create their own accounts (Sign up on the sign-in page)."""
     _check_admin(session, actor, lock=True)
-    session.exec(update(Workspace).where(Workspace.id == actor.workspace_id).values(customer_signup=bool(enabled)))
+    session.exec(update(Workspace).where(col(Workspace.id) == actor.workspace_id).values(customer_signup=bool(enabled)))
     _announce(session, actor)

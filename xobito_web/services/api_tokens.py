@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.models import ApiToken, User, Workspace, utcnow
 from xobito_web.services.auth import CurrentUser, current_user_of
@@ -123,9 +123,9 @@ def list_workspace_tokens(session: Session, admin: CurrentUser) -> list[TokenRec
 def _records(session: Session, *conditions) -> list[TokenRecord]:
     rows = session.exec(
         select(ApiToken, User.name, User.email)
-        .join(User, User.id == ApiToken.user_id)
+        .join(User, col(User.id) == col(ApiToken.user_id))
         .where(*conditions, ApiToken.revoked_at == None)
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
     ).all()
     return [
         TokenRecord(row.id, row.name, row.prefix, row.user_id, name, email, row.created_at, row.last_used_at)
@@ -157,8 +157,8 @@ def authenticate(session: Session, token: str, subdomain: str) -> TokenUser | No
         return None
     row = session.exec(
         select(ApiToken.id, ApiToken.last_used_at, User, Workspace)
-        .join(User, User.id == ApiToken.user_id)
-        .join(Workspace, Workspace.id == ApiToken.workspace_id)
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .join(Workspace, col(Workspace.id) == col(ApiToken.workspace_id))
         .where(
             ApiToken.token_hash == hash_token(token),
             ApiToken.revoked_at == None,
@@ -180,4 +180,4 @@ def use_is_worth_recording(token_user: TokenUser, now: datetime | None = None) -
 
 
 def record_use(session: Session, token_id: int, now: datetime | None = None) -> None:
-    session.exec(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now or utcnow()))
+    session.exec(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now or utcnow()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.models import DepartmentMember, Role, Status, Ticket, User
 from xobito_web.services import live, notifications
@@ -61,11 +61,11 @@ def list_assignable(session: Session, actor: CurrentUser, department_id: int | s
         .where(
             User.workspace_id == actor.workspace_id,
             User.active == True,
-            (User.role == Role.ADMIN.value) | ((User.role == Role.STAFF.value) & User.id.in_(members)),
+            (col(User.role) == Role.ADMIN.value) | ((col(User.role) == Role.STAFF.value) & col(User.id).in_(members)),
         )
-        .order_by(User.name, User.id)
+        .order_by(User.name, col(User.id))
     ).all()
-    return [PersonRecord(row.id, row.name, row.role) for row in rows]
+    return [PersonRecord(user_id, name, role) for user_id, name, role in rows]
 
 
 def get_assignment(session: Session, actor: CurrentUser, number: int) -> AssignmentInfo:

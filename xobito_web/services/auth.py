@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, text, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.db import read_session, write_session
 from xobito_web.models import LoginFailure, Pending, Role, User, UserSession, Workspace, is_team_role, utcnow
@@ -133,7 +133,7 @@ def _recent_failures(
     found = session.exec(
         select(LoginFailure.created_at)
         .where(*conditions, LoginFailure.created_at > since)
-        .order_by(LoginFailure.created_at.desc())
+        .order_by(col(LoginFailure.created_at).desc())
         .limit(enough)
     ).all()
     return len(found), (found[0] if found else None)
@@ -149,18 +149,22 @@ def _wait_after_failures(
 
 
 def _pair(workspace_id: int, email: str, address: str) -> tuple[ColumnElement[bool], ...]:
-    return (LoginFailure.workspace_id == workspace_id, LoginFailure.email == email, LoginFailure.ip_address == address)
+    return (
+        col(LoginFailure.workspace_id) == workspace_id,
+        col(LoginFailure.email) == email,
+        col(LoginFailure.ip_address) == address,
+    )
 
 
 def throttle_wait(session: Session, workspace_id: int, email: str, address: str, now: datetime) -> timedelta:
     """How long this account may not be tried from `address` (a throttle_address key); 0: go ahead."""
-    account = (LoginFailure.workspace_id == workspace_id, LoginFailure.email == email)
+    account = (col(LoginFailure.workspace_id) == workspace_id, col(LoginFailure.email) == email)
     account_failures, _latest = _recent_failures(session, account, now - FAILURE_MEMORY, ACCOUNT_UNDER_ATTACK_FAILURES)
     under_attack = account_failures >= ACCOUNT_UNDER_ATTACK_FAILURES
     free = PAIR_FREE_FAILURES_UNDER_ATTACK if under_attack else PAIR_FREE_FAILURES
     wait = _wait_after_failures(session, _pair(workspace_id, email, address), free, now)
     if address:
-        per_address = (LoginFailure.ip_address == address,)
+        per_address = (col(LoginFailure.ip_address) == address,)
         wait = max(wait, _wait_after_failures(session, per_address, ADDRESS_FREE_FAILURES, now))
     return wait
 
@@ -215,13 +219,13 @@ def sign_in(
         wait = throttle_wait(session, workspace.id, email, address, now)
         if wait or not (signed_in or refusal):
             session.add(LoginFailure(workspace_id=workspace.id, email=email, ip_address=address, created_at=now))
-        elif signed_in:
+        elif signed_in and user is not None:
             token = _open_session(session, user.id, _pair(workspace.id, email, address), now)
     if wait:
         raise too_many_attempts(wait)
     if refusal is not None:
         raise refusal
-    if not signed_in:
+    if not signed_in or user is None:
         raise SignInFailed(WRONG_CREDENTIALS)
     return token, current_user_of(user, workspace)
 
@@ -246,9 +250,9 @@ def take_turns_on_account(session: Session, workspace_id: int, email: str, purpo
     advisory lock keyed by the account does it (an unknown email has no row to lock).
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(
+        session.scalar(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:account, 0))"),
-            params={"account": f"{purpose} {workspace_id} {email}"},
+            {"account": f"{purpose} {workspace_id} {email}"},
         )
 
 
@@ -257,8 +261,8 @@ def _open_session(session: Session, user_id: int, pair: Sequence[ColumnElement[b
     # A success forgives this address's failures on this account (not elsewhere), and expired
     # sessions and forgotten failures are swept along the way.
     session.exec(delete(LoginFailure).where(*pair))
-    session.exec(delete(UserSession).where(UserSession.expires_at < now))
-    session.exec(delete(LoginFailure).where(LoginFailure.created_at <= now - FAILURE_MEMORY))
+    session.exec(delete(UserSession).where(col(UserSession.expires_at) < now))
+    session.exec(delete(LoginFailure).where(col(LoginFailure.created_at) <= now - FAILURE_MEMORY))
     session.flush()
     return token
 
@@ -276,16 +280,16 @@ def open_session(session: Session, user_id: int, now: datetime | None = None) ->
     session.add(
         UserSession(token_hash=hash_token(token), user_id=user_id, created_at=now, expires_at=now + SESSION_LIFETIME)
     )
-    session.exec(update(User).where(User.id == user_id).values(last_sign_in_at=now))
+    session.exec(update(User).where(col(User.id) == user_id).values(last_sign_in_at=now))
     return token
 
 
 def end_sessions(session: Session, user_id: int, keep_hash: str = "") -> None:
     """End every session of `user_id` (but the one whose hash is `keep_hash`); once committed,
     that person's open tabs check their session again and the ended ones go to sign-in."""
-    ended = delete(UserSession).where(UserSession.user_id == user_id)
+    ended = delete(UserSession).where(col(UserSession.user_id) == user_id)
     if keep_hash:
-        ended = ended.where(UserSession.token_hash != keep_hash)
+        ended = ended.where(col(UserSession.token_hash) != keep_hash)
     session.exec(ended)
     live.announce_sessions_ended(session, user_id)
 
@@ -326,8 +330,8 @@ def resolve_session_hash(
     now = now or utcnow()
     row = session.exec(
         select(User, Workspace)
-        .join(UserSession, UserSession.user_id == User.id)
-        .join(Workspace, Workspace.id == User.workspace_id)
+        .join(UserSession, col(UserSession.user_id) == col(User.id))
+        .join(Workspace, col(Workspace.id) == col(User.workspace_id))
         .where(
             UserSession.token_hash == token_hash,
             UserSession.expires_at > now,
@@ -346,7 +350,7 @@ def session_is_live(session: Session, token_hash: str, now: datetime | None = No
     now = now or utcnow()
     found = session.exec(
         select(UserSession.id)
-        .join(User, User.id == UserSession.user_id)
+        .join(User, col(User.id) == col(UserSession.user_id))
         .where(UserSession.token_hash == token_hash, UserSession.expires_at > now, User.active == True)
     ).first()
     return found is not None
@@ -357,6 +361,6 @@ def sign_out(session: Session, token: str | None) -> int | None:
     if not token:
         return None
     ended = session.exec(
-        delete(UserSession).where(UserSession.token_hash == hash_token(token)).returning(UserSession.user_id)
+        delete(UserSession).where(col(UserSession.token_hash) == hash_token(token)).returning(col(UserSession.user_id))
     ).first()
     return ended[0] if ended else None

@@ -31,13 +31,18 @@ SESSIONS_ENDED = "sessions_ended"
 # team's open screens re-read what they show (an admin screen its lists, a ticket list its
 # rows and department choices, a staff member's screens what they may now see).
 ADMINISTRATION = "administration"
+# An internal note was added (services/notes.py); someone opened, left or typed on a ticket
+# (presence). Both are the team's business only: no customer's screen is even woken by them.
+NOTED = "noted"
+PRESENCE = "presence"
+TEAM_ONLY_KINDS = frozenset({NOTED, PRESENCE})
 
 
 @dataclass(frozen=True)
 class Change:
     workspace_id: int
     number: int  # 0 when no ticket is concerned
-    kind: str  # created | replied | closed | assigned | sessions_ended | administration
+    kind: str  # created | replied | closed | assigned | noted | presence | sessions_ended | administration
     actor_user_id: int  # for sessions_ended: whose sessions ended
     customer_id: int
 

@@ -48,9 +48,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import and_, exists, or_, select, update
+from sqlmodel import col
 
 from xobito_web import config
 from xobito_web.db import read_session, write_session
@@ -158,7 +160,7 @@ class SmtpTransport:
         smtp = self.smtp
         try:
             if smtp.implicit_tls:
-                client = smtplib.SMTP_SSL(
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
                     smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
                 )
             else:
@@ -305,19 +307,19 @@ def deliver_due(
 
 def _anything_to_do(url: str, now: datetime) -> bool:
     """A cheap read first, so an idle worker never takes SQLite's write lock."""
-    due = and_(OutboxEmail.status == QUEUED, OutboxEmail.next_attempt_at <= now)
-    stale = and_(OutboxEmail.status == SENDING, OutboxEmail.claimed_at < now - LEASE)
+    due = and_(col(OutboxEmail.status) == QUEUED, col(OutboxEmail.next_attempt_at) <= now)
+    stale = and_(col(OutboxEmail.status) == SENDING, col(OutboxEmail.claimed_at) < now - LEASE)
     with read_session(url) as session:
-        return bool(session.exec(select(exists().where(or_(due, stale)))).scalar())
+        return bool(session.scalar(select(exists().where(or_(due, stale)))))
 
 
 def _recover_stale(url: str, now: datetime) -> None:
     """Claims older than the lease belong to a worker that died: queue them again (or fail them)."""
-    stale = and_(OutboxEmail.status == SENDING, OutboxEmail.claimed_at < now - LEASE)
+    stale = and_(col(OutboxEmail.status) == SENDING, col(OutboxEmail.claimed_at) < now - LEASE)
     with write_session(url) as session:
         session.exec(
             update(OutboxEmail)
-            .where(stale, OutboxEmail.attempts >= MAX_ATTEMPTS)
+            .where(stale, col(OutboxEmail.attempts) >= MAX_ATTEMPTS)
             .values(status=FAILED, claim_token=None, claimed_at=None, last_error=STALE_ERROR)
         )
         recovered = session.exec(
@@ -332,9 +334,9 @@ def _recover_stale(url: str, now: datetime) -> None:
 def _claim(url: str, token: str, now: datetime, limit: int) -> list[OutboxEmail]:
     with write_session(url) as session:
         due = (
-            select(OutboxEmail.id)
-            .where(OutboxEmail.status == QUEUED, OutboxEmail.next_attempt_at <= now)
-            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+            select(col(OutboxEmail.id))
+            .where(col(OutboxEmail.status) == QUEUED, col(OutboxEmail.next_attempt_at) <= now)
+            .order_by(col(OutboxEmail.next_attempt_at), col(OutboxEmail.id))
             .limit(limit)
         )
         if session.get_bind().dialect.name == "postgresql":
@@ -342,20 +344,18 @@ def _claim(url: str, token: str, now: datetime, limit: int) -> list[OutboxEmail]
         claimed_ids = (
             session.exec(
                 update(OutboxEmail)
-                .where(OutboxEmail.id.in_(due.scalar_subquery()), OutboxEmail.status == QUEUED)
+                .where(col(OutboxEmail.id).in_(due.scalar_subquery()), col(OutboxEmail.status) == QUEUED)
                 .values(status=SENDING, claim_token=token, claimed_at=now, attempts=OutboxEmail.attempts + 1)
-                .returning(OutboxEmail.id)
+                .returning(col(OutboxEmail.id))
             )
             .scalars()
             .all()
         )
         if not claimed_ids:
             return []
-        rows = (
-            session.exec(select(OutboxEmail).where(OutboxEmail.id.in_(claimed_ids)).order_by(OutboxEmail.id))
-            .scalars()
-            .all()
-        )
+        rows = session.scalars(
+            select(OutboxEmail).where(col(OutboxEmail.id).in_(claimed_ids)).order_by(col(OutboxEmail.id))
+        ).all()
         session.expunge_all()
         return list(rows)
 
@@ -365,7 +365,9 @@ def _still_ours(url: str, row_id: int, token: str, now: datetime) -> bool:
     with write_session(url) as session:
         renewed = session.exec(
             update(OutboxEmail)
-            .where(OutboxEmail.id == row_id, OutboxEmail.claim_token == token, OutboxEmail.status == SENDING)
+            .where(
+                col(OutboxEmail.id) == row_id, col(OutboxEmail.claim_token) == token, col(OutboxEmail.status) == SENDING
+            )
             .values(claimed_at=now)
         ).rowcount
     return renewed == 1
@@ -379,14 +381,14 @@ def _mark_sent(url: str, row_id: int, now: datetime) -> None:
     with write_session(url) as session:
         session.exec(
             update(OutboxEmail)
-            .where(OutboxEmail.id == row_id, OutboxEmail.status != SENT)
+            .where(col(OutboxEmail.id) == row_id, col(OutboxEmail.status) != SENT)
             .values(status=SENT, sent_at=now, claim_token=None, claimed_at=None, last_error="")
         )
 
 
 def _record_failure(url: str, row: OutboxEmail, token: str, error: str, now: datetime, *, permanent: bool) -> None:
     final = permanent or row.attempts >= MAX_ATTEMPTS
-    values = {
+    values: dict[str, Any] = {
         "status": FAILED if final else QUEUED,
         "claim_token": None,
         "claimed_at": None,
@@ -397,7 +399,9 @@ def _record_failure(url: str, row: OutboxEmail, token: str, error: str, now: dat
     with write_session(url) as session:
         session.exec(
             update(OutboxEmail)
-            .where(OutboxEmail.id == row.id, OutboxEmail.claim_token == token, OutboxEmail.status == SENDING)
+            .where(
+                col(OutboxEmail.id) == row.id, col(OutboxEmail.claim_token) == token, col(OutboxEmail.status) == SENDING
+            )
             .values(**values)
         )
     level = logging.ERROR if final else logging.WARNING
@@ -419,7 +423,11 @@ def _release(url: str, token: str, row_ids: set[int]) -> None:
     with write_session(url) as session:
         session.exec(
             update(OutboxEmail)
-            .where(OutboxEmail.id.in_(row_ids), OutboxEmail.claim_token == token, OutboxEmail.status == SENDING)
+            .where(
+                col(OutboxEmail.id).in_(row_ids),
+                col(OutboxEmail.claim_token) == token,
+                col(OutboxEmail.status) == SENDING,
+            )
             .values(status=QUEUED, claim_token=None, claimed_at=None, attempts=OutboxEmail.attempts - 1)
         )
 

@@ -38,7 +38,7 @@ from email.utils import format_datetime
 
 import jinja2
 from sqlalchemy import ColumnElement, Row, case, exists, insert, literal, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web import urls
 from xobito_web.models import (
@@ -256,21 +256,21 @@ def _candidates(
 ) -> list[Person]:
     """The active people of the ticket's workspace in any of the asked groups who take `event`'s
     kind of email, by id; with `opted_out_too` also those who switched it off (`wants` false)."""
-    groups = []
+    groups: list[ColumnElement[bool]] = []
     if admins:
-        groups.append(User.role == Role.ADMIN.value)
+        groups.append(col(User.role) == Role.ADMIN.value)
     if department_staff:
         members = select(DepartmentMember.user_id).where(DepartmentMember.department_id == ticket.department_id)
-        groups.append((User.role == Role.STAFF.value) & User.id.in_(members))
+        groups.append((col(User.role) == Role.STAFF.value) & col(User.id).in_(members))
     if assignee and ticket.assignee_id is not None:
-        groups.append(User.id == ticket.assignee_id)
+        groups.append(col(User.id) == ticket.assignee_id)
     if customer:
-        groups.append(User.id == ticket.customer_id)
+        groups.append(col(User.id) == ticket.customer_id)
     if not groups:
         return []
     wants = _wants_email(event)
-    query = select(User.id, User.email, User.name, User.role, wants.label("wants")).where(
-        User.workspace_id == ticket.workspace_id, User.active == True, or_(*groups)
+    query = select(col(User.id), col(User.email), col(User.name), col(User.role), wants.label("wants")).where(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
+        col(User.workspace_id) == ticket.workspace_id, col(User.active) == True, or_(*groups)
     )
     if not opted_out_too:
         query = query.where(wants)
@@ -282,8 +282,8 @@ def _wants_email(event: str) -> ColumnElement[bool]:
     team_kind, customer_kind = email_kind(event, True), email_kind(event, False)
     kind: ColumnElement[str] = literal(team_kind)
     if team_kind != customer_kind:
-        kind = case((User.role == Role.CUSTOMER.value, customer_kind), else_=team_kind)
-    return ~exists().where(EmailOptOut.user_id == User.id, EmailOptOut.kind == kind)
+        kind = case((col(User.role) == Role.CUSTOMER.value, customer_kind), else_=team_kind)
+    return ~exists().where(col(EmailOptOut.user_id) == col(User.id), col(EmailOptOut.kind) == kind)
 
 
 def department_staff_for(session: Session, ticket: Ticket, actor_user_id: int) -> list[Recipient]:
@@ -400,6 +400,16 @@ def compose(
         subject=email_subject(ref, subject),
         text=_templates().get_template(f"email/{event}.txt").render(context),
         html=_templates().get_template(f"email/{event}.html").render(context),
+    )
+
+
+def render(template: str, context: dict[str, object]) -> tuple[str, str]:
+    """The plain-text and HTML bodies of `email/<template>.txt|.html` (other services' emails,
+    e.g. a mention in an internal note, share these templates and their base)."""
+    templates = _templates()
+    return (
+        templates.get_template(f"email/{template}.txt").render(context),
+        templates.get_template(f"email/{template}.html").render(context),
     )
 
 

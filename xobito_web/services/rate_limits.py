@@ -28,7 +28,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from xobito_web import config
 from xobito_web.models import Reply, Ticket, User, utcnow
@@ -78,7 +79,7 @@ def _plural(count: int, unit: str, units: str = "") -> str:
 def check_ticket_rate(session: Session, user: CurrentUser, now: datetime | None = None) -> None:
     """Refuse a new ticket when `user` opened `tickets_per_hour` tickets in the last hour."""
     cap = config.settings.tickets_per_hour
-    wait = _wait_for_room(session, user, Ticket.created_at, Ticket.customer_id == user.user_id, cap, now)
+    wait = _wait_for_room(session, user, col(Ticket.created_at), col(Ticket.customer_id) == user.user_id, cap, now)
     if wait:
         raise RateLimited(
             f"You have opened {_plural(cap, 'ticket')} in the last hour, the most allowed. "
@@ -91,7 +92,7 @@ def check_reply_rate(session: Session, user: CurrentUser, now: datetime | None =
     """Refuse a reply when `user` wrote their hourly number of replies (team and customers differ)."""
     settings = config.settings
     cap = settings.team_replies_per_hour if user.is_team else settings.customer_replies_per_hour
-    wait = _wait_for_room(session, user, Reply.created_at, Reply.author_id == user.user_id, cap, now)
+    wait = _wait_for_room(session, user, col(Reply.created_at), col(Reply.author_id) == user.user_id, cap, now)
     if wait:
         raise RateLimited(
             f"You have posted {_plural(cap, 'reply', 'replies')} in the last hour, "
@@ -103,7 +104,7 @@ def check_reply_rate(session: Session, user: CurrentUser, now: datetime | None =
 def _wait_for_room(
     session: Session,
     user: CurrentUser,
-    created_at: ColumnElement[datetime],
+    created_at: Mapped[datetime],
     by_user: ColumnElement[bool],
     cap: int,
     now: datetime | None,

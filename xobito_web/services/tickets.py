@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, text, tuple_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from xobito_web.models import Department, Priority, Reply, Role, Status, Ticket, User, is_team_role, utcnow
 from xobito_web.services import attachments as attachment_files
@@ -56,10 +56,10 @@ def next_ticket_number(session: Session, workspace_id: int) -> int:
     commit, then reads the new value); on SQLite write_session() starts with BEGIN IMMEDIATE,
     so writers queue. A rolled-back creation rolls the counter back too: no gaps, no reuse.
     """
-    number = session.exec(
+    number = session.scalars(
         text("UPDATE workspace SET ticket_seq = ticket_seq + 1 WHERE id = :id RETURNING ticket_seq"),
-        params={"id": workspace_id},
-    ).scalar_one_or_none()
+        {"id": workspace_id},
+    ).one_or_none()
     if number is None:
         raise NotFound("There is no such workspace.")
     return number
@@ -107,6 +107,7 @@ class MessageRecord:
     body: str
     created_at: datetime
     attachments: tuple[AttachmentRecord, ...] = ()
+    is_internal: bool = False  # an internal note (services/notes.py): only ever read for the team
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ _Customer = aliased(User, name="customer")
 _Assignee = aliased(User, name="assignee")
 
 # What a list row needs, all from one query (no per-row lookups).
-_ROW_COLUMNS = (
+_ROW_COLUMNS: tuple[Any, ...] = (
     Ticket.id,
     Ticket.number,
     Ticket.subject,
@@ -166,10 +167,10 @@ _ROW_COLUMNS = (
     Ticket.created_at,
     Ticket.last_message_by_team,
     Ticket.department_id,
-    Department.name.label("department"),
-    _Customer.name.label("customer_name"),
-    _Customer.role.label("customer_role"),
-    _Assignee.name.label("assignee_name"),
+    col(Department.name).label("department"),
+    col(_Customer.name).label("customer_name"),
+    col(_Customer.role).label("customer_role"),
+    col(_Assignee.name).label("assignee_name"),
 )
 
 
@@ -200,7 +201,7 @@ def list_tickets(
     if position is not None:
         # A plain tuple on the right binds with the columns' own types (UTC timestamps).
         query = query.where(tuple_(Ticket.last_reply_at, Ticket.id) < position)
-    query = query.order_by(Ticket.last_reply_at.desc(), Ticket.id.desc()).limit(limit + 1)
+    query = query.order_by(col(Ticket.last_reply_at).desc(), col(Ticket.id).desc()).limit(limit + 1)
 
     found = session.exec(query).all()
     page = found[:limit]
@@ -242,18 +243,18 @@ def _assignee_shown_to(user: CurrentUser, assignee_name: str | None) -> str:
 
 def _filter_conditions(user: CurrentUser, filters: TicketFilter) -> list[ColumnElement[bool]]:
     """The filters as WHERE conditions, combined with AND; unknown values are dropped."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     statuses = _known_values(filters.statuses, STATUSES)
     if statuses:
-        conditions.append(Ticket.status.in_(statuses))
+        conditions.append(col(Ticket.status).in_(statuses))
     priorities = _known_values(filters.priorities, PRIORITIES)
     if priorities:
-        conditions.append(Ticket.priority.in_(priorities))
+        conditions.append(col(Ticket.priority).in_(priorities))
     department_ids = _valid_ids(filters.department_ids)
     if department_ids:
-        conditions.append(Ticket.department_id.in_(department_ids))
+        conditions.append(col(Ticket.department_id).in_(department_ids))
     if filters.assigned_to_me:
-        conditions.append(Ticket.assignee_id == user.user_id)
+        conditions.append(col(Ticket.assignee_id) == user.user_id)
     conditions.extend(_search_conditions(filters.search))
     return conditions
 
@@ -284,9 +285,9 @@ def _search_conditions(search: str) -> list[ColumnElement[bool]]:
         return []
     number = parse_ref(search)
     if number is not None:
-        return [Ticket.number == number]
+        return [col(Ticket.number) == number]
     words = list(dict.fromkeys(search.lower().split()))[:MAX_SEARCH_WORDS]
-    return [Ticket.subject.ilike(f"%{_escape_like(word)}%", escape="\\") for word in words]
+    return [col(Ticket.subject).ilike(f"%{_escape_like(word)}%", escape="\\") for word in words]
 
 
 def _escape_like(word: str) -> str:
@@ -332,7 +333,7 @@ def get_ticket(session: Session, user: CurrentUser, number: int) -> TicketView:
     if row is None:
         raise NotFound()
     files = attachment_files.records_by_message(session, row.id)  # one query for the whole thread
-    messages = (_original_message(row, files.get(None, ())), *_replies(session, row.id, files))
+    messages = (_original_message(row, files.get(None, ())), *_replies(session, row.id, files, user.is_team))
     is_open = row.status != Status.CLOSED
     return TicketView(
         number=row.number,
@@ -366,25 +367,39 @@ def _original_message(row, attachments: tuple[AttachmentRecord, ...] = ()) -> Me
 
 
 def _replies(
-    session: Session, ticket_id: int, files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None
+    session: Session,
+    ticket_id: int,
+    files: dict[int | None, tuple[AttachmentRecord, ...]] | None = None,
+    with_notes: bool = False,
 ) -> list[MessageRecord]:
-    rows = session.exec(
-        select(Reply.id, Reply.body, Reply.created_at, User.name, User.role)
+    """The replies of a ticket, oldest first; internal notes only `with_notes` (for the team)."""
+    query = (
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
+            col(Reply.id),
+            col(Reply.body),
+            col(Reply.created_at),
+            col(Reply.is_internal),
+            col(User.name),
+            col(User.role),
+        )
         .join(User, User.id == Reply.author_id)
         .where(Reply.ticket_id == ticket_id)
-        .order_by(Reply.created_at, Reply.id)
-    ).all()
+    )
+    if not with_notes:
+        query = query.where(Reply.is_internal == False)
+    rows = session.exec(query.order_by(Reply.created_at, Reply.id)).all()
     return [
         MessageRecord(
-            id=row.id,
-            author_name=row.name,
-            author_role=row.role,
-            is_team=is_team_role(row.role),
-            body=row.body,
-            created_at=row.created_at,
-            attachments=(files or {}).get(row.id, ()),
+            id=reply_id,
+            author_name=name,
+            author_role=role,
+            is_team=is_team_role(role),
+            body=body,
+            created_at=created_at,
+            attachments=(files or {}).get(reply_id, ()),
+            is_internal=is_internal,
         )
-        for row in rows
+        for reply_id, body, created_at, is_internal, name, role in rows
     ]
 
 

@@ -63,6 +63,7 @@ class ForgotPasswordState(SessionState):
     errors: dict[str, str] = {}
     sent_message: str = ""
     sending: bool = False
+    _sent_for: str = ""  # the form just answered: the same form sent again sends nothing
 
     @rx.event(background=True)
     async def load(self):
@@ -77,8 +78,8 @@ class ForgotPasswordState(SessionState):
         email = str(form_data.get("email", ""))[:320]
         started = time.monotonic()
         async with self:
-            if self.sending:
-                return
+            if self.sending or (self.sent_message and self._sent_for == email):
+                return  # a double click or a re-sent form: its email is already on its way
             self.sending, self.errors, self.sent_message = True, {}, ""
             subdomain, address = self.subdomain.lower(), self.router.session.client_ip
         errors, sent = {}, ""
@@ -96,6 +97,7 @@ class ForgotPasswordState(SessionState):
         await _answer_evenly(started)
         async with self:
             self.sending, self.errors, self.sent_message = False, errors, sent
+            self._sent_for = email if sent else ""
 
     @rx.var
     def login_href(self) -> str:
@@ -117,6 +119,7 @@ class SignUpState(SessionState):
     sent_message: str = ""
     sending: bool = False
     loaded: bool = False
+    _sent_for: str = ""  # the form just answered: the same form sent again sends nothing
 
     @rx.event(background=True)
     async def load(self):
@@ -137,7 +140,7 @@ class SignUpState(SessionState):
         name, email = str(form_data.get("name", ""))[:500], str(form_data.get("email", ""))[:320]
         started = time.monotonic()
         async with self:
-            if self.sending or not self.signup_open:
+            if self.sending or not self.signup_open or (self.sent_message and self._sent_for == f"{name}\n{email}"):
                 return
             errors = accounts.sign_up_errors(name, email)
             self.errors, self.sent_message = errors, ""
@@ -158,6 +161,7 @@ class SignUpState(SessionState):
         await _answer_evenly(started)
         async with self:
             self.sending, self.errors, self.sent_message = False, errors, sent
+            self._sent_for = f"{name}\n{email}" if sent else ""
 
     @rx.var
     def login_href(self) -> str:

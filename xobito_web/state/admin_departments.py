@@ -98,7 +98,7 @@ class DepartmentsState(SessionState):
         if self.renaming_id and self.renaming_id not in {d.id for d in self.departments}:
             self.renaming_id = ""
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         user = await self._live_user(batch)
         if user is None:
             self._signed_out_while_open()

@@ -214,7 +214,7 @@ class PeopleState(SessionState):
             signup_open=view.signup_open,
         )
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         """Another admin (or this one, in another tab) changed something: show it as it now is."""
         user = await self._live_user(batch)
         if user is None:

@@ -151,7 +151,7 @@ class TokenListMixin(_MixedInto, mixin=True):
             if self._page() != page:
                 return
             if rows is None and not error:
-                yield self.login_redirect()
+                yield self._login_redirect()
                 return
             self.error = error
             if rows is not None:
@@ -166,6 +166,7 @@ class ProfileTokensState(TokenListMixin, SessionState):
     name_error: str = ""
     creating: bool = False
     created_name: str = ""  # the token just created (its value is only in the page's field)
+    _created_from: str = ""  # the form that created it, as sent
 
     @rx.event(background=True)
     async def load(self):
@@ -187,10 +188,10 @@ class ProfileTokensState(TokenListMixin, SessionState):
 
     @rx.event(background=True)
     async def create(self, form_data: dict):
-        name = str(form_data.get("name", ""))[: api_tokens.NAME_MAX * 2]
+        name = sent_name = str(form_data.get("name", ""))[: api_tokens.NAME_MAX * 2]
         async with self:
-            if not self.signed_in or self.creating:
-                return
+            if not self.signed_in or self.creating or (self.created_name and self._created_from == sent_name):
+                return  # a double click or a re-sent form: its token is already on screen
             self.new_name, self.notice, self.error = name, "", ""
             try:
                 name = api_tokens.check_name(name)  # before anything is written
@@ -213,12 +214,12 @@ class ProfileTokensState(TokenListMixin, SessionState):
             if self._page() != page:
                 return  # the token is not shown anywhere: it was never seen, the person revokes it
             if result is None and not error:
-                yield self.login_redirect()
+                yield self._login_redirect()
                 return
             self.name_error = error
             if result is not None:
                 token, self.tokens = result
-                self.created_name, self.new_name = name, ""
+                self.created_name, self.new_name, self._created_from = name, "", sent_name
                 yield rx.set_value(NEW_TOKEN_FIELD_ID, token)
 
     @rx.var

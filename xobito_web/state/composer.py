@@ -9,6 +9,8 @@ only its own key.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import reflex as rx
 
 from xobito_web.services import tickets
@@ -22,6 +24,8 @@ class ComposerMixin(rx.State, mixin=True):
     draft_key: str = ""  # what the composer on screen belongs to
     draft: str = ""  # its text (the unsent text of `draft_key`)
     composer_nonce: str = ""  # names the message being composed: no double posts
+    if TYPE_CHECKING:  # SessionState's, which every composer screen also is (not a var of the mixin)
+        signed_in: bool
     sending_keys: list[str] = []  # composers whose message is on its way
     upload_percent: int = 0
     composer_error: str = ""
@@ -61,11 +65,16 @@ class ComposerMixin(rx.State, mixin=True):
         if value == self._last_sent.get(key) and not self._drafts.get(key):
             return  # the typing event of the message just sent arrived late: keep the box empty
         self._last_sent.pop(key, None)
+        if value != self._drafts.get(key, ""):
+            self._typed(key)
         self._keep(self._drafts, key, value)
         if key == self.draft_key:
             self.draft = value
             if self.composer_error and tickets.MESSAGE_MIN <= len(value.strip()) <= tickets.MESSAGE_MAX:
                 self.composer_error = ""
+
+    def _typed(self, key: str) -> None:
+        """The text of `key`'s composer changed (a hook: the reply box tells the team's presence)."""
 
     @rx.event
     def set_upload_progress(self, progress: dict):
@@ -74,7 +83,8 @@ class ComposerMixin(rx.State, mixin=True):
 
     def _claim_send(self, key: str, form_data: dict) -> bool:
         """This message may go now: its nonce is the composer's and it is not already on its way."""
-        if not key or key in self.sending_keys or form_data.get("nonce") != self._nonces.get(key):
+        nonce = form_data.get("nonce")
+        if not key or key in self.sending_keys or not isinstance(nonce, str) or nonce != self._nonces.get(key):
             return False  # a second click or a re-sent event: this message is already on its way
         self.sending_keys = [*self.sending_keys, key]
         if key == self.draft_key:

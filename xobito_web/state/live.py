@@ -32,6 +32,7 @@ class Watch:
     # The open ticket, None for the ticket list, NO_TICKET for a screen about no ticket (profile,
     # administration), which hears only its person's sessions and the workspace's administration.
     number: int | None
+    name: str = ""  # the person's name, for the team's presence on a ticket (state/presence.py)
 
 
 class LiveBatch:
@@ -53,7 +54,8 @@ class LiveHub:
     def __init__(self) -> None:
         self._watches: dict[str, Watch] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._app = None
+        self._app: rx.App | None = None  # set by run(), before the bus is heard
+        self.on_presence: Callable[[], None] | None = None  # someone's presence changed somewhere
 
     def watch(self, client_token: str, watch: Watch) -> None:
         if client_token:
@@ -61,6 +63,10 @@ class LiveHub:
 
     def forget(self, client_token: str) -> None:
         self._watches.pop(client_token, None)
+
+    def team_ticket_watches(self) -> dict[str, Watch]:
+        """The tabs of team members on a ticket, by client token (presence)."""
+        return {token: w for token, w in list(self._watches.items()) if w.is_team and w.number}
 
     def concerned(self, change: live.Change) -> list[tuple[str, Watch]]:
         if change.kind == live.SESSIONS_ENDED:  # that person's tabs check their session again
@@ -77,7 +83,7 @@ class LiveHub:
             (token, watch)
             for token, watch in list(self._watches.items())
             if watch.workspace_id == change.workspace_id
-            and (watch.is_team or watch.user_id == change.customer_id)
+            and (watch.is_team or (watch.user_id == change.customer_id and change.kind not in live.TEAM_ONLY_KINDS))
             and (watch.number is None or watch.number == change.number)
         ]
 
@@ -96,6 +102,11 @@ class LiveHub:
             asyncio.run_coroutine_threadsafe(self._dispatch(change), self._loop)
 
     async def _dispatch(self, change: live.Change) -> None:
+        if change.kind == live.PRESENCE:  # presence is re-read by its ticker, not per screen
+            if self.on_presence is not None:
+                self.on_presence()
+            return
+        assert self._app is not None
         connected = self._app.event_namespace.token_to_sid if self._app.event_namespace else {}
         targets = self.concerned(change)
         for token, _watch in targets:
@@ -105,10 +116,11 @@ class LiveHub:
         await asyncio.gather(*(self._refresh(token, watch, batch) for token, watch in targets if token in connected))
 
     async def _refresh(self, token: str, watch: Watch, batch: LiveBatch) -> None:
+        assert self._app is not None
         try:
             async with self._app.modify_state(rx.BaseStateToken(ident=token, cls=watch.state_cls)) as root:
-                screen = await root.get_state(watch.state_cls)
-                await screen.apply_live_change(batch)
+                screen: Any = await root.get_state(watch.state_cls)  # every watching screen has _apply_live_change
+                await screen._apply_live_change(batch)
         except Exception:
             log.exception("live refresh failed")
 

@@ -117,7 +117,7 @@ class NewTicketState(ComposerMixin, SessionState):
         except NotSignedIn:
             async with self:
                 self._finish_send(NEW_TICKET_KEY, None)
-                yield self.login_redirect()
+                yield self._login_redirect()
             return
         except InvalidInput as error:
             errors = {error.field or "form": error.message}

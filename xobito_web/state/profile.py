@@ -103,7 +103,7 @@ class ProfileState(SessionState):
             user_name=profile.name,
         )
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         user = await self._live_user(batch)
         if user is None:
             self._signed_out_while_open()

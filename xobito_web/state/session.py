@@ -18,7 +18,7 @@ import reflex as rx
 from reflex.istate.data import HeaderData
 from reflex.middleware import Middleware
 from reflex_base.constants import CompileVars
-from reflex_base.event import Event
+from reflex_base.event import Event, EventSpec
 
 from xobito_web import session_guard, urls
 from xobito_web.db import read_session
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 HYDRATE = CompileVars.HYDRATE
 
 
-def navigate(url: str) -> rx.event.EventSpec:
+def navigate(url: str) -> EventSpec:
     """A full page load (not in-app routing): the new connection carries the browser's current
     session cookie, e.g. after signing in or out in another tab."""
     return rx.call_script(f"window.location.replace({json.dumps(url)})")
@@ -94,11 +94,11 @@ class SessionState(rx.State):
     def _visitor_request(self) -> tuple[str, str]:
         return self._session_hash(), self.subdomain.lower()
 
-    def current_user(self) -> CurrentUser | None:
+    def _current_user(self) -> CurrentUser | None:
         """The signed-in user, read now (blocking: call it from a worker thread)."""
         return read_visitor(*self._visitor_request()).user
 
-    async def signed_in_user(self) -> CurrentUser | None:
+    async def _signed_in_user(self) -> CurrentUser | None:
         """The signed-in user, read in a worker thread; a sign-out elsewhere takes effect at once."""
         session_hash, subdomain = self._visitor_request()
         return (await asyncio.to_thread(read_visitor, session_hash, subdomain)).user
@@ -146,7 +146,7 @@ class SessionState(rx.State):
             if getattr(self, name) != value:
                 setattr(self, name, value)
 
-    def _show_visitor(self, visitor: Visitor) -> rx.event.EventSpec | None:
+    def _show_visitor(self, visitor: Visitor) -> EventSpec | None:
         """The header's fields; returns the way to the sign-in page when nobody is signed in.
 
         An unknown workspace shows the 404 page (None is returned, nothing to go to).
@@ -166,7 +166,7 @@ class SessionState(rx.State):
         if user is None:
             self._unwatch()
             if visitor.workspace_found:
-                return self.login_redirect()
+                return self._login_redirect()
         return None
 
     def _signed_out_while_open(self) -> None:
@@ -174,7 +174,7 @@ class SessionState(rx.State):
         self._unwatch()
         self._set_if_changed(signed_in=False, sign_in_needed=True)
 
-    def login_redirect(self) -> rx.event.EventSpec:
+    def _login_redirect(self) -> EventSpec:
         back_to = self.router.url.path
         if self.router.url.query:
             back_to += "?" + self.router.url.query
@@ -187,7 +187,7 @@ class SessionState(rx.State):
         hub.watch(
             self.router.session.client_token,
             # __class__, not type(): in a background event `self` is Reflex's StateProxy.
-            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number),
+            Watch(self.__class__, user.workspace_id, user.user_id, user.is_team, number, user.name),
         )
 
     def _unwatch(self) -> None:
@@ -220,6 +220,10 @@ class SessionState(rx.State):
     @rx.var
     def nav_departments_href(self) -> str:
         return urls.admin_departments(self.workspace_subdomain)
+
+    @rx.var
+    def saved_replies_href(self) -> str:
+        return urls.saved_replies(self.workspace_subdomain)
 
 
 class SessionBinding(Middleware):

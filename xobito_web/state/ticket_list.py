@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -59,7 +60,7 @@ class ListFilters:
     mine: bool = False
 
     @classmethod
-    def from_query(cls, query: dict[str, str]) -> ListFilters:
+    def from_query(cls, query: Mapping[str, str]) -> ListFilters:
         statuses = tuple(s for s in _split(query.get("status", "")[:64]) if s in STATUS_LABELS or s == "all")
         if "status" not in query:
             statuses = tickets.DEFAULT_STATUSES
@@ -205,7 +206,7 @@ class TicketListState(SessionState):
         self._show_list(result.page)
         return None
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         """Someone changed a ticket: re-read this very page (filters, page and scroll stay).
 
         Tabs of one user showing the same page share one read."""

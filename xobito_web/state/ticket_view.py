@@ -34,6 +34,7 @@ from xobito_web.services.ids import parse_ref
 from xobito_web.state.assignment import NO_ASSIGNMENT, AssignmentPanel, AssignmentState, read_assignment
 from xobito_web.state.assignment import read_assignment_alone as _read_assignment_alone
 from xobito_web.state.live import LiveBatch
+from xobito_web.state.presence import ticker as presence_ticker
 from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
 
@@ -52,6 +53,7 @@ class ThreadMessage:
     author_name: str
     author_role: str
     is_team: bool
+    is_internal: bool  # an internal note (only ever read for the team)
     body: str
     pieces: list[TextPiece]  # the body, its web addresses apart (shown as links)
     when: str
@@ -107,6 +109,7 @@ class TicketViewState(SessionState):
     confirm_close_open: bool = False
     live_notice: str = ""
     closing: bool = False
+    presence_line: str = ""  # the team's: who else has this ticket open or is typing on it
 
     @rx.event(background=True)
     async def load(self):
@@ -142,16 +145,26 @@ class TicketViewState(SessionState):
         else:
             self._show(result.view, fresh=True)
             self._watch(user, result.view.number)
+            self._set_if_changed(presence_line="")
+            if user.is_team:
+                presence_ticker.opened(self.router.session.client_token)
             switched = composer._open_composer(result.view.ref)
             panel._show_panel(result.panel, fresh=True)
         # The browser's chosen files belong to the ticket they were chosen on.
         return rx.clear_selected_files(REPLY_UPLOAD_ID) if switched else None
 
     def _not_found(self) -> None:
-        self._set_if_changed(found=False, messages=[], later_messages=[], can_reply=False, can_close=False)
+        self._set_if_changed(
+            found=False, messages=[], later_messages=[], can_reply=False, can_close=False, presence_line=""
+        )
         self._unwatch()
 
-    async def apply_live_change(self, batch: LiveBatch) -> None:
+    def _show_presence(self, number: int, line: str) -> None:
+        """The presence ticker's line about the others on ticket `number` (state/presence.py)."""
+        if self.is_team and self.found and parse_ref(self.ticket) == number:
+            self._set_if_changed(presence_line=line)
+
+    async def _apply_live_change(self, batch: LiveBatch) -> None:
         """Someone (this tab's person too) changed this ticket: show it, keep what is being typed."""
         change: live.Change = batch.change
         user = await self._live_user(batch)
@@ -178,8 +191,9 @@ class TicketViewState(SessionState):
             (await self.get_state(AssignmentState))._show_panel(panel)
         if change.actor_user_id == user.user_id:
             return
-        if change.kind == "replied" and len(self.messages) + len(self.later_messages) > known:
-            self.live_notice = f"New reply from {(self.later_messages or self.messages)[-1].author_name}."
+        if change.kind in ("replied", live.NOTED) and len(self.messages) + len(self.later_messages) > known:
+            what = "internal note" if change.kind == live.NOTED else "reply"
+            self.live_notice = f"New {what} from {(self.later_messages or self.messages)[-1].author_name}."
         elif change.kind == "closed":
             composer = await self.get_state(ReplyState)
             self.live_notice = "This ticket was just closed." + (
@@ -231,6 +245,7 @@ class TicketViewState(SessionState):
             author_name=message.author_name,
             author_role=ROLE_LABELS.get(message.author_role, message.author_role),
             is_team=message.is_team,
+            is_internal=message.is_internal,
             body=message.body,
             pieces=linked_text(message.body),
             when=relative_time(message.created_at),
@@ -274,7 +289,7 @@ class TicketViewState(SessionState):
             if gone:
                 self._not_found()
             elif view is None and not error:
-                yield self.login_redirect()
+                yield self._login_redirect()
             else:
                 self.action_error = error
                 if view is not None:
