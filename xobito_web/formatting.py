@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 STATUS_LABELS = {"open": "Open", "answered": "Answered", "closed": "Closed"}
@@ -29,6 +31,41 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
 
 def exact_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def iso_time(moment: datetime) -> str:
+    """The `datetime` attribute of a <time>; the browser shows it in the viewer's own time zone."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class TextPiece:
+    """A stretch of a message: plain text, or a web address to show as a link (`href`)."""
+
+    text: str
+    href: str = ""
+
+
+# Only http and https addresses become links: never javascript:, data: or anything else.
+_WEB_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def linked_text(text: str) -> list[TextPiece]:
+    """The text in pieces, its web addresses apart (minus a sentence's closing punctuation)."""
+    pieces: list[TextPiece] = []
+    position = 0
+    for match in _WEB_ADDRESS.finditer(text):
+        address = match.group(0).rstrip(_TRAILING)
+        if "(" in address and address.count("(") > address.count(")") and match.group(0)[len(address) :][:1] == ")":
+            address += ")"  # a Wikipedia-style address keeps its closing parenthesis
+        if match.start() > position:
+            pieces.append(TextPiece(text[position : match.start()]))
+        pieces.append(TextPiece(address, address))
+        position = match.start() + len(address)
+    if position < len(text):
+        pieces.append(TextPiece(text[position:]))
+    return pieces
 
 
 def waiting_label(waiting_on: str) -> str:

@@ -39,6 +39,8 @@ TITLE = "Xobito tickets"
 
 app = rx.App(
     stylesheets=["/styles.css"],
+    # Local times, focus after navigation, long threads at the newest message (assets/a11y.js).
+    head_components=[rx.script(src="/a11y.js")],
     # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
     # app, and the session guard around everything (the socket and /_upload never see a raw
     # session cookie), and the compiled frontend's documents and cache headers outermost.
@@ -54,9 +56,9 @@ if app.sio is None:  # Reflex creates the socket server of every app with state
     raise RuntimeError("the app has no Socket.IO server")
 app.sio.eio.cors_allowed_origins = socket_origin_allowed  # live connections from the app's own pages only
 app.add_page(login_page, route=urls.LOGIN_ROUTE, title=f"Sign in · {TITLE}", on_load=LoginState.load)
-app.add_page(ticket_list_page, route=urls.TICKETS_ROUTE, title=TicketListState.tab_title, on_load=TicketListState.load)
+app.add_page(ticket_list_page, route=urls.TICKETS_ROUTE, title=f"Tickets · {TITLE}", on_load=TicketListState.load)
 app.add_page(new_ticket_page, route=urls.NEW_TICKET_ROUTE, title=f"New Ticket · {TITLE}", on_load=NewTicketState.load)
-app.add_page(ticket_view_page, route=urls.TICKET_ROUTE, title=TicketViewState.tab_title, on_load=TicketViewState.load)
+app.add_page(ticket_view_page, route=urls.TICKET_ROUTE, title=f"Ticket · {TITLE}", on_load=TicketViewState.load)
 app.add_page(
     profile_tokens_page,
     route=urls.PROFILE_TOKENS_ROUTE,

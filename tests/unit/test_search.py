@@ -271,7 +271,7 @@ def test_the_list_screen_shows_count_unread_title_and_refuses_a_long_search(worl
     delta = sent(tab)
     assert delta[var("count_label")] == "1–1 of 1"
     assert delta[var("unread_count")] == 1
-    assert delta[var("tab_title")] == "(1) Tickets · Xobito tickets"
+    assert delta[var("tab_title")] == "(1) Tickets"
     assert [(row["ref"], row["unread"], row["customer_name"]) for row in delta[var("rows")]] == [
         ("TKT-000001", True, "Customer")
     ]

@@ -14,9 +14,22 @@ from reflex_components_core.core.upload import get_upload_files_context_var_data
 from xobito_web.services.attachments import ALLOWED_EXTENSIONS, MAX_FILE_SIZE, MAX_FILES
 
 ACCEPT = ",".join(f".{extension}" for extension in ALLOWED_EXTENSIONS)
-# react-dropzone wants MIME type -> extensions; listing extensions under a catch-all keeps
-# the picker and the drop zone to exactly the allowed extensions.
-DROPZONE_ACCEPT = {"application/octet-stream": [f".{extension}" for extension in ALLOWED_EXTENSIONS]}
+MAX_MB = MAX_FILE_SIZE // (1024 * 1024)
+EXTENSION_LIST = ", ".join(ALLOWED_EXTENSIONS[:-1]) + " and " + ALLOWED_EXTENSIONS[-1]
+# The composer's words, in one place ({name}, {size} are filled in the browser).
+STRINGS = {
+    "drop": "Drop files here, paste a screenshot into the message, or ",
+    "choose": "Choose files",
+    "limits": f"Up to {MAX_FILES} files, {MAX_MB} MB each: " + ", ".join(ALLOWED_EXTENSIONS),
+    "chosen": "Chosen files",
+    "remove": "Remove ",
+    "input": "Files to attach",
+    "upload_progress": "Upload progress",
+    "wrong_type": f"{{name}}: only {EXTENSION_LIST} files can be attached",
+    "too_large": f"{{name}} is {{size}} MB; the limit is {MAX_MB} MB per file",
+    "empty": "{name} is empty",
+    "too_many": f"{{name}}: at most {MAX_FILES} files can go with one message",
+}
 
 
 def _files_js(upload_id: str) -> str:
@@ -60,33 +73,54 @@ def paste_files_hook(upload_id: str, textarea_id: str) -> Var:
     )
 
 
+def _js_template(template: str) -> str:
+    """A message of STRINGS as a JavaScript template literal over `file` and `size`."""
+    return "`" + template.replace("{name}", "${file.name}").replace("{size}", "${size}") + "`"
+
+
+def chosen_file_checks(upload_id: str) -> Var:
+    """Each chosen file's name and, when it cannot be sent, why in plain words ("" when fine).
+
+    Every file is let in (react-dropzone would drop a refused one with a toast in developer
+    words): it stays listed with its error next to the composer until it is removed."""
+    allowed = "[" + ", ".join(f"{extension!r}" for extension in ALLOWED_EXTENSIONS) + "]"
+    check = (
+        f"({_files_js(upload_id)} ?? []).map((file, position) => {{"
+        " const parts = file.name.split('.');"
+        " const extension = parts.length > 1 ? parts.pop().toLowerCase() : '';"
+        " const size = (file.size / 1048576).toFixed(1);"
+        f" const error = !{allowed}.includes(extension) ? {_js_template(STRINGS['wrong_type'])}"
+        f" : file.size > {MAX_FILE_SIZE} ? {_js_template(STRINGS['too_large'])}"
+        f" : file.size === 0 ? {_js_template(STRINGS['empty'])}"
+        f" : position >= {MAX_FILES} ? {_js_template(STRINGS['too_many'])} : '';"
+        " return {name: file.name, error}; })"
+    )
+    return Var(_js_expr=check, _var_type=list[dict[str, str]], _var_data=get_upload_files_context_var_data())
+
+
 def file_chooser(upload_id: str, textarea_id: str) -> rx.Component:
     return rx.vstack(
         rx.upload.root(
             rx.hstack(
-                rx.icon("paperclip", size=16),
-                rx.text("Drop files here, paste a screenshot into the message, or ", size="2"),
-                rx.button("Choose files", type="button", variant="soft", size="1"),
+                rx.icon("paperclip", size=16, aria_hidden="true"),
+                rx.text(STRINGS["drop"], size="2"),
+                # The keyboard's way in; its click reaches the drop zone, which opens the picker.
+                rx.button(STRINGS["choose"], type="button", variant="soft", size="1"),
                 align="center",
                 spacing="2",
                 wrap="wrap",
             ),
             id=upload_id,
             multiple=True,
-            accept=DROPZONE_ACCEPT,
-            max_size=MAX_FILE_SIZE,
-            max_files=MAX_FILES,
+            no_keyboard=True,  # the button above is the one stop for the keyboard, not the zone too
+            # No accept/max_size here: a refused file stays listed with its reason (chosen_files).
             border="1px dashed var(--gray-a7)",
             border_radius="var(--radius-3)",
             padding="0.6rem 0.8rem",
             width="100%",
             class_name="dropzone",
         ),
-        rx.text(
-            f"Up to {MAX_FILES} files, {MAX_FILE_SIZE // (1024 * 1024)} MB each: " + ", ".join(ALLOWED_EXTENSIONS),
-            size="1",
-            color_scheme="gray",
-        ),
+        rx.text(STRINGS["limits"], size="1", color_scheme="gray", id=f"{upload_id}-limits"),
         rx.fragment(paste_files_hook(upload_id, textarea_id)),
         chosen_files(upload_id),
         spacing="1",
@@ -95,28 +129,33 @@ def file_chooser(upload_id: str, textarea_id: str) -> rx.Component:
 
 
 def chosen_files(upload_id: str) -> rx.Component:
+    """The files to send; one that cannot be sent says why (an alert) until it is removed."""
     return rx.el.ul(
         rx.foreach(
-            rx.selected_files(upload_id),
-            lambda name, index: rx.el.li(
+            chosen_file_checks(upload_id),
+            lambda file, index: rx.el.li(
                 rx.hstack(
-                    rx.icon("file", size=14),
-                    rx.text(name, size="2", class_name="chosen-file-name"),
+                    rx.icon("file", size=14, aria_hidden="true"),
+                    rx.text(file["name"], size="2", class_name="chosen-file-name"),
                     rx.icon_button(
                         rx.icon("x", size=12),
                         type="button",
                         size="1",
                         variant="ghost",
-                        aria_label="Remove " + name,
+                        aria_label=STRINGS["remove"] + file["name"],
                         on_click=remove_chosen_file(upload_id, index),
                     ),
                     align="center",
                     spacing="2",
-                )
+                ),
+                rx.cond(
+                    file["error"] != "",
+                    rx.text(file["error"], size="2", color_scheme="red", role="alert", class_name="file-error"),
+                ),
             ),
         ),
         class_name="chosen-files",
-        aria_label="Chosen files",
+        aria_label=STRINGS["chosen"],
     )
 
 
@@ -124,7 +163,7 @@ def upload_progress(visible: Var, percent: Var) -> rx.Component:
     return rx.cond(
         visible,
         rx.hstack(
-            rx.progress(value=percent, max=100, width="200px", aria_label="Upload progress"),
+            rx.progress(value=percent, max=100, width="200px", aria_label=STRINGS["upload_progress"]),
             rx.text(percent, "%", size="1", color_scheme="gray"),
             align="center",
             spacing="2",

@@ -76,12 +76,14 @@ def notice(message: Var, element_id: str) -> rx.Component:
 
 def public_card(*children, heading: str | Var) -> rx.Component:
     """The frame of a page for people who are not signed in (like the sign-in page)."""
-    return rx.center(
-        rx.card(
-            rx.vstack(rx.heading(heading, as_="h1", size="6"), *children, spacing="4", width="100%"),
-            width="100%",
-            max_width="420px",
-        ),
-        min_height="80vh",
-        padding="4",
+    return rx.el.main(
+        rx.center(
+            rx.card(
+                rx.vstack(rx.heading(heading, as_="h1", size="6"), *children, spacing="4", width="100%"),
+                width="100%",
+                max_width="420px",
+            ),
+            min_height="80vh",
+            padding="4",
+        )
     )

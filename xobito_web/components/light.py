@@ -61,13 +61,17 @@ def link(
 def badge(*children, color: StrOrVar, variant: StrOrVar = "soft", size: str = "2") -> rx.Component:
     return rx.el.span(
         *children,
-        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-variant-" + variant,  # type: ignore[operator]  # Reflex: str + a string Var is a Var
+        # High contrast: text of 4.5:1 and more on the pale badges, a dark solid for Urgent and High.
+        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-high-contrast rt-variant-" + variant,  # type: ignore[operator]  # Reflex: str + a string Var is a Var
         custom_attrs={"data-accent-color": color},
     )
 
 
+CARD_CLASSES = "rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface"
+
+
 def card(*children, class_name: StrOrVar = "") -> rx.Component:
-    return rx.el.div(*children, class_name="rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface " + class_name)  # type: ignore[operator]  # Reflex: str + a string Var is a Var
+    return rx.el.div(*children, class_name=f"{CARD_CLASSES} " + class_name)  # type: ignore[operator]  # Reflex: str + a string Var is a Var
 
 
 def table(*children, aria_label: str) -> rx.Component:
@@ -87,5 +91,6 @@ def row_header_cell(*children) -> rx.Component:
     return rx.el.th(*children, class_name="rt-TableCell rt-TableRowHeaderCell", scope="row")
 
 
-def cell(*children) -> rx.Component:
-    return rx.el.td(*children, class_name="rt-TableCell")
+def cell(*children, label: str = "") -> rx.Component:
+    """`label` (the column's title) precedes the value when the table is shown as stacked cards."""
+    return rx.el.td(*children, class_name="rt-TableCell", custom_attrs={"data-label": label} if label else {})

@@ -152,7 +152,9 @@ def archive_dialog() -> rx.Component:
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Archive", color_scheme="red", on_click=state.archive_department)),
+                rx.alert_dialog.action(
+                    rx.button("Archive", color_scheme="red", high_contrast=True, on_click=state.archive_department)
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="4",
@@ -183,5 +185,6 @@ def departments_page_content() -> rx.Component:
 
 def departments_page() -> rx.Component:
     return signed_in_page(
-        rx.cond(DepartmentsState.loaded, rx.cond(DepartmentsState.allowed, departments_page_content(), admins_only()))
+        rx.cond(DepartmentsState.loaded, rx.cond(DepartmentsState.allowed, departments_page_content(), admins_only())),
+        title="Departments",
     )

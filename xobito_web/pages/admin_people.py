@@ -23,13 +23,11 @@ def admins_only() -> rx.Component:
 
 def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) -> rx.Component:
     def one(option: DepartmentOption) -> rx.Component:
-        return rx.el.label(
-            rx.checkbox(
-                checked=chosen.contains(option.value),
-                on_change=lambda checked: on_toggle(option.value, checked),
-            ),
-            rx.text(option.label, size="2"),
-            class_name="checkbox-label",
+        # One label around the box and its words: the box is named by them (no nested labels).
+        return rx.checkbox(
+            option.label,
+            checked=chosen.contains(option.value),
+            on_change=lambda checked: on_toggle(option.value, checked),
         )
 
     return rx.el.fieldset(
@@ -146,7 +144,9 @@ def deactivate_dialog() -> rx.Component:
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Deactivate", color_scheme="red", on_click=state.deactivate)),
+                rx.alert_dialog.action(
+                    rx.button("Deactivate", color_scheme="red", high_contrast=True, on_click=state.deactivate)
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="4",
@@ -361,5 +361,6 @@ def people_page_content() -> rx.Component:
 
 def people_page() -> rx.Component:
     return signed_in_page(
-        rx.cond(PeopleState.loaded, rx.cond(PeopleState.allowed, people_page_content(), admins_only()))
+        rx.cond(PeopleState.loaded, rx.cond(PeopleState.allowed, people_page_content(), admins_only())),
+        title="People",
     )

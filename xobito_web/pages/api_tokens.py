@@ -29,15 +29,20 @@ def _notices(state: Any) -> rx.Component:
 
 
 def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
-    titles = ["Name", *(["Owner"] if with_owner else []), "Starts with", "Created", "Last used", ""]
+    titles = ["Name", *(["Owner"] if with_owner else []), "Starts with", "Created", "Last used"]
 
     def row(token: TokenRow) -> rx.Component:
         return light.table_row(
             light.row_header_cell(token.name),
-            *([light.cell(token.owner)] if with_owner else []),
-            light.cell(rx.el.code(token.prefix, "…")),
-            light.cell(rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact)),
-            light.cell(rx.el.time(token.last_used, title=token.last_used_exact)),
+            *([light.cell(token.owner, label="Owner")] if with_owner else []),
+            light.cell(rx.el.code(token.prefix, "…"), label="Starts with"),
+            light.cell(
+                rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact), label="Created"
+            ),
+            light.cell(
+                rx.el.time(token.last_used, title=token.last_used_exact, date_time=token.last_used_exact),
+                label="Last used",
+            ),
             light.cell(
                 rx.button(
                     "Revoke",
@@ -59,7 +64,13 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
                     *[
                         rx.el.th(title, class_name="rt-TableCell rt-TableColumnHeaderCell", scope="col")
                         for title in titles
-                    ]
+                    ],
+                    # The buttons' column: named for screen readers, nothing to show.
+                    rx.el.th(
+                        rx.el.span("Actions", class_name="visually-hidden"),
+                        class_name="rt-TableCell rt-TableColumnHeaderCell",
+                        scope="col",
+                    ),
                 ),
                 class_name="rt-TableHeader",
             ),
@@ -152,7 +163,8 @@ def profile_tokens_page() -> rx.Component:
             spacing="4",
             width="100%",
             max_width="900px",
-        )
+        ),
+        title="API tokens",
     )
 
 
@@ -176,5 +188,6 @@ def admin_tokens_page() -> rx.Component:
             spacing="4",
             width="100%",
             max_width="1100px",
-        )
+        ),
+        title="Workspace API tokens",
     )

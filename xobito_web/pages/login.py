@@ -8,15 +8,25 @@ from xobito_web.components.layout import not_found
 from xobito_web.session_scripts import sign_in_script
 from xobito_web.state.login import SIGN_IN_FORM_ID, LoginState
 
+# The page's words, in one place.
+STRINGS = {
+    "title": "Sign in",
+    "email": "Email",
+    "password": "Password",
+    "submit": "Sign in",
+    "forgot": "Forgot password?",
+    "sign_up": "Sign up",
+}
+
 
 def login_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Sign in", as_="h1", size="6"),
+                rx.heading(STRINGS["title"], as_="h1", size="6"),
                 rx.text(LoginState.workspace_name, color_scheme="gray"),
                 rx.vstack(
-                    rx.el.label("Email", html_for="email", class_name="field-label"),
+                    rx.el.label(STRINGS["email"], html_for="email", class_name="field-label"),
                     rx.input(
                         id="email", name="email", type="email", auto_complete="username", required=True, width="100%"
                     ),
@@ -24,7 +34,7 @@ def login_form() -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.el.label("Password", html_for="password", class_name="field-label"),
+                    rx.el.label(STRINGS["password"], html_for="password", class_name="field-label"),
                     rx.input(
                         id="password",
                         name="password",
@@ -41,10 +51,10 @@ def login_form() -> rx.Component:
                     rx.callout(LoginState.error, color_scheme="red", role="alert", width="100%"),
                 ),
                 rx.el.input(type="hidden", name="next", value=LoginState.next_target),
-                rx.button("Sign in", type="submit", width="100%", size="3"),
+                rx.button(STRINGS["submit"], type="submit", width="100%", size="3"),
                 rx.flex(
-                    rx.link("Forgot password?", href=LoginState.forgot_password_href),
-                    rx.cond(LoginState.signup_open, rx.link("Sign up", href=LoginState.sign_up_href)),
+                    rx.link(STRINGS["forgot"], href=LoginState.forgot_password_href),
+                    rx.cond(LoginState.signup_open, rx.link(STRINGS["sign_up"], href=LoginState.sign_up_href)),
                     justify="between",
                     wrap="wrap",
                     gap="3",
@@ -70,5 +80,5 @@ def login_page() -> rx.Component:
     return rx.cond(
         LoginState.workspace_missing,
         not_found(),
-        rx.center(login_form(), min_height="80vh", padding="4"),
+        rx.el.main(rx.center(login_form(), min_height="80vh", padding="4")),
     )

@@ -10,6 +10,17 @@ from xobito_web.components.layout import signed_in_page
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN, SUBJECT_MAX, SUBJECT_MIN
 from xobito_web.state.new_ticket import NEW_TICKET_UPLOAD_ID, NewTicketState
 
+# The page's words, in one place.
+STRINGS = {
+    "title": "New Ticket",
+    "subject": "Subject",
+    "department": "Department",
+    "choose_department": "Choose a department",
+    "priority": "Priority",
+    "message": "Message",
+    "create": "Create Ticket",
+    "team_note": "Tickets are opened by customers. Team members answer them from the ticket list.",
+}
 PRIORITY_CHOICES = (("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent"))
 
 
@@ -20,11 +31,16 @@ def field_error(field: str) -> rx.Component:
     )
 
 
+def invalid(field: str) -> rx.Var:
+    """`aria-invalid` of a field: "true" while its error shows."""
+    return rx.cond(NewTicketState.errors.contains(field), "true", "false")  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
+
+
 def new_ticket_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.vstack(
-                rx.el.label("Subject", html_for="subject", class_name="field-label"),
+                rx.el.label(STRINGS["subject"], html_for="subject", class_name="field-label"),
                 rx.input(
                     id="subject",
                     name="subject",
@@ -32,6 +48,8 @@ def new_ticket_form() -> rx.Component:
                     on_change=NewTicketState.set_subject,
                     width="100%",
                     max_length=SUBJECT_MAX,
+                    aria_invalid=invalid("subject"),
+                    aria_describedby="subject-count subject-error",
                 ),
                 length_counter(NewTicketState.subject_length, SUBJECT_MIN, SUBJECT_MAX, "subject-count"),
                 field_error("subject"),
@@ -40,9 +58,14 @@ def new_ticket_form() -> rx.Component:
             ),
             rx.flex(
                 rx.vstack(
-                    rx.el.label("Department", html_for="department", class_name="field-label"),
+                    rx.el.label(STRINGS["department"], html_for="department", class_name="field-label"),
                     rx.select.root(
-                        rx.select.trigger(id="department", placeholder="Choose a department", aria_label="Department"),
+                        rx.select.trigger(
+                            id="department",
+                            placeholder=STRINGS["choose_department"],
+                            aria_invalid=invalid("department"),
+                            aria_describedby="department-error",
+                        ),
                         rx.select.content(
                             rx.foreach(NewTicketState.departments, lambda d: rx.select.item(d.label, value=d.value))
                         ),
@@ -53,9 +76,11 @@ def new_ticket_form() -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.el.label("Priority", html_for="priority", class_name="field-label"),
+                    rx.el.label(STRINGS["priority"], html_for="priority", class_name="field-label"),
                     rx.select.root(
-                        rx.select.trigger(id="priority", aria_label="Priority"),
+                        rx.select.trigger(
+                            id="priority", aria_invalid=invalid("priority"), aria_describedby="priority-error"
+                        ),
                         rx.select.content(*[rx.select.item(label, value=value) for value, label in PRIORITY_CHOICES]),
                         value=NewTicketState.priority,
                         on_change=NewTicketState.set_priority,
@@ -67,7 +92,7 @@ def new_ticket_form() -> rx.Component:
                 wrap="wrap",
             ),
             rx.vstack(
-                rx.el.label("Message", html_for="body", class_name="field-label"),
+                rx.el.label(STRINGS["message"], html_for="body", class_name="field-label"),
                 rx.text_area(
                     key=NewTicketState.composer_box_key,
                     id="body",
@@ -77,6 +102,8 @@ def new_ticket_form() -> rx.Component:
                     rows="8",
                     width="100%",
                     max_length=MESSAGE_MAX,
+                    aria_invalid=invalid("body"),
+                    aria_describedby="body-count body-error",
                 ),
                 length_counter(NewTicketState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "body-count"),
                 field_error("body"),
@@ -87,7 +114,7 @@ def new_ticket_form() -> rx.Component:
             field_error("attachments"),
             field_error("form"),
             send_row(
-                "Create Ticket",
+                STRINGS["create"],
                 NewTicketState.sending,
                 NewTicketState.upload_percent,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 NewTicketState.composer_nonce,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
@@ -108,14 +135,15 @@ def new_ticket_form() -> rx.Component:
 def new_ticket_page() -> rx.Component:
     return signed_in_page(
         rx.vstack(
-            rx.heading("New Ticket", as_="h1", size="6"),
+            rx.heading(STRINGS["title"], as_="h1", size="6"),
             rx.cond(
                 NewTicketState.is_team,
-                rx.text("Tickets are opened by customers. Team members answer them from the ticket list."),
+                rx.text(STRINGS["team_note"]),
                 rx.card(new_ticket_form(), width="100%"),
             ),
             spacing="4",
             width="100%",
             max_width="800px",
-        )
+        ),
+        title=STRINGS["title"],
     )

@@ -95,14 +95,12 @@ def password_section() -> rx.Component:
 
 
 def email_choice(choice: EmailChoice) -> rx.Component:
-    return rx.el.label(
-        rx.checkbox(
-            checked=choice.wanted,
-            on_change=lambda checked: ProfileState.set_email_wanted(choice.kind, checked),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
-            disabled=ProfileState.busy,
-        ),
-        rx.text(choice.label, size="2"),
-        class_name="checkbox-label",
+    # One label around the box and its words: the box is named by them (no nested labels).
+    return rx.checkbox(
+        choice.label,
+        checked=choice.wanted,
+        on_change=lambda checked: ProfileState.set_email_wanted(choice.kind, checked),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
+        disabled=ProfileState.busy,
     )
 
 
@@ -154,5 +152,6 @@ def profile_page() -> rx.Component:
             spacing="4",
             width="100%",
             max_width="640px",
-        )
+        ),
+        title="Profile",
     )

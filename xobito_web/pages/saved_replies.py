@@ -41,11 +41,8 @@ def shared_choice(field_id: str, checked: bool | rx.Var) -> rx.Component:
     """Admins choose whether the team shares it; staff keep their own (the server decides too)."""
     return rx.cond(
         SavedRepliesState.can_share,
-        rx.el.label(
-            rx.checkbox(name="shared", id=field_id, default_checked=checked),
-            "Shared with the team",
-            class_name="checkbox-label",
-        ),
+        # One label around the box and its words: the box is named by them (no nested labels).
+        rx.checkbox("Shared with the team", name="shared", id=field_id, default_checked=checked),
         rx.text("Only you will see this saved reply.", size="2", color_scheme="gray"),
     )
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from xobito_web.components import light
 from xobito_web.components.badges import priority_badge, status_badge
-from xobito_web.components.layout import signed_in_page
+from xobito_web.components.layout import fold_button, signed_in_page
 from xobito_web.state.ticket_list import SORT_LABELS, ListRow, TicketListState
 
 STATUS_CHOICES = (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"))
@@ -24,14 +24,12 @@ def status_filter() -> rx.Component:
         rx.el.legend("Status", class_name="field-label"),
         rx.hstack(
             *[
-                rx.el.label(
-                    rx.checkbox(
-                        checked=TicketListState.selected_statuses.contains(value)  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
-                        | TicketListState.selected_statuses.contains("all"),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
-                        on_change=lambda _checked, value=value: TicketListState.toggle_status(value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                    ),
-                    rx.text(label, size="2"),
-                    class_name="checkbox-label",
+                # One label around the box and its words: the box is named by them (no nested labels).
+                rx.checkbox(
+                    label,
+                    checked=TicketListState.selected_statuses.contains(value)  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
+                    | TicketListState.selected_statuses.contains("all"),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
+                    on_change=lambda _checked, value=value: TicketListState.toggle_status(value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 )
                 for value, label in STATUS_CHOICES
             ],
@@ -135,20 +133,15 @@ def filters_bar() -> rx.Component:
             rx.cond(
                 TicketListState.is_team,
                 rx.fragment(
-                    rx.el.label(
-                        rx.checkbox(
-                            checked=TicketListState.waiting_on_team,
-                            on_change=TicketListState.toggle_waiting_on_team,
-                        ),
-                        rx.text("Waiting on team", size="2"),
-                        class_name="checkbox-label",
+                    rx.checkbox(
+                        "Waiting on team",
+                        checked=TicketListState.waiting_on_team,
+                        on_change=TicketListState.toggle_waiting_on_team,
                     ),
-                    rx.el.label(
-                        rx.checkbox(
-                            checked=TicketListState.assigned_to_me, on_change=TicketListState.toggle_assigned_to_me
-                        ),
-                        rx.text("Assigned to me", size="2"),
-                        class_name="checkbox-label",
+                    rx.checkbox(
+                        "Assigned to me",
+                        checked=TicketListState.assigned_to_me,
+                        on_change=TicketListState.toggle_assigned_to_me,
                     ),
                     sort_choice(),
                 ),
@@ -165,6 +158,8 @@ def filters_bar() -> rx.Component:
         ),
         width="100%",
         size="2",
+        id="filters",
+        class_name="foldable",  # behind the Filters button on a phone, so the tickets come first
     )
 
 
@@ -219,12 +214,18 @@ def ticket_row(row: ListRow) -> rx.Component:
                 rx.cond(row.waiting != "", light.text(row.waiting, size="1", color="gray")),
             )
         ),
-        rx.cond(TicketListState.is_team, light.cell(row.customer_name)),
-        rx.cond(TicketListState.is_team, light.cell(rx.cond(row.assignee_name != "", row.assignee_name, "—"))),
-        light.cell(row.department),
-        light.cell(priority_badge(row.priority, row.priority_label)),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
-        light.cell(status_badge(row.status, row.status_label)),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
-        light.cell(rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact)),
+        rx.cond(TicketListState.is_team, light.cell(row.customer_name, label="Customer")),
+        rx.cond(
+            TicketListState.is_team,
+            light.cell(rx.cond(row.assignee_name != "", row.assignee_name, "—"), label="Assignee"),
+        ),
+        light.cell(row.department, label="Department"),
+        light.cell(priority_badge(row.priority, row.priority_label), label="Priority"),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
+        light.cell(status_badge(row.status, row.status_label), label="Status"),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
+        light.cell(
+            rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact),
+            label="Last activity",
+        ),
         on_click=rx.redirect(row.href),
         class_name="ticket-row",
         custom_attrs={"data-unread": rx.cond(row.unread, "true", "false")},
@@ -300,8 +301,14 @@ def ticket_list_page() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Tickets", as_="h1", size="6"),
-                rx.cond(
-                    ~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)
+                rx.hstack(
+                    fold_button("Filters", "list-filter", "filters-button", "filters"),
+                    rx.cond(
+                        ~TicketListState.is_team,
+                        rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href),
+                    ),
+                    spacing="2",
+                    align="center",
                 ),
                 justify="between",
                 width="100%",
@@ -314,5 +321,6 @@ def ticket_list_page() -> rx.Component:
             ),
             spacing="4",
             width="100%",
-        )
+        ),
+        title=TicketListState.tab_title,
     )

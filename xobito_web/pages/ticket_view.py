@@ -8,16 +8,28 @@ from xobito_web.components import light
 from xobito_web.components.attachments import attachment_list, file_chooser
 from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.forms import length_counter, send_row
-from xobito_web.components.layout import not_found, signed_in_page
+from xobito_web.components.layout import not_found_content, signed_in_page
+from xobito_web.formatting import TextPiece
 from xobito_web.services.tickets import MESSAGE_MAX, MESSAGE_MIN
 from xobito_web.state.assignment import UNASSIGNED, AssignmentState
 from xobito_web.state.reply import REPLY_UPLOAD_ID, ReplyState
 from xobito_web.state.ticket_view import ThreadMessage, TicketViewState
 
+# The page's words, in one place.
+STRINGS = {
+    "all_tickets": "← All tickets",
+    "jump_latest": "Jump to latest",
+    "closed": "This ticket is closed and archived. Need more help? ",
+    "closed_link": "Open a new ticket",
+    "link_rel": "noopener noreferrer nofollow",
+}
+# Shown for a thread of at least this many messages: it opens at the newest (assets/a11y.js).
+LONG_THREAD = 4
+
 
 def ticket_header() -> rx.Component:
     return rx.vstack(
-        rx.link("← All tickets", href=TicketViewState.list_href, size="2"),
+        rx.link(STRINGS["all_tickets"], href=TicketViewState.list_href, size="2"),
         rx.hstack(
             rx.text(TicketViewState.ref, color_scheme="gray", weight="medium", id="ticket-ref"),
             status_badge(TicketViewState.status, TicketViewState.status_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
@@ -128,32 +140,48 @@ def assignment_controls() -> rx.Component:
     )
 
 
+def message_piece(piece: TextPiece) -> rx.Component:
+    """Text as typed (React escapes it), or a web address as a link (http and https only)."""
+    return rx.cond(
+        piece.href != "",
+        rx.el.a(piece.text, href=piece.href, rel=STRINGS["link_rel"], target="_blank"),
+        rx.el.span(piece.text),
+    )
+
+
 def thread_message(message: ThreadMessage) -> rx.Component:
-    """Plain elements with Radix Themes' classes (see components/light.py): a thread can be long."""
-    return light.card(
+    """Plain elements with Radix Themes' classes (see components/light.py): a thread can be long.
+
+    An article per message, headed by its author (screen readers move from message to message)."""
+    return rx.el.article(
         light.flex_column(
             light.flex_row(
                 rx.cond(
                     message.is_internal,
                     light.badge("Internal note", color="amber", size="1"),
                 ),
-                light.text(message.author_name, weight="bold"),
+                rx.el.h2(message.author_name, class_name="rt-Heading rt-r-size-2 rt-r-weight-bold message-author"),
                 light.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
                 rx.el.time(
                     message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"
                 ),
             ),
             # Plain text with its line breaks; React escapes it, so markup shows as typed.
-            light.text(message.body, class_name="message-body"),
+            light.text(rx.foreach(message.pieces, message_piece), class_name="message-body"),
             attachment_list(message.attachments),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             gap="2",
             class_name="message-content",
         ),
         class_name=rx.cond(
             message.is_internal,
-            "message message-note",
-            rx.cond(message.is_team, "message message-team", "message message-customer"),
+            f"{light.CARD_CLASSES} message message-note",
+            rx.cond(
+                message.is_team,
+                f"{light.CARD_CLASSES} message message-team",
+                f"{light.CARD_CLASSES} message message-customer",
+            ),
         ),
+        tab_index=-1,  # focused when it is the reply just sent
     )
 
 
@@ -320,7 +348,9 @@ def close_button() -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Close Ticket", color_scheme="red", on_click=TicketViewState.close_ticket)
+                    rx.button(
+                        "Close Ticket", color_scheme="red", high_contrast=True, on_click=TicketViewState.close_ticket
+                    )
                 ),
                 spacing="3",
                 justify="end",
@@ -335,7 +365,14 @@ def close_button() -> rx.Component:
 def closed_notice() -> rx.Component:
     return rx.vstack(
         rx.callout(
-            "This ticket is closed and archived. Need more help? Open a new ticket.",
+            rx.fragment(
+                STRINGS["closed"],
+                rx.cond(
+                    ~TicketViewState.is_team,
+                    rx.link(STRINGS["closed_link"], href=TicketViewState.nav_new_ticket_href),
+                    STRINGS["closed_link"] + ".",
+                ),
+            ),
             icon="archive",
             color_scheme="gray",
             width="100%",
@@ -405,6 +442,16 @@ def ticket_view_page() -> rx.Component:
                     TicketViewState.action_error != "",
                     rx.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),
                 ),
+                rx.cond(
+                    TicketViewState.messages.length() + TicketViewState.later_messages.length() >= LONG_THREAD,  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
+                    rx.el.button(
+                        STRINGS["jump_latest"],
+                        type="button",
+                        on_click=rx.call_script("window.xobito.jumpToLatest()"),
+                        class_name="jump-latest rt-reset rt-BaseButton rt-r-size-2 rt-variant-soft rt-Button",
+                        id="jump-latest",
+                    ),
+                ),
                 rx.vstack(
                     rx.foreach(TicketViewState.messages, thread_message),
                     rx.foreach(TicketViewState.later_messages, thread_message),
@@ -428,6 +475,7 @@ def ticket_view_page() -> rx.Component:
                 width="100%",
                 max_width="800px",
             ),
-            not_found(),
-        )
+            not_found_content(),
+        ),
+        title=TicketViewState.tab_title,
     )

@@ -20,7 +20,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from xobito_web.db import read_session, write_session
-from xobito_web.formatting import ROLE_LABELS, exact_time, relative_time
+from xobito_web.formatting import ROLE_LABELS, exact_time, iso_time, relative_time
 from xobito_web.services import admin, live
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.services.errors import Forbidden, InvalidInput, ServiceError
@@ -106,7 +106,7 @@ def _row(person: admin.PersonRecord, me: int) -> PersonRow:
         departments=", ".join(person.departments),
         department_ids=[str(department_id) for department_id in person.department_ids],
         last_sign_in=relative_time(person.last_sign_in_at) if person.last_sign_in_at else "Never",
-        last_sign_in_exact=exact_time(person.last_sign_in_at) if person.last_sign_in_at else "",
+        last_sign_in_exact=iso_time(person.last_sign_in_at) if person.last_sign_in_at else "",
         link_note=link_note,
         is_team=person.role != "customer",
         is_self=person.id == me,

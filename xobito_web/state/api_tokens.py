@@ -17,7 +17,7 @@ import reflex as rx
 
 from xobito_web import urls
 from xobito_web.db import read_session, write_session
-from xobito_web.formatting import exact_time, relative_time
+from xobito_web.formatting import iso_time, relative_time
 from xobito_web.services import api_tokens, auth
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.services.errors import InvalidInput, NotFound, ServiceError
@@ -57,9 +57,9 @@ def _row(record: api_tokens.TokenRecord) -> TokenRow:
         prefix=record.prefix,
         owner=f"{record.owner_name} ({record.owner_email})",
         created=relative_time(record.created_at),
-        created_exact=exact_time(record.created_at),
+        created_exact=iso_time(record.created_at),
         last_used=relative_time(record.last_used_at) if record.last_used_at else "Never",
-        last_used_exact=exact_time(record.last_used_at) if record.last_used_at else "",
+        last_used_exact=iso_time(record.last_used_at) if record.last_used_at else "",
     )
 
 

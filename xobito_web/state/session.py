@@ -214,6 +214,23 @@ class SessionState(rx.State):
     def tickets_href(self) -> str:
         return urls.tickets(self.workspace_subdomain)
 
+    # The header's other links (components/layout.py).
+    @rx.var
+    def nav_new_ticket_href(self) -> str:
+        return urls.new_ticket(self.workspace_subdomain)
+
+    @rx.var
+    def nav_profile_href(self) -> str:
+        return urls.profile(self.workspace_subdomain)
+
+    @rx.var
+    def nav_people_href(self) -> str:
+        return urls.admin_people(self.workspace_subdomain)
+
+    @rx.var
+    def nav_departments_href(self) -> str:
+        return urls.admin_departments(self.workspace_subdomain)
+
     @rx.var
     def saved_replies_href(self) -> str:
         return urls.saved_replies(self.workspace_subdomain)

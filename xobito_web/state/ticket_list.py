@@ -11,7 +11,7 @@ import reflex as rx
 
 from xobito_web import urls
 from xobito_web.db import read_session
-from xobito_web.formatting import PRIORITY_LABELS, STATUS_LABELS, exact_time, relative_time, waiting_label
+from xobito_web.formatting import PRIORITY_LABELS, STATUS_LABELS, iso_time, relative_time, waiting_label
 from xobito_web.services import auth, search, tickets, unread, workspaces
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.services.ids import as_id, format_ref, parse_ref
@@ -187,7 +187,7 @@ def _row(subdomain: str, row: tickets.TicketRow) -> ListRow:
         status_label=STATUS_LABELS.get(row.status, row.status),
         waiting=waiting_label(row.waiting_on),
         last_activity=relative_time(row.last_reply_at),
-        last_activity_exact=exact_time(row.last_reply_at),
+        last_activity_exact=iso_time(row.last_reply_at),
         customer_name=row.customer_name,
         assignee_name=row.assignee_name,
         unread=row.unread,
@@ -381,8 +381,9 @@ class TicketListState(SessionState):
 
     @rx.var
     def tab_title(self) -> str:
-        """The browser tab: the unread count first, so it shows in a crowded tab bar."""
-        title = "Tickets · Xobito tickets"
+        """The browser tab: the unread count first, so it shows in a crowded tab bar (the page
+        frame adds the workspace's name)."""
+        title = "Tickets"
         if not self.unread_count:
             return title
         more = "+" if self.unread_count >= unread.COUNT_WINDOW else ""

@@ -22,8 +22,10 @@ from xobito_web.formatting import (
     PRIORITY_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
-    exact_time,
+    TextPiece,
     file_size,
+    iso_time,
+    linked_text,
     relative_time,
     waiting_label,
 )
@@ -58,6 +60,7 @@ class ThreadMessage:
     is_team: bool
     is_internal: bool  # an internal note (only ever read for the team)
     body: str
+    pieces: list[TextPiece]  # the body, its web addresses apart (shown as links)
     when: str
     when_exact: str
     attachments: list[AttachmentLink]
@@ -273,8 +276,9 @@ class TicketViewState(SessionState):
             is_team=message.is_team,
             is_internal=message.is_internal,
             body=message.body,
+            pieces=linked_text(message.body),
             when=relative_time(message.created_at),
-            when_exact=exact_time(message.created_at),
+            when_exact=iso_time(message.created_at),
             attachments=[self._link(ref, file) for file in message.attachments],
         )
 
@@ -321,12 +325,10 @@ class TicketViewState(SessionState):
                     self._show(view)
 
     @rx.var
-    def tab_title(self) -> str:
-        """The browser tab: which ticket this is."""
-        if not self.found or not self.ref:
-            return "Ticket · Xobito tickets"
-        return f"{self.ref} {self.subject} · Xobito tickets"
-
-    @rx.var
     def list_href(self) -> str:
         return urls.tickets(self.workspace_subdomain)
+
+    @rx.var
+    def tab_title(self) -> str:
+        """`TKT-000042 · Subject` (the page frame adds the workspace's name)."""
+        return f"{self.ref} · {self.subject}" if self.ref else ""
