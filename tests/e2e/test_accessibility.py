@@ -44,7 +44,8 @@ SEARCH_WORD = "thread"  # in the long thread's replies, not in any subject: a sn
 
 def seed_tickets(database_url: str, workspace: Workspace) -> None:
     """The customer's tickets, written through the services: a long thread (TKT-000001), a
-    closed one (TKT-000002) and an urgent one (TKT-000003), with times days back."""
+    closed one (TKT-000002), an urgent one (TKT-000003) and one with an internal note (TKT-000004),
+    with times days back."""
 
     from xobito_web.db import write_session
     from xobito_web.models import Department, User
@@ -68,10 +69,6 @@ def seed_tickets(database_url: str, workspace: Workspace) -> None:
             author = admin if position % 2 else customer
             body = INERT_REPLY if position == 2 else f"Message number {position + 1} of the thread."
             tickets.post_reply(session, author, 1, body, now=start + timedelta(hours=position))
-        # The team's own views: a note in the thread, a saved reply to pick, sign-up open.
-        notes.post_note(session, admin, 1, NOTE, now=start + timedelta(hours=THREAD_LENGTH))
-        saved_replies.create_saved_reply(session, admin, "Invoice help", "Your invoices are under Billing.", True)
-        admin_service.set_customer_signup(session, admin, True)
         tickets.create_ticket(
             session, customer, "A question answered", departments["Support"], "low", "Can I pay by card?", now=start
         )
@@ -79,6 +76,14 @@ def seed_tickets(database_url: str, workspace: Workspace) -> None:
         tickets.create_ticket(
             session, customer, "Site down", departments["Support"], "urgent", "Nothing loads at all.", now=start
         )
+        # The team's own views: a note in a thread of its own (TKT-000004), a saved reply to pick,
+        # sign-up open.
+        tickets.create_ticket(
+            session, customer, "Refund request", departments["Sales"], "medium", "Please refund order 77.", now=start
+        )
+        notes.post_note(session, admin, 4, NOTE, now=start + timedelta(minutes=30))
+        saved_replies.create_saved_reply(session, admin, "Invoice help", "Your invoices are under Billing.", True)
+        admin_service.set_customer_signup(session, admin, True)
         # The token tables have rows to look at.
         for owner in (customer, admin, users[workspace.sales_staff]):
             api_tokens.create_token(session, owner, f"Script of {owner.name}", now=start)
@@ -210,7 +215,7 @@ PAGES: dict[str, list[tuple[str, str, Callable[[Page], None] | None]]] = {
         ("/tickets/TKT-000001", "Invoices are missing", None),
         (f"/tickets?q={SEARCH_WORD}", "Tickets", _search_results),
         ("/tickets?waiting=1", "Tickets", _rows_shown),
-        ("/tickets/TKT-000001", "Invoices are missing", _note_mode_with_a_note),
+        ("/tickets/TKT-000004", "Refund request", _note_mode_with_a_note),
         ("/tickets/TKT-000001", "Invoices are missing", _saved_reply_picker_open),
         ("/saved-replies", "Saved replies", None),
         ("/profile", "Profile", None),
@@ -222,7 +227,7 @@ PAGES: dict[str, list[tuple[str, str, Callable[[Page], None] | None]]] = {
         ("/tickets/TKT-000002", "A question answered", None),
         (f"/tickets?q={SEARCH_WORD}", "Tickets", _search_results),
         ("/tickets?waiting=1", "Tickets", _rows_shown),
-        ("/tickets/TKT-000001", "Invoices are missing", _note_mode_with_a_note),
+        ("/tickets/TKT-000004", "Refund request", _note_mode_with_a_note),
         ("/tickets/TKT-000001", "Invoices are missing", _saved_reply_picker_open),
         ("/saved-replies", "Saved replies", None),
         ("/admin/people", "People", None),

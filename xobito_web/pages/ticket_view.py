@@ -286,19 +286,24 @@ def saved_reply_picker() -> rx.Component:
                         rx.el.ul(
                             rx.foreach(
                                 ReplyState.picker_matches,
+                                # The button shows only the title (its name, "Insert <title>", contains
+                                # every word it shows); the preview below describes it.
                                 lambda choice: rx.el.li(
                                     rx.button(
-                                        rx.vstack(
-                                            rx.text(choice.title, weight="bold", size="2"),
-                                            rx.text(choice.preview, size="1", color_scheme="gray", trim="both"),
-                                            spacing="0",
-                                            align="start",
-                                        ),
+                                        rx.text(choice.title, weight="bold", size="2"),
                                         type="button",
                                         variant="ghost",
                                         on_click=ReplyState.insert_saved_reply(choice.id),  # type: ignore[misc]  # Reflex: a state field or event is a Var on the class
                                         class_name="saved-reply-choice",
                                         aria_label=STRINGS["picker_insert"] + choice.title,
+                                        aria_describedby="saved-reply-preview-" + choice.id,
+                                    ),
+                                    rx.text(
+                                        choice.preview,
+                                        size="1",
+                                        color_scheme="gray",
+                                        id="saved-reply-preview-" + choice.id,
+                                        class_name="saved-reply-preview",
                                     ),
                                 ),
                             ),
