@@ -2,7 +2,8 @@
 
 Each message (a ticket's first message or a reply) has a `message_search` row; its words live
 in the database's own engine: an FTS5 table `message_fts` (rowid = message_search.id, porter
-stems) on SQLite, a `document` tsvector column with a GIN index (English stems) on PostgreSQL.
+stems; a trigger writes them as the row is inserted) on SQLite, a `document` tsvector column
+with a GIN index (English stems) on PostgreSQL.
 Migration 0007 created and filled them; the actions that write a message call `index_message`
 in their own transaction, so a message is findable exactly when it is committed.
 
@@ -83,13 +84,12 @@ def is_engine_object(name: str | None, type_: str, parent_name: str | None = Non
 
 
 def index_message(session: OrmSession, ticket: Ticket, reply: Reply | None = None) -> None:
-    """Index a message just written (flushed) in the caller's transaction."""
+    """Index a message just written (flushed) in the caller's transaction: one statement (on
+    SQLite the trigger `message_search_words` of migration 0007 writes the FTS5 words)."""
     params = {
         "ticket_id": ticket.id,
         "reply_id": reply.id if reply is not None else None,
         "is_internal": bool(reply is not None and reply.is_internal),
-        "subject": ticket.subject,
-        "body": reply.body if reply is not None else ticket.body,
     }
     if _is_postgresql(session):
         session.execute(
@@ -97,19 +97,14 @@ def index_message(session: OrmSession, ticket: Ticket, reply: Reply | None = Non
                 "INSERT INTO message_search (ticket_id, reply_id, is_internal, document)"
                 f" VALUES (:ticket_id, :reply_id, :is_internal, {_PG_DOCUMENT})"
             ),
-            params,
+            {**params, "subject": ticket.subject, "body": reply.body if reply is not None else ticket.body},
         )
         return
-    message_id = session.execute(
+    session.execute(
         text(
-            "INSERT INTO message_search (ticket_id, reply_id, is_internal)"
-            " VALUES (:ticket_id, :reply_id, :is_internal) RETURNING id"
+            "INSERT INTO message_search (ticket_id, reply_id, is_internal) VALUES (:ticket_id, :reply_id, :is_internal)"
         ),
         params,
-    ).scalar_one()
-    session.execute(
-        text("INSERT INTO message_fts (rowid, subject, body) VALUES (:id, :subject, :body)"),
-        {"id": message_id, "subject": params["subject"], "body": params["body"]},
     )
 
 
@@ -135,22 +130,13 @@ def index_tickets(session: OrmSession, first_ticket_id: int, last_ticket_id: int
             bounds,
         )
         return
-    first_new = session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM message_search")).scalar_one()
-    session.execute(
+    session.execute(  # the trigger writes each row's FTS5 words
         text(
             "INSERT INTO message_search (ticket_id, reply_id, is_internal)"
             f" SELECT m.ticket_id, m.reply_id, m.is_internal FROM ({messages}) AS m"
             " ORDER BY m.created_at, m.ticket_id, m.position"
         ),
         bounds,
-    )
-    session.execute(
-        text(
-            "INSERT INTO message_fts (rowid, subject, body) SELECT ms.id, t.subject, coalesce(r.body, t.body)"
-            " FROM message_search AS ms JOIN ticket AS t ON t.id = ms.ticket_id"
-            " LEFT JOIN reply AS r ON r.id = ms.reply_id WHERE ms.id >= :first_new"
-        ),
-        {"first_new": first_new},
     )
 
 
