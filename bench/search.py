@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
 import json
 import os
 import statistics
@@ -231,7 +232,7 @@ def main() -> None:
     databases = {name: makers[name] for name in args.databases.split(",") if name}
     for url in args.keep:
         name = "postgresql" if url.startswith("postgresql") else "sqlite"
-        databases[name] = lambda url=url: kept_database(url)
+        databases[name] = functools.partial(kept_database, url)
     report = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
