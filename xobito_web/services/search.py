@@ -66,6 +66,8 @@ ENGINE_COLUMNS = frozenset({("message_search", "document")})
 
 _PG_DOCUMENT = "setweight(to_tsvector('english', :subject), 'A') || setweight(to_tsvector('english', :body), 'B')"
 _WORD = re.compile(r"[^\W_]+")
+# A team search's candidates on PostgreSQL, per session and search (forgotten when it indexes).
+_CANDIDATES_FOUND = "team_search_candidates"
 _fts = table("message_fts", column("rowid"), column("message_fts"))
 
 
@@ -85,6 +87,7 @@ def is_engine_object(name: str | None, type_: str, parent_name: str | None = Non
 
 def index_message(session: OrmSession, ticket: Ticket, reply: Reply | None = None) -> None:
     """Index a message just written (flushed) in the caller's transaction."""
+    session.info.pop(_CANDIDATES_FOUND, None)
     params = {
         "ticket_id": ticket.id,
         "reply_id": reply.id if reply is not None else None,
@@ -125,6 +128,7 @@ def index_tickets(session: OrmSession, first_ticket_id: int, last_ticket_id: int
         " FROM reply AS r JOIN ticket AS t ON t.id = r.ticket_id WHERE r.ticket_id BETWEEN :first AND :last"
     )
     bounds = {"first": first_ticket_id, "last": last_ticket_id}
+    session.info.pop(_CANDIDATES_FOUND, None)
     if _is_postgresql(session):
         document = _PG_DOCUMENT.replace(":subject", "m.subject").replace(":body", "m.body")
         session.execute(
@@ -379,7 +383,15 @@ def _pg_window_floor(plan: _PgPlan) -> int | None:
 
 def _pg_team_candidates(session: OrmSession, terms: tuple[str, ...]) -> tuple[list[int], bool]:
     """The ids of the newest matching messages a team search ranks (at most CANDIDATES), and
-    whether matches may have been left out (the list then says "of many")."""
+    whether matches may have been left out (the list then says "of many"). Found once per
+    transaction: the count asks first, then counts the same candidates."""
+    found_before = session.info.setdefault(_CANDIDATES_FOUND, {})
+    if terms not in found_before:
+        found_before[terms] = _pg_find_team_candidates(session, terms)
+    return found_before[terms]
+
+
+def _pg_find_team_candidates(session: OrmSession, terms: tuple[str, ...]) -> tuple[list[int], bool]:
     document: ColumnElement[Any] = literal_column("message_search.document")
     plan = _pg_plan(session, terms)
     found = select(col(MessageSearch.id)).where(document.op("@@")(_pg_query(terms)))
