@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 # Frozen copies of services/search.py's statements (a migration must not change when the app does).
 _FTS5_TABLE = (
     "CREATE VIRTUAL TABLE message_fts USING fts5("
-    "subject, body, content='', tokenize='porter unicode61 remove_diacritics 2')"
+    "subject, body, content='', prefix='3 4 5', tokenize='porter unicode61 remove_diacritics 2')"
 )
 _PG_DOCUMENT = "setweight(to_tsvector('english', {subject}), 'A') || setweight(to_tsvector('english', {body}), 'B')"
 

@@ -236,7 +236,9 @@ def _sqlite_team_query(session: OrmSession, terms: tuple[str, ...]) -> str:
     """The FTS5 query of a team search. FTS5 answers a prefix ("refu"*) by merging the posting
     lists of every word that begins with it before it can return one match (80 ms for a word in
     15 % of a million messages), a whole word it reads lazily, newest first. So when the words
-    themselves (in any form) already match CANDIDATES messages, those are the candidates."""
+    themselves (in any form) already match CANDIDATES messages, those are the candidates.
+    (Prefixes of 3, 4 and 5 letters have their own index since migration 0007's `prefix='3 4 5'`:
+    those are read directly; a longer prefix still merges, but matches fewer words.)"""
     exact = _fts5_query(terms, prefixes=False)
     if _sqlite_count(session, exact) >= CANDIDATES:
         return exact
