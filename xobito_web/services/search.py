@@ -387,7 +387,12 @@ def _pg_team_candidates(session: OrmSession, terms: tuple[str, ...]) -> tuple[li
     """The ids of the newest matching messages a team search ranks (at most CANDIDATES), and
     whether matches may have been left out (the list then says "of many"). Found once per
     transaction: the count asks first, then counts the same candidates."""
-    found_before = session.info.setdefault(_CANDIDATES_FOUND, {})
+    session.connection()  # begins the transaction the candidates belong to, if none has begun
+    current = session.get_transaction()
+    transaction, found_before = session.info.get(_CANDIDATES_FOUND, (None, {}))
+    if transaction is not current:
+        found_before = {}
+        session.info[_CANDIDATES_FOUND] = (current, found_before)
     if terms not in found_before:
         found_before[terms] = _pg_find_team_candidates(session, terms)
     return found_before[terms]
