@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 # Frozen copies of services/search.py's statements (a migration must not change when the app does).
 _FTS5_TABLE = (
     "CREATE VIRTUAL TABLE message_fts USING fts5("
-    "subject, body, content='', tokenize='porter unicode61 remove_diacritics 2')"
+    "subject, body, content='', prefix='3 4 5', tokenize='porter unicode61 remove_diacritics 2')"
 )
 # The words of each message_search row, written by SQLite itself as the row is inserted: one
 # statement less per message, and no row can be indexed without its words.
