@@ -41,6 +41,7 @@
   let sentAt = 0; // when this tab last sent a reply
   let articlesBefore = 0;
   let closedShown = false; // the closed notice was already on screen at the last look
+  let threadDeadline = 0; // a newly opened thread still to be shown at its newest message, until then
 
   function latestMessage() {
     const articles = document.querySelectorAll("#thread article");
@@ -70,8 +71,18 @@
       if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: thread.length >= 4 });
     }
-    if (thread.length >= 4) thread[thread.length - 1].scrollIntoView({ block: "start" });
     articlesBefore = thread.length;
+  }
+
+  // The messages may arrive after the heading (the page renders before its thread): the first
+  // time the thread shows on a newly opened page, a long one is shown at its newest message.
+  function showNewestOnce() {
+    if (!threadDeadline || pending) return;
+    if (Date.now() > threadDeadline) { threadDeadline = 0; return; }
+    const thread = document.querySelectorAll("#thread article");
+    if (!thread.length) return;
+    threadDeadline = 0;
+    if (thread.length >= 4) thread[thread.length - 1].scrollIntoView({ block: "start" });
   }
 
   function checkRoute() {
@@ -80,12 +91,14 @@
       lastPath = location.pathname;
       pending = { deadline: Date.now() + 15000, stale, staleText: stale ? stale.textContent : null };
       articlesBefore = 0;
+      threadDeadline = Date.now() + 15000;
     }
   }
 
   function onChange() {
     checkRoute();
     focusHeading();
+    showNewestOnce();
     updateTimes();
     for (const input of document.querySelectorAll('input[type="file"]:not([aria-label])')) {
       input.setAttribute("aria-label", "Files to attach");

@@ -14,6 +14,9 @@ the matched words marked) and `tickets.count_tickets` (the "of N"), each in one 
 as the list screen runs them; all statuses.
 
     .venv/bin/python -m bench.search [--messages 1000000] [--databases sqlite,postgresql] [--runs 30]
+        [--keep sqlite:////tmp/search.db] [--keep postgresql+psycopg://postgres@127.0.0.1:5432/search]
+
+`--keep URL` seeds that database once and leaves it; the next run with it measures at once.
 
 Prints median and p95 and writes bench/results/search-<databases>-<date>.json.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
 import json
 import os
 import statistics
@@ -62,6 +66,15 @@ def sqlite_database():
             get_engine(url).dispose()
 
 
+@contextlib.contextmanager
+def kept_database(url: str):
+    """A database named by `--keep`: seeded on the first run, kept, and reused by the next."""
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+
+
 def person(session, workspace_id: int, subdomain: str, role: Role, user_id: int | None = None) -> CurrentUser:
     query = (
         select(User).where(col(User.workspace_id) == workspace_id, col(User.role) == role.value).order_by(col(User.id))
@@ -79,8 +92,15 @@ def messages_holding(session, word: str) -> int:
     return session.execute(text(query), {"q": f'"{word}"*'}).scalar_one()
 
 
-def measure(url: str, messages: int, customers: int, runs: int) -> dict:
+def seed(url: str, messages: int, customers: int) -> tuple[str, int, float, int]:
+    """The bench workspace of `url`: seeded here, or reused when an earlier `--keep` run left it."""
     migrations.upgrade(url)
+    with read_session(url) as session:
+        found = session.execute(text("SELECT subdomain, id FROM workspace WHERE subdomain = 'bench'")).first()
+        if found is not None:
+            total = session.execute(text("SELECT count(*) FROM message_search")).scalar_one()
+            print(f"  reusing the seeded database ({total:,} messages)", flush=True)
+            return found[0], found[1], 0.0, total
     with write_session(url) as session:
         workspace = workspaces.create_workspace(session, "bench", "Bench")
         subdomain, workspace_id = workspace.subdomain, workspace.id
@@ -90,6 +110,11 @@ def measure(url: str, messages: int, customers: int, runs: int) -> dict:
         f" ({figures.tickets + figures.replies:,} messages) in {figures.seconds:.1f} s",
         flush=True,
     )
+    return subdomain, workspace_id, figures.seconds, figures.tickets + figures.replies
+
+
+def measure(url: str, messages: int, customers: int, runs: int) -> dict:
+    subdomain, workspace_id, seed_seconds, total_messages = seed(url, messages, customers)
     words = vocabulary()
     picked = {name: words[rank - 1] for name, rank in WORD_RANKS.items()}
     with read_session(url) as session:
@@ -164,8 +189,8 @@ def measure(url: str, messages: int, customers: int, runs: int) -> dict:
             )
     get_engine(url).dispose()
     return {
-        "seed_seconds": round(figures.seconds, 1),
-        "messages": figures.tickets + figures.replies,
+        "seed_seconds": round(seed_seconds, 1),
+        "messages": total_messages,
         "words": picked,
         "messages_holding": holding,
         "customer_tickets": customer_tickets,
@@ -191,12 +216,23 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="seed this database (sqlite:///file or postgresql+psycopg://…, created beforehand) and keep it;"
+        " a later run with the same URL reuses the seeded messages. Repeat for each database.",
+    )
     args = parser.parse_args()
 
     from tests.conftest import postgres_database
 
     makers = {"sqlite": sqlite_database, "postgresql": lambda: postgres_database("xobito_search_bench")}
-    databases = {name: makers[name] for name in args.databases.split(",")}
+    databases = {name: makers[name] for name in args.databases.split(",") if name}
+    for url in args.keep:
+        name = "postgresql" if url.startswith("postgresql") else "sqlite"
+        databases[name] = functools.partial(kept_database, url)
     report = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),

@@ -161,8 +161,9 @@ class MessageSearch(SQLModel, table=True):
 
     The words themselves live in the database's own engine, created per dialect by migration
     0007 and kept in step by services/search.py in the action's transaction: an FTS5 table
-    `message_fts` whose rowid is this id on SQLite, a `document` tsvector column with a GIN
-    index on PostgreSQL (services/search.py ENGINE_OBJECTS).
+    `message_fts` whose rowid is this id on SQLite (written by the trigger `message_search_words`
+    as a row is inserted), a `document` tsvector column with a GIN index on PostgreSQL
+    (services/search.py ENGINE_TABLES).
     """
 
     __tablename__ = "message_search"

@@ -1,6 +1,7 @@
 """search and unread: every message in a full-text index, per-person read state, list indexes
 
-SQLite gets an FTS5 table `message_fts` (rowid = message_search.id), PostgreSQL a `document`
+SQLite gets an FTS5 table `message_fts` (rowid = message_search.id) filled by a trigger on
+`message_search`, PostgreSQL a `document`
 tsvector column with a GIN index; the existing messages are indexed here. Replies get
 `is_internal` (internal notes); customers' own tickets count as seen at their last activity.
 
@@ -24,7 +25,14 @@ depends_on: str | Sequence[str] | None = None
 # Frozen copies of services/search.py's statements (a migration must not change when the app does).
 _FTS5_TABLE = (
     "CREATE VIRTUAL TABLE message_fts USING fts5("
-    "subject, body, content='', tokenize='porter unicode61 remove_diacritics 2')"
+    "subject, body, content='', prefix='3 4 5', tokenize='porter unicode61 remove_diacritics 2')"
+)
+# The words of each message_search row, written by SQLite itself as the row is inserted: one
+# statement less per message, and no row can be indexed without its words.
+_FTS5_TRIGGER = (
+    "CREATE TRIGGER message_search_words AFTER INSERT ON message_search BEGIN"
+    " INSERT INTO message_fts (rowid, subject, body) SELECT new.id, t.subject, coalesce(r.body, t.body)"
+    " FROM ticket AS t LEFT JOIN reply AS r ON r.id = new.reply_id WHERE t.id = new.ticket_id; END"
 )
 _PG_DOCUMENT = "setweight(to_tsvector('english', {subject}), 'A') || setweight(to_tsvector('english', {body}), 'B')"
 
@@ -80,16 +88,12 @@ def upgrade() -> None:
         )
         op.execute("CREATE INDEX ix_message_search_document ON message_search USING gin (document)")
     else:
+        op.execute(_FTS5_TABLE)
+        op.execute(_FTS5_TRIGGER)
         op.execute(
             "INSERT INTO message_search (ticket_id, reply_id, is_internal)"
             f" SELECT m.ticket_id, m.reply_id, m.is_internal FROM ({messages}) AS m"
             " ORDER BY m.created_at, m.ticket_id, m.position"
-        )
-        op.execute(_FTS5_TABLE)
-        op.execute(
-            "INSERT INTO message_fts (rowid, subject, body) SELECT ms.id, t.subject, coalesce(r.body, t.body)"
-            " FROM message_search AS ms JOIN ticket AS t ON t.id = ms.ticket_id"
-            " LEFT JOIN reply AS r ON r.id = ms.reply_id"
         )
 
     # A customer has seen their own tickets as they are now; the team starts with them unread.
@@ -100,6 +104,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS message_search_words")
         op.execute("DROP TABLE IF EXISTS message_fts")
     op.drop_table("ticket_read")
     op.drop_index("ix_message_search_ticket", table_name="message_search")

@@ -290,3 +290,29 @@ def test_a_team_search_past_its_candidates_counts_many(any_world, monkeypatch):
         assert tickets.count_tickets(session, world.admin, TicketFilter(search="printer 1")) == 1
         page = tickets.list_tickets(session, world.admin, TicketFilter(search="printer"))
     assert [row.number for row in page.rows] == [3, 2]  # the newest two matches, ranked
+
+
+def test_a_team_search_on_postgresql_ranks_the_newest_window_then_everything(any_world, monkeypatch):
+    """At scale the team's PostgreSQL search first reads only the newest messages (the window);
+    here the window is made two messages wide."""
+    world = any_world
+    if not world.url.startswith("postgresql"):
+        pytest.skip("the window is PostgreSQL's")
+    open_ticket(world, world.customer, "Old toner", "The printer smokes, an old rarity.", when=at(0))  # 1
+    for i in range(5):
+        open_ticket(world, world.customer, f"Printer {i}", "The printer smokes.", when=at(i + 1))  # 2..6
+    with write_session(world.url) as session:
+        session.execute(text("ANALYZE message_search"))
+    monkeypatch.setattr(search, "MIN_WINDOW", 1)
+    # six messages, and PostgreSQL's estimate for any word of them is one: a window of two
+    monkeypatch.setattr(search, "WINDOW_MATCHES", 0.34)
+    monkeypatch.setattr(search, "ENOUGH_MATCHES", 2)
+    for words in ("printer", "printer smokes"):
+        assert found(world, world.admin, words) == [6, 5]
+        with read_session(world.url) as session:
+            assert tickets.count_tickets(session, world.admin, TicketFilter(search=words)) is None
+    assert found(world, world.admin, "rarity") == [1]  # not in the window: then every message
+    monkeypatch.setattr(search, "ENOUGH_MATCHES", 3)  # the window holds too few: everything
+    assert sorted(found(world, world.admin, "printer")) == [1, 2, 3, 4, 5, 6]
+    with read_session(world.url) as session:
+        assert tickets.count_tickets(session, world.admin, TicketFilter(search="printer smokes")) == 6

@@ -49,11 +49,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import puremagic
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlmodel import Session, col, select
 
 from xobito_web.config import settings
-from xobito_web.models import Attachment, Reply
+from xobito_web.models import Attachment, Reply, utcnow
 from xobito_web.services.access import visible_ticket_id
 from xobito_web.services.auth import CurrentUser
 from xobito_web.services.errors import FileTooLarge, FileTypeRefused, InvalidInput, NotFound
@@ -457,26 +457,38 @@ def attach_files(
     moved = _moved_files(session)
     folder = storage_dir(workspace_id, storage_root)
     folder.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
     for staged in files:
         stored_name = f"{secrets.token_hex(16)}.{staged.extension}"
         target = folder / stored_name
         moved.append(target)  # first: a half-finished move is cleaned up too
         shutil.move(staged.path, target)
-        row = Attachment(
-            workspace_id=workspace_id,
-            ticket_id=ticket_id,
-            reply_id=reply_id,
-            original_name=staged.name,
-            stored_name=stored_name,
-            size=staged.size,
-            content_type=staged.content_type,
-            sha256=staged.sha256,
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "ticket_id": ticket_id,
+                "reply_id": reply_id,
+                "original_name": staged.name,
+                "stored_name": stored_name,
+                "size": staged.size,
+                "content_type": staged.content_type,
+                "sha256": staged.sha256,
+                "created_at": now,
+            }
         )
-        session.add(row)
-        rows.append(row)
-    session.flush()
-    return [_record(row) for row in rows]
+    # Every row in one INSERT (one statement under the write lock, however many files); the ids
+    # come back in no promised order, so they are matched by the unique stored name.
+    returned = session.execute(
+        insert(Attachment).values(rows).returning(col(Attachment.id), col(Attachment.stored_name))
+    ).all()
+    ids = {stored_name: attachment_id for attachment_id, stored_name in returned}
+    return [
+        AttachmentRecord(
+            id=ids[row["stored_name"]], name=row["original_name"], size=row["size"], content_type=row["content_type"]
+        )
+        for row in rows
+    ]
 
 
 def _moved_files(session: Session) -> list[Path]:
