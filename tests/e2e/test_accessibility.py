@@ -35,6 +35,8 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 LONG_WORD = "https://example.com/" + "a-very-long-path-segment" * 12
 INERT_REPLY = "Try javascript:alert(1) or <script>alert(2)</script> and see " + LONG_WORD
 THREAD_LENGTH = 7  # messages in the long thread
+NOTE = "Checked the billing system: the invoices exist."
+SEARCH_WORD = "thread"  # in the long thread's replies, not in any subject: a snippet shows
 
 
 # --------------------------------------------------------------------------- the data
@@ -42,11 +44,13 @@ THREAD_LENGTH = 7  # messages in the long thread
 
 def seed_tickets(database_url: str, workspace: Workspace) -> None:
     """The customer's tickets, written through the services: a long thread (TKT-000001), a
-    closed one (TKT-000002) and an urgent one (TKT-000003), with times days back."""
+    closed one (TKT-000002), an urgent one (TKT-000003) and one with an internal note (TKT-000004),
+    with times days back."""
 
     from xobito_web.db import write_session
     from xobito_web.models import Department, User
-    from xobito_web.services import api_tokens, rate_limits, tickets, workspaces
+    from xobito_web.services import admin as admin_service
+    from xobito_web.services import api_tokens, notes, rate_limits, saved_replies, tickets, workspaces
     from xobito_web.services.auth import current_user_of
 
     with write_session(database_url) as session, rate_limits.lifted():
@@ -72,6 +76,14 @@ def seed_tickets(database_url: str, workspace: Workspace) -> None:
         tickets.create_ticket(
             session, customer, "Site down", departments["Support"], "urgent", "Nothing loads at all.", now=start
         )
+        # The team's own views: a note in a thread of its own (TKT-000004), a saved reply to pick,
+        # sign-up open.
+        tickets.create_ticket(
+            session, customer, "Refund request", departments["Sales"], "medium", "Please refund order 77.", now=start
+        )
+        notes.post_note(session, admin, 4, NOTE, now=start + timedelta(minutes=30))
+        saved_replies.create_saved_reply(session, admin, "Invoice help", "Your invoices are under Billing.", True)
+        admin_service.set_customer_signup(session, admin, True)
         # The token tables have rows to look at.
         for owner in (customer, admin, users[workspace.sales_staff]):
             api_tokens.create_token(session, owner, f"Script of {owner.name}", now=start)
@@ -160,6 +172,26 @@ def _deactivate_dialog_open(page: Page) -> None:
     expect(page.get_by_role("alertdialog")).to_be_visible()
 
 
+def _rows_shown(page: Page) -> None:
+    expect(page.locator("tbody tr").first).to_be_visible()
+
+
+def _search_results(page: Page) -> None:
+    """Highlighted words in the snippets of the replies that matched."""
+    expect(page.locator(".search-snippet mark").first).to_have_text(re.compile(SEARCH_WORD, re.IGNORECASE))
+
+
+def _note_mode_with_a_note(page: Page) -> None:
+    expect(page.locator("#thread .message-note")).to_contain_text(NOTE)
+    page.get_by_role("radio", name="Internal note").click()
+    expect(page.locator("#note-hint")).to_be_visible()
+
+
+def _saved_reply_picker_open(page: Page) -> None:
+    page.get_by_role("button", name="Insert saved reply").click()
+    expect(page.get_by_role("button", name="Insert Invoice help")).to_be_visible()
+
+
 def _open_menu(page: Page) -> None:
     if page.locator("#menu-button").is_visible():
         page.locator("#menu-button").click()
@@ -181,6 +213,10 @@ PAGES: dict[str, list[tuple[str, str, Callable[[Page], None] | None]]] = {
     "staff": [
         ("/tickets", "Tickets", None),
         ("/tickets/TKT-000001", "Invoices are missing", None),
+        (f"/tickets?q={SEARCH_WORD}", "Tickets", _search_results),
+        ("/tickets?waiting=1", "Tickets", _rows_shown),
+        ("/tickets/TKT-000004", "Refund request", _note_mode_with_a_note),
+        ("/tickets/TKT-000001", "Invoices are missing", _saved_reply_picker_open),
         ("/saved-replies", "Saved replies", None),
         ("/profile", "Profile", None),
         ("/profile/tokens", "API tokens", None),
@@ -189,6 +225,10 @@ PAGES: dict[str, list[tuple[str, str, Callable[[Page], None] | None]]] = {
         ("/tickets", "Tickets", _open_menu),
         ("/tickets/TKT-000001", "Invoices are missing", None),
         ("/tickets/TKT-000002", "A question answered", None),
+        (f"/tickets?q={SEARCH_WORD}", "Tickets", _search_results),
+        ("/tickets?waiting=1", "Tickets", _rows_shown),
+        ("/tickets/TKT-000004", "Refund request", _note_mode_with_a_note),
+        ("/tickets/TKT-000001", "Invoices are missing", _saved_reply_picker_open),
         ("/saved-replies", "Saved replies", None),
         ("/admin/people", "People", None),
         ("/admin/people", "People", _invite_dialog_open),
@@ -213,8 +253,13 @@ def test_axe_finds_nothing_on_any_page(browser: Browser, app, seeded, role, view
     page = context.new_page()
     found: list[str] = []
     scrolled: list[str] = []
-    # Signed out: the sign-in page and the 404 page.
-    for path, title in ((f"/{seeded.subdomain}/login", "Sign in"), ("/404", "Page not found")):
+    # Signed out: the sign-in page, the account links' pages and the 404 page.
+    for path, title in (
+        (f"/{seeded.subdomain}/login", "Sign in"),
+        (f"/{seeded.subdomain}/forgot-password", "Forgot password?"),
+        (f"/{seeded.subdomain}/sign-up", "Sign up"),
+        ("/404", "Page not found"),
+    ):
         page.goto(app.url(path))
         expect(heading(page, title)).to_be_visible()
         found += run_axe(page)
@@ -234,6 +279,23 @@ def test_axe_finds_nothing_on_any_page(browser: Browser, app, seeded, role, view
     context.close()
     assert found == []
     assert scrolled == []
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_axe_finds_nothing_with_the_presence_line_shown(browser: Browser, app, seeded, color_scheme):
+    admin = signed_in_context(browser, app, seeded, seeded.admin, viewport=DESKTOP, color_scheme=color_scheme)
+    staff = signed_in_context(browser, app, seeded, seeded.sales_staff, viewport=PHONE, color_scheme=color_scheme)
+    pages = [admin.pages[0], staff.pages[0]]
+    for page in pages:
+        page.goto(app.url(f"/{seeded.subdomain}/tickets/TKT-000001"))
+        expect(heading(page, "Invoices are missing")).to_be_visible()
+    found: list[str] = []
+    for page in pages:
+        expect(page.locator("#presence")).to_contain_text("also viewing this ticket", timeout=10_000)
+        found += run_axe(page)
+    admin.close()
+    staff.close()
+    assert found == []
 
 
 def test_phone_list_shows_status_and_priority_of_the_first_row_without_sideways_scroll(browser: Browser, app, seeded):

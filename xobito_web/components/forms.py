@@ -7,12 +7,17 @@ from reflex.vars.number import NumberVar
 
 from xobito_web.components.attachments import upload_progress
 
+# The pieces' words, in one place.
+STRINGS = {
+    "characters": " / {maximum} characters (at least {minimum})",
+}
+
 
 def length_counter(length: NumberVar, minimum: int, maximum: int, element_id: str) -> rx.Component:
     """Live "N / max characters"; red while outside the limits (the server checks again)."""
     return rx.text(
         length,
-        f" / {maximum} characters (at least {minimum})",
+        STRINGS["characters"].format(maximum=maximum, minimum=minimum),
         id=element_id,
         size="1",
         color_scheme=rx.cond((length > maximum) | ((length > 0) & (length < minimum)), "red", "gray"),

@@ -11,7 +11,29 @@ from xobito_web.services.workspaces import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LEN
 from xobito_web.session_scripts import sign_in_script
 from xobito_web.state.account_links import LINK_FORM_ID, ForgotPasswordState, LinkState, SignUpState
 
-PASSWORD_HINT = f"At least {PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong one."
+# The pages' words, in one place.
+STRINGS = {
+    "password_hint": f"At least {PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong one.",
+    "back_to_sign_in": "Back to sign in",
+    "forgot_title": "Forgot password?",
+    "forgot_intro": "Enter the email address of your account. We will send you a link to choose a new password.",
+    "email": "Email",
+    "send_reset_link": "Send reset link",
+    "sign_up_title": "Sign up",
+    "sign_up_intro": "Create your account to open tickets and follow their answers.",
+    "name": "Name",
+    "sign_up": "Sign up",
+    "sign_up_next": "We email you a link to confirm your address and choose your password.",
+    "have_account": "Already have an account? Sign in",
+    "sign_up_closed": "This workspace does not take sign-ups. Ask its team for an invitation.",
+    "verification_intro": "Choose a password to confirm your address and finish signing up.",
+    "new_password": "New password",
+    "password": "Password",
+    "set_new_password": "Set new password",
+    "set_password": "Set password",
+    "new_reset_link": "Request a new reset link",
+    "go_to_sign_in": "Go to sign in",
+}
 
 
 def _workspace_page(state, content: rx.Component) -> rx.Component:
@@ -21,7 +43,7 @@ def _workspace_page(state, content: rx.Component) -> rx.Component:
 def _sent(message: rx.Var, login_href: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.callout(message, icon="mail", color_scheme="green", width="100%", role="status", id="sent-message"),
-        rx.link("Back to sign in", href=login_href),
+        rx.link(STRINGS["back_to_sign_in"], href=login_href),
         spacing="3",
         width="100%",
     )
@@ -31,11 +53,11 @@ def forgot_password_page() -> rx.Component:
     state = ForgotPasswordState
     form = rx.form(
         rx.vstack(
-            rx.text("Enter the email address of your account. We will send you a link to choose a new password."),
-            text_field("Email", "email", "email", state.errors, type="email", auto_complete="username"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            rx.text(STRINGS["forgot_intro"]),
+            text_field(STRINGS["email"], "email", "email", state.errors, type="email", auto_complete="username"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            rx.button("Send reset link", type="submit", size="3", width="100%", loading=state.sending),
-            rx.link("Back to sign in", href=state.login_href),
+            rx.button(STRINGS["send_reset_link"], type="submit", size="3", width="100%", loading=state.sending),
+            rx.link(STRINGS["back_to_sign_in"], href=state.login_href),
             spacing="4",
             width="100%",
         ),
@@ -48,7 +70,7 @@ def forgot_password_page() -> rx.Component:
         public_card(
             rx.text(state.workspace_name, color_scheme="gray"),
             rx.cond(state.sent_message != "", _sent(state.sent_message, state.login_href), form),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            heading="Forgot password?",
+            heading=STRINGS["forgot_title"],
         ),
     )
 
@@ -57,13 +79,13 @@ def sign_up_page() -> rx.Component:
     state = SignUpState
     form = rx.form(
         rx.vstack(
-            rx.text("Create your account to open tickets and follow their answers."),
-            text_field("Name", "name", "name", state.errors, auto_complete="name", max_length=120),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            text_field("Email", "email", "email", state.errors, type="email", auto_complete="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            rx.text(STRINGS["sign_up_intro"]),
+            text_field(STRINGS["name"], "name", "name", state.errors, auto_complete="name", max_length=120),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            text_field(STRINGS["email"], "email", "email", state.errors, type="email", auto_complete="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            rx.button("Sign up", type="submit", size="3", width="100%", loading=state.sending),
-            rx.text("We email you a link to confirm your address and choose your password.", size="2"),
-            rx.link("Already have an account? Sign in", href=state.login_href),
+            rx.button(STRINGS["sign_up"], type="submit", size="3", width="100%", loading=state.sending),
+            rx.text(STRINGS["sign_up_next"], size="2"),
+            rx.link(STRINGS["have_account"], href=state.login_href),
             spacing="4",
             width="100%",
         ),
@@ -72,8 +94,8 @@ def sign_up_page() -> rx.Component:
         width="100%",
     )
     closed = rx.vstack(
-        rx.text("This workspace does not take sign-ups. Ask its team for an invitation."),
-        rx.link("Back to sign in", href=state.login_href),
+        rx.text(STRINGS["sign_up_closed"]),
+        rx.link(STRINGS["back_to_sign_in"], href=state.login_href),
         spacing="3",
     )
     return _workspace_page(
@@ -89,7 +111,7 @@ def sign_up_page() -> rx.Component:
                     rx.cond(state.signup_open, form, closed),
                 ),
             ),
-            heading="Sign up",
+            heading=STRINGS["sign_up_title"],
         ),
     )
 
@@ -101,16 +123,16 @@ def _password_form() -> rx.Component:
             rx.text(state.person_name, " · ", state.person_email, weight="medium", id="link-person"),
             rx.cond(
                 state.purpose == "verification",
-                rx.text("Choose a password to confirm your address and finish signing up."),
+                rx.text(STRINGS["verification_intro"]),
             ),
             text_field(
-                rx.cond(state.purpose == "reset", "New password", "Password"),
+                rx.cond(state.purpose == "reset", STRINGS["new_password"], STRINGS["password"]),
                 "new-password",
                 "password",
                 state.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 type="password",
                 auto_complete="new-password",
-                hint=PASSWORD_HINT,
+                hint=STRINGS["password_hint"],
                 max_length=PASSWORD_MAX_LENGTH,
                 min_length=PASSWORD_MIN_LENGTH,
             ),
@@ -118,7 +140,7 @@ def _password_form() -> rx.Component:
             rx.el.input(type="hidden", name="username", value=state.person_email, auto_complete="username"),
             form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             rx.button(
-                rx.cond(state.purpose == "reset", "Set new password", "Set password"),
+                rx.cond(state.purpose == "reset", STRINGS["set_new_password"], STRINGS["set_password"]),
                 type="submit",
                 size="3",
                 width="100%",
@@ -145,8 +167,8 @@ def _link_problem() -> rx.Component:
         ),
         rx.cond(
             state.purpose == "reset",
-            rx.link("Request a new reset link", href=state.forgot_href),
-            rx.link("Go to sign in", href=state.login_href),
+            rx.link(STRINGS["new_reset_link"], href=state.forgot_href),
+            rx.link(STRINGS["go_to_sign_in"], href=state.login_href),
         ),
         spacing="3",
         width="100%",

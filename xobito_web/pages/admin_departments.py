@@ -11,6 +11,24 @@ from xobito_web.pages.admin_people import admins_only
 from xobito_web.services.admin import DEPARTMENT_NAME_MAX
 from xobito_web.state.admin_departments import DepartmentItem, DepartmentsState
 
+# The page's words, in one place.
+STRINGS = {
+    "title": "Departments",
+    "name": "Department name",
+    "add": "Add department",
+    "new_name_for": "New name for ",
+    "save": "Save",
+    "cancel": "Cancel",
+    "archived": "Archived",
+    "archived_note": " · takes no new tickets; its tickets stay visible",
+    "rename": "Rename",
+    "restore": "Restore",
+    "archive": "Archive",
+    "archive_title": "Archive ",
+    "archive_text": "It takes no new tickets and no new members. Its tickets stay where they are, visible and "
+    "answerable as before. You can restore it later.",
+}
+
 
 def add_form() -> rx.Component:
     return rx.card(
@@ -18,7 +36,7 @@ def add_form() -> rx.Component:
             rx.flex(
                 rx.box(
                     text_field(
-                        "Department name",
+                        STRINGS["name"],
                         "new-department",
                         "name",
                         DepartmentsState.add_errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
@@ -27,7 +45,7 @@ def add_form() -> rx.Component:
                     flex="1",
                     min_width="200px",
                 ),
-                rx.button("Add department", type="submit", loading=DepartmentsState.busy, margin_top="22px"),
+                rx.button(STRINGS["add"], type="submit", loading=DepartmentsState.busy, margin_top="22px"),
                 gap="3",
                 wrap="wrap",
                 align="start",
@@ -47,7 +65,7 @@ def rename_form(department: DepartmentItem) -> rx.Component:
         rx.flex(
             rx.box(
                 text_field(
-                    "New name for " + department.name,
+                    STRINGS["new_name_for"] + department.name,
                     field_id,
                     "name",
                     DepartmentsState.rename_errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
@@ -59,9 +77,9 @@ def rename_form(department: DepartmentItem) -> rx.Component:
                 min_width="200px",
             ),
             rx.hstack(
-                rx.button("Save", type="submit", loading=DepartmentsState.busy),
+                rx.button(STRINGS["save"], type="submit", loading=DepartmentsState.busy),
                 rx.button(
-                    "Cancel",
+                    STRINGS["cancel"],
                     type="button",
                     variant="soft",
                     color_scheme="gray",
@@ -87,14 +105,14 @@ def department_card(department: DepartmentItem) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(department.name, weight="bold", class_name="department-name"),
-                rx.cond(department.archived, light.badge("Archived", color="gray", size="1")),
+                rx.cond(department.archived, light.badge(STRINGS["archived"], color="gray", size="1")),
                 spacing="2",
                 align="center",
                 wrap="wrap",
             ),
             rx.text(
                 department.staff_label,
-                rx.cond(department.archived, " · takes no new tickets; its tickets stay visible", ""),
+                rx.cond(department.archived, STRINGS["archived_note"], ""),
                 size="2",
                 color_scheme="gray",
             ),
@@ -103,28 +121,28 @@ def department_card(department: DepartmentItem) -> rx.Component:
         ),
         rx.flex(
             rx.button(
-                "Rename",
+                STRINGS["rename"],
                 size="1",
                 variant="soft",
                 on_click=state.start_rename(department.id),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                aria_label="Rename " + department.name,
+                aria_label=STRINGS["rename"] + " " + department.name,
             ),
             rx.cond(
                 department.archived,
                 rx.button(
-                    "Restore",
+                    STRINGS["restore"],
                     size="1",
                     variant="soft",
                     on_click=state.restore_department(department.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
-                    aria_label="Restore " + department.name,
+                    aria_label=STRINGS["restore"] + " " + department.name,
                 ),
                 rx.button(
-                    "Archive",
+                    STRINGS["archive"],
                     size="1",
                     variant="soft",
                     color_scheme="red",
                     on_click=state.ask_archive(department.id),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                    aria_label="Archive " + department.name,
+                    aria_label=STRINGS["archive"] + " " + department.name,
                 ),
             ),
             gap="2",
@@ -145,15 +163,14 @@ def archive_dialog() -> rx.Component:
     state = DepartmentsState
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Archive ", state.archive_name, "?"),
-            rx.alert_dialog.description(
-                "It takes no new tickets and no new members. Its tickets stay where they are, visible and "
-                "answerable as before. You can restore it later."
-            ),
+            rx.alert_dialog.title(STRINGS["archive_title"], state.archive_name, "?"),
+            rx.alert_dialog.description(STRINGS["archive_text"]),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Archive", color_scheme="red", high_contrast=True, on_click=state.archive_department)
+                    rx.button(
+                        STRINGS["archive"], color_scheme="red", high_contrast=True, on_click=state.archive_department
+                    )
                 ),
                 spacing="3",
                 justify="end",
@@ -168,7 +185,7 @@ def archive_dialog() -> rx.Component:
 def departments_page_content() -> rx.Component:
     state = DepartmentsState
     return rx.vstack(
-        rx.heading("Departments", as_="h1", size="6"),
+        rx.heading(STRINGS["title"], as_="h1", size="6"),
         add_form(),
         notice(state.notice, "departments-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         rx.cond(
@@ -186,5 +203,5 @@ def departments_page_content() -> rx.Component:
 def departments_page() -> rx.Component:
     return signed_in_page(
         rx.cond(DepartmentsState.loaded, rx.cond(DepartmentsState.allowed, departments_page_content(), admins_only())),
-        title="Departments",
+        title=STRINGS["title"],
     )

@@ -11,14 +11,58 @@ from xobito_web.services.accounts import NAME_MAX
 from xobito_web.services.admin import CUSTOMERS, TEAM
 from xobito_web.state.admin_people import DepartmentOption, PeopleState, PersonRow
 
+# The page's words, in one place.
+STRINGS = {
+    "title": "People",
+    "staff": "Staff",
+    "admin": "Admin",
+    "customer": "Customer",
+    "admins_only": "This page is for admins of the workspace.",
+    "departments": "Departments",
+    "role": "Role",
+    "invite_title": "Invite someone",
+    "invite_text": "They get an email with a link to set their password. The link works for 7 days.",
+    "email": "Email",
+    "name": "Name",
+    "cancel": "Cancel",
+    "send_invitation": "Send invitation",
+    "change": "Change ",
+    "change_text": "Their role, and the departments whose tickets they see and answer.",
+    "save_changes": "Save changes",
+    "deactivate_title": "Deactivate ",
+    "deactivate_text": "They are signed out at once and can no longer sign in or receive email. Their tickets and "
+    "messages stay; the tickets assigned to them go back to their departments. You can reactivate "
+    "them later.",
+    "deactivate": "Deactivate",
+    "edit": "Edit",
+    "reactivate": "Reactivate",
+    "resend": "Re-send invitation",
+    "resend_label": "Re-send the invitation to ",
+    "revoke": "Revoke",
+    "revoke_label": "Revoke the invitation of ",
+    "remove_unconfirmed_label": "Remove the unconfirmed sign-up of ",
+    "you": "(you)",
+    "departments_of": "Departments: ",
+    "last_sign_in": "Last sign-in: ",
+    "team": "Team",
+    "customers": "Customers",
+    "show": "Show",
+    "search_people": "Search people",
+    "search_placeholder": "Name or email",
+    "search": "Search",
+    "signup_setting": "Customers can sign up themselves (they confirm their email address first)",
+    "invite": "Invite",
+    "nobody": "Nobody here matches.",
+    "previous": "Previous",
+    "next": "Next",
+}
+
 STATE_COLORS = {"active": "green", "invited": "blue", "unconfirmed": "amber", "deactivated": "gray"}
-ROLE_CHOICES = (("staff", "Staff"), ("admin", "Admin"), ("customer", "Customer"))
+ROLE_CHOICES = (("staff", STRINGS["staff"]), ("admin", STRINGS["admin"]), ("customer", STRINGS["customer"]))
 
 
 def admins_only() -> rx.Component:
-    return rx.callout(
-        "This page is for admins of the workspace.", icon="lock", color_scheme="gray", width="100%", id="admins-only"
-    )
+    return rx.callout(STRINGS["admins_only"], icon="lock", color_scheme="gray", width="100%", id="admins-only")
 
 
 def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) -> rx.Component:
@@ -31,7 +75,7 @@ def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) ->
         )
 
     return rx.el.fieldset(
-        rx.el.legend("Departments", class_name="field-label", id=legend_id),
+        rx.el.legend(STRINGS["departments"], class_name="field-label", id=legend_id),
         rx.el.div(rx.foreach(options, one), class_name="choice-row"),
         error_text(errors, "departments", f"{legend_id}-error"),
         class_name="choice-group",
@@ -40,9 +84,9 @@ def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) ->
 
 def role_select(select_id: str, value, on_change, choices, errors) -> rx.Component:
     return rx.vstack(
-        rx.el.label("Role", html_for=select_id, class_name="field-label"),
+        rx.el.label(STRINGS["role"], html_for=select_id, class_name="field-label"),
         rx.select.root(
-            rx.select.trigger(id=select_id, aria_label="Role"),
+            rx.select.trigger(id=select_id, aria_label=STRINGS["role"]),
             rx.select.content(*[rx.select.item(label, value=role) for role, label in choices]),
             value=value,
             on_change=on_change,
@@ -56,14 +100,12 @@ def invite_dialog() -> rx.Component:
     state = PeopleState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Invite someone"),
-            rx.dialog.description(
-                "They get an email with a link to set their password. The link works for 7 days.", size="2"
-            ),
+            rx.dialog.title(STRINGS["invite_title"]),
+            rx.dialog.description(STRINGS["invite_text"], size="2"),
             rx.form(
                 rx.vstack(
-                    text_field("Email", "invite-email", "email", state.invite_errors, type="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-                    text_field("Name", "invite-name", "name", state.invite_errors, max_length=NAME_MAX),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+                    text_field(STRINGS["email"], "invite-email", "email", state.invite_errors, type="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+                    text_field(STRINGS["name"], "invite-name", "name", state.invite_errors, max_length=NAME_MAX),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     role_select(
                         "invite-role", state.invite_role, state.set_invite_role, ROLE_CHOICES, state.invite_errors
                     ),
@@ -79,8 +121,10 @@ def invite_dialog() -> rx.Component:
                     ),
                     form_error(state.invite_errors, "invite-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("Send invitation", type="submit", loading=state.busy),
+                        rx.dialog.close(
+                            rx.button(STRINGS["cancel"], type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(STRINGS["send_invitation"], type="submit", loading=state.busy),
                         justify="end",
                         spacing="3",
                         width="100%",
@@ -102,8 +146,8 @@ def edit_dialog() -> rx.Component:
     state = PeopleState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Change ", state.edit_name),
-            rx.dialog.description("Their role, and the departments whose tickets they see and answer.", size="2"),
+            rx.dialog.title(STRINGS["change"], state.edit_name),
+            rx.dialog.description(STRINGS["change_text"], size="2"),
             rx.vstack(
                 role_select("edit-role", state.edit_role, state.set_edit_role, ROLE_CHOICES[:2], state.edit_errors),
                 department_checkboxes(
@@ -115,8 +159,8 @@ def edit_dialog() -> rx.Component:
                 ),
                 form_error(state.edit_errors, "edit-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.button("Save changes", on_click=state.save_edit, loading=state.busy),
+                    rx.dialog.close(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
+                    rx.button(STRINGS["save_changes"], on_click=state.save_edit, loading=state.busy),
                     justify="end",
                     spacing="3",
                     width="100%",
@@ -136,16 +180,12 @@ def deactivate_dialog() -> rx.Component:
     state = PeopleState
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Deactivate ", state.confirm_name, "?"),
-            rx.alert_dialog.description(
-                "They are signed out at once and can no longer sign in or receive email. Their tickets and "
-                "messages stay; the tickets assigned to them go back to their departments. You can reactivate "
-                "them later."
-            ),
+            rx.alert_dialog.title(STRINGS["deactivate_title"], state.confirm_name, "?"),
+            rx.alert_dialog.description(STRINGS["deactivate_text"]),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Deactivate", color_scheme="red", high_contrast=True, on_click=state.deactivate)
+                    rx.button(STRINGS["deactivate"], color_scheme="red", high_contrast=True, on_click=state.deactivate)
                 ),
                 spacing="3",
                 justify="end",
@@ -163,11 +203,11 @@ def person_actions(person: PersonRow) -> rx.Component:
         rx.cond(
             person.is_team & (person.state != "unconfirmed"),
             rx.button(
-                "Edit",
+                STRINGS["edit"],
                 size="1",
                 variant="soft",
                 on_click=state.start_edit(person.id),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                aria_label="Edit " + person.name,
+                aria_label=STRINGS["edit"] + " " + person.name,
             ),
         ),
         rx.match(
@@ -177,54 +217,54 @@ def person_actions(person: PersonRow) -> rx.Component:
                 rx.cond(
                     ~person.is_self,
                     rx.button(
-                        "Deactivate",
+                        STRINGS["deactivate"],
                         size="1",
                         variant="soft",
                         color_scheme="red",
                         on_click=state.ask_deactivate(person.id),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                        aria_label="Deactivate " + person.name,
+                        aria_label=STRINGS["deactivate"] + " " + person.name,
                     ),
                 ),
             ),
             (
                 "deactivated",
                 rx.button(
-                    "Reactivate",
+                    STRINGS["reactivate"],
                     size="1",
                     variant="soft",
                     on_click=state.reactivate(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
-                    aria_label="Reactivate " + person.name,
+                    aria_label=STRINGS["reactivate"] + " " + person.name,
                 ),
             ),
             (
                 "invited",
                 rx.fragment(
                     rx.button(
-                        "Re-send invitation",
+                        STRINGS["resend"],
                         size="1",
                         variant="soft",
                         on_click=state.resend_invitation(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
-                        aria_label="Re-send the invitation to " + person.name,
+                        aria_label=STRINGS["resend_label"] + person.name,
                     ),
                     rx.button(
-                        "Revoke",
+                        STRINGS["revoke"],
                         size="1",
                         variant="soft",
                         color_scheme="red",
                         on_click=state.revoke_invitation(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
-                        aria_label="Revoke the invitation of " + person.name,
+                        aria_label=STRINGS["revoke_label"] + person.name,
                     ),
                 ),
             ),
             (
                 "unconfirmed",
                 rx.button(
-                    "Revoke",
+                    STRINGS["revoke"],
                     size="1",
                     variant="soft",
                     color_scheme="red",
                     on_click=state.revoke_invitation(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
-                    aria_label="Remove the unconfirmed sign-up of " + person.name,
+                    aria_label=STRINGS["remove_unconfirmed_label"] + person.name,
                 ),
             ),
             rx.fragment(),
@@ -239,7 +279,7 @@ def person_card(person: PersonRow) -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.text(person.name, weight="bold", class_name="person-name"),
-                rx.cond(person.is_self, rx.text("(you)", size="2", color_scheme="gray")),
+                rx.cond(person.is_self, rx.text(STRINGS["you"], size="2", color_scheme="gray")),
                 light.badge(person.role_label, color=rx.cond(person.is_team, "indigo", "gray"), size="1"),
                 light.badge(person.state_label, color=rx.match(person.state, *STATE_COLORS.items(), "gray"), size="1"),
                 gap="2",
@@ -247,9 +287,9 @@ def person_card(person: PersonRow) -> rx.Component:
                 wrap="wrap",
             ),
             rx.text(person.email, size="2", class_name="person-email"),
-            rx.cond(person.departments != "", rx.text("Departments: ", person.departments, size="2")),
+            rx.cond(person.departments != "", rx.text(STRINGS["departments_of"], person.departments, size="2")),
             rx.text(
-                "Last sign-in: ",
+                STRINGS["last_sign_in"],
                 rx.el.time(person.last_sign_in, title=person.last_sign_in_exact, date_time=person.last_sign_in_exact),
                 size="2",
                 color_scheme="gray",
@@ -276,25 +316,25 @@ def group_button(label: str, group: str) -> rx.Component:
 def toolbar() -> rx.Component:
     return rx.flex(
         rx.hstack(
-            group_button("Team", TEAM),
-            group_button("Customers", CUSTOMERS),
+            group_button(STRINGS["team"], TEAM),
+            group_button(STRINGS["customers"], CUSTOMERS),
             spacing="2",
             role="group",
-            aria_label="Show",
+            aria_label=STRINGS["show"],
         ),
         rx.form(
             rx.vstack(
-                rx.el.label("Search people", html_for="people-search", class_name="field-label"),
+                rx.el.label(STRINGS["search_people"], html_for="people-search", class_name="field-label"),
                 rx.hstack(
                     rx.input(
                         id="people-search",
                         name="q",
-                        placeholder="Name or email",
+                        placeholder=STRINGS["search_placeholder"],
                         default_value=PeopleState.search,
                         key=PeopleState.group + PeopleState.search,
                         max_length=100,
                     ),
-                    rx.button("Search", type="submit", variant="soft"),
+                    rx.button(STRINGS["search"], type="submit", variant="soft"),
                     spacing="2",
                 ),
                 spacing="1",
@@ -314,7 +354,7 @@ def signup_setting() -> rx.Component:
     return rx.card(
         rx.el.label(
             rx.switch(checked=PeopleState.signup_open, on_change=PeopleState.set_signup_open, id="signup-open"),
-            rx.text("Customers can sign up themselves (they confirm their email address first)", size="2"),
+            rx.text(STRINGS["signup_setting"], size="2"),
             class_name="checkbox-label",
         ),
         width="100%",
@@ -325,8 +365,8 @@ def people_page_content() -> rx.Component:
     state = PeopleState
     return rx.vstack(
         rx.flex(
-            rx.heading("People", as_="h1", size="6"),
-            rx.button("Invite", on_click=state.open_invite),
+            rx.heading(STRINGS["title"], as_="h1", size="6"),
+            rx.button(STRINGS["invite"], on_click=state.open_invite),
             justify="between",
             align="center",
             width="100%",
@@ -342,11 +382,11 @@ def people_page_content() -> rx.Component:
         rx.cond(
             state.people.length() > 0,  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
             rx.vstack(rx.foreach(state.people, person_card), spacing="2", width="100%", id="people"),
-            rx.text("Nobody here matches.", id="people-empty"),
+            rx.text(STRINGS["nobody"], id="people-empty"),
         ),
         rx.hstack(
-            rx.button("Previous", variant="soft", disabled=~state.has_previous, on_click=state.previous_page),
-            rx.button("Next", variant="soft", disabled=state.next_cursor == "", on_click=state.next_page),
+            rx.button(STRINGS["previous"], variant="soft", disabled=~state.has_previous, on_click=state.previous_page),
+            rx.button(STRINGS["next"], variant="soft", disabled=state.next_cursor == "", on_click=state.next_page),
             justify="end",
             width="100%",
         ),
@@ -362,5 +402,5 @@ def people_page_content() -> rx.Component:
 def people_page() -> rx.Component:
     return signed_in_page(
         rx.cond(PeopleState.loaded, rx.cond(PeopleState.allowed, people_page_content(), admins_only())),
-        title="People",
+        title=STRINGS["title"],
     )

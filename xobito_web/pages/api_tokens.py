@@ -18,6 +18,39 @@ from xobito_web.state.api_tokens import (
     TokenRow,
 )
 
+# The page's words, in one place.
+STRINGS = {
+    "name": "Name",
+    "owner": "Owner",
+    "starts_with": "Starts with",
+    "created": "Created",
+    "last_used": "Last used",
+    "revoke": "Revoke",
+    "revoke_label": "Revoke ",
+    "actions": "Actions",
+    "tokens": "API tokens",
+    "no_tokens": "There are no API tokens here.",
+    "token_name": "Token name",
+    "token_placeholder": "e.g. Nightly report script",
+    "create": "Create token",
+    "new_token_title": "Your new token “",
+    "new_token_title_end": "”",
+    "copy_now": "Copy it now: it is shown only this once. Anyone who has it can act as you through the API.",
+    "new_token": "New API token",
+    "copy": "Copy",
+    "done": "Done",
+    "intro_start": "A personal API token lets a script use the API as you (",
+    "intro_code": "Authorization: Bearer …",
+    "intro_end": "): it sees and changes exactly what you may. Only a fingerprint of it is kept, so it is shown "
+    "once. Revoke a token you no longer use.",
+    "every_token": "Every token of the workspace",
+    "your_tokens": "Your tokens",
+    "admin_title": "API tokens of the workspace",
+    "admin_intro": "Every working token of the workspace, whoever made it. Revoking one stops it at once.",
+    "own_tokens": "Your own tokens",
+    "admin_tab_title": "Workspace API tokens",
+}
+
 COPY_SCRIPT = f"navigator.clipboard.writeText(document.getElementById('{NEW_TOKEN_FIELD_ID}').value)"
 
 
@@ -29,28 +62,35 @@ def _notices(state: Any) -> rx.Component:
 
 
 def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
-    titles = ["Name", *(["Owner"] if with_owner else []), "Starts with", "Created", "Last used"]
+    titles = [
+        STRINGS["name"],
+        *([STRINGS["owner"]] if with_owner else []),
+        STRINGS["starts_with"],
+        STRINGS["created"],
+        STRINGS["last_used"],
+    ]
 
     def row(token: TokenRow) -> rx.Component:
         return light.table_row(
             light.row_header_cell(token.name),
-            *([light.cell(token.owner, label="Owner")] if with_owner else []),
-            light.cell(rx.el.code(token.prefix, "…"), label="Starts with"),
+            *([light.cell(token.owner, label=STRINGS["owner"])] if with_owner else []),
+            light.cell(rx.el.code(token.prefix, "…"), label=STRINGS["starts_with"]),
             light.cell(
-                rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact), label="Created"
+                rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact),
+                label=STRINGS["created"],
             ),
             light.cell(
                 rx.el.time(token.last_used, title=token.last_used_exact, date_time=token.last_used_exact),
-                label="Last used",
+                label=STRINGS["last_used"],
             ),
             light.cell(
                 rx.button(
-                    "Revoke",
+                    STRINGS["revoke"],
                     color_scheme="red",
                     variant="soft",
                     size="1",
                     loading=state.revoking == token.id,
-                    aria_label="Revoke " + token.name,
+                    aria_label=STRINGS["revoke_label"] + token.name,
                     on_click=state.revoke(token.id),
                 )
             ),
@@ -67,7 +107,7 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
                     ],
                     # The buttons' column: named for screen readers, nothing to show.
                     rx.el.th(
-                        rx.el.span("Actions", class_name="visually-hidden"),
+                        rx.el.span(STRINGS["actions"], class_name="visually-hidden"),
                         class_name="rt-TableCell rt-TableColumnHeaderCell",
                         scope="col",
                     ),
@@ -75,9 +115,9 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
                 class_name="rt-TableHeader",
             ),
             rx.el.tbody(rx.foreach(rows, row), class_name="rt-TableBody"),
-            aria_label="API tokens",
+            aria_label=STRINGS["tokens"],
         ),
-        rx.text("There are no API tokens here.", id="no-tokens"),
+        rx.text(STRINGS["no_tokens"], id="no-tokens"),
     )
 
 
@@ -85,18 +125,18 @@ def _create_form() -> rx.Component:
     state = ProfileTokensState
     return rx.form(
         rx.vstack(
-            rx.el.label("Token name", html_for="token-name", class_name="field-label"),
+            rx.el.label(STRINGS["token_name"], html_for="token-name", class_name="field-label"),
             rx.hstack(
                 rx.input(
                     id="token-name",
                     name="name",
                     value=state.new_name,
                     on_change=state.set_new_name,
-                    placeholder="e.g. Nightly report script",
+                    placeholder=STRINGS["token_placeholder"],
                     max_length=NAME_MAX,
                     width="280px",
                 ),
-                rx.button("Create token", type="submit", loading=state.creating),
+                rx.button(STRINGS["create"], type="submit", loading=state.creating),
                 spacing="2",
                 wrap="wrap",
             ),
@@ -117,9 +157,13 @@ def _new_token_panel() -> rx.Component:
     state = ProfileTokensState
     return rx.card(
         rx.vstack(
-            rx.heading(rx.text.span("Your new token “", state.created_name, "”"), as_="h2", size="4"),
-            rx.text("Copy it now: it is shown only this once. Anyone who has it can act as you through the API."),
-            rx.el.label("New API token", html_for=NEW_TOKEN_FIELD_ID, class_name="field-label"),
+            rx.heading(
+                rx.text.span(STRINGS["new_token_title"], state.created_name, STRINGS["new_token_title_end"]),
+                as_="h2",
+                size="4",
+            ),
+            rx.text(STRINGS["copy_now"]),
+            rx.el.label(STRINGS["new_token"], html_for=NEW_TOKEN_FIELD_ID, class_name="field-label"),
             rx.el.input(
                 id=NEW_TOKEN_FIELD_ID,
                 read_only=True,
@@ -127,8 +171,8 @@ def _new_token_panel() -> rx.Component:
                 on_focus=rx.call_script(f"document.getElementById('{NEW_TOKEN_FIELD_ID}').select()"),
             ),
             rx.hstack(
-                rx.button("Copy", variant="soft", on_click=rx.call_script(COPY_SCRIPT)),
-                rx.button("Done", variant="outline", on_click=state.dismiss_new_token),
+                rx.button(STRINGS["copy"], variant="soft", on_click=rx.call_script(COPY_SCRIPT)),
+                rx.button(STRINGS["done"], variant="outline", on_click=state.dismiss_new_token),
                 spacing="2",
             ),
             spacing="2",
@@ -144,27 +188,26 @@ def profile_tokens_page() -> rx.Component:
     state = ProfileTokensState
     return signed_in_page(
         rx.vstack(
-            rx.heading("API tokens", as_="h1", size="6"),
+            rx.heading(STRINGS["tokens"], as_="h1", size="6"),
             rx.text(
-                "A personal API token lets a script use the API as you (",
-                rx.el.code("Authorization: Bearer …"),
-                "): it sees and changes exactly what you may. Only a fingerprint of it is kept, so it is shown "
-                "once. Revoke a token you no longer use.",
+                STRINGS["intro_start"],
+                rx.el.code(STRINGS["intro_code"]),
+                STRINGS["intro_end"],
             ),
             rx.cond(
                 state.user_role == "admin",
-                rx.link("Every token of the workspace", href=state.admin_tokens_href, id="admin-tokens-link"),
+                rx.link(STRINGS["every_token"], href=state.admin_tokens_href, id="admin-tokens-link"),
             ),
             rx.card(_create_form(), width="100%"),
             _new_token_panel(),
             _notices(state),
-            rx.heading("Your tokens", as_="h2", size="4"),
+            rx.heading(STRINGS["your_tokens"], as_="h2", size="4"),
             _table(state, state.tokens, with_owner=False),
             spacing="4",
             width="100%",
             max_width="900px",
         ),
-        title="API tokens",
+        title=STRINGS["tokens"],
     )
 
 
@@ -172,12 +215,12 @@ def admin_tokens_page() -> rx.Component:
     state = AdminTokensState
     return signed_in_page(
         rx.vstack(
-            rx.heading("API tokens of the workspace", as_="h1", size="6"),
+            rx.heading(STRINGS["admin_title"], as_="h1", size="6"),
             rx.cond(
                 state.allowed,
                 rx.vstack(
-                    rx.text("Every working token of the workspace, whoever made it. Revoking one stops it at once."),
-                    rx.link("Your own tokens", href=state.profile_tokens_href),
+                    rx.text(STRINGS["admin_intro"]),
+                    rx.link(STRINGS["own_tokens"], href=state.profile_tokens_href),
                     _notices(state),
                     _table(state, state.tokens, with_owner=True),
                     spacing="4",
@@ -189,5 +232,5 @@ def admin_tokens_page() -> rx.Component:
             width="100%",
             max_width="1100px",
         ),
-        title="Workspace API tokens",
+        title=STRINGS["admin_tab_title"],
     )

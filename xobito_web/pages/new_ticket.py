@@ -20,8 +20,12 @@ STRINGS = {
     "message": "Message",
     "create": "Create Ticket",
     "team_note": "Tickets are opened by customers. Team members answer them from the ticket list.",
+    "low": "Low",
+    "medium": "Medium",
+    "high": "High",
+    "urgent": "Urgent",
 }
-PRIORITY_CHOICES = (("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent"))
+PRIORITY_CHOICES = tuple((value, STRINGS[value]) for value in ("low", "medium", "high", "urgent"))
 
 
 def field_error(field: str) -> rx.Component:

@@ -10,6 +10,31 @@ from xobito_web.services.accounts import NAME_MAX
 from xobito_web.services.workspaces import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from xobito_web.state.profile import EmailChoice, ProfileState
 
+# The page's words, in one place.
+STRINGS = {
+    "title": "Profile",
+    "name_section": "Name and email",
+    "name": "Name",
+    "email": "Email: ",
+    "role": "Role: ",
+    "save_name": "Save name",
+    "password_section": "Change password",
+    "current_password": "Current password",
+    "new_password": "New password",
+    "new_password_hint": f"At least {PASSWORD_MIN_LENGTH} characters. You stay signed in here; "
+    "everywhere else you are signed out.",
+    "change_password": "Change password",
+    "emails_section": "Email notifications",
+    "emails_legend": "Email me about",
+    "tokens_section": "API tokens",
+    "tokens_text": "Personal tokens let your own scripts use the HTTP API as you.",
+    "manage_tokens": "Manage API tokens",
+    "manage_saved_replies": "Manage saved replies",
+    "sign_out_section": "Sign out everywhere",
+    "sign_out_text": "Signs you out on every device and browser, this one too.",
+    "sign_out_button": "Sign out everywhere",
+}
+
 
 def section(title: str, *children, section_id: str) -> rx.Component:
     heading_id = f"{section_id}-heading"
@@ -25,11 +50,11 @@ def section(title: str, *children, section_id: str) -> rx.Component:
 
 def name_section() -> rx.Component:
     return section(
-        "Name and email",
+        STRINGS["name_section"],
         rx.form(
             rx.vstack(
                 text_field(
-                    "Name",
+                    STRINGS["name"],
                     "profile-name",
                     "name",
                     ProfileState.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
@@ -38,9 +63,9 @@ def name_section() -> rx.Component:
                     default_value=ProfileState.profile_name,
                     key=ProfileState.name_form_key,
                 ),
-                rx.text("Email: ", rx.text.strong(ProfileState.profile_email), size="2"),
-                rx.text("Role: ", rx.text.strong(ProfileState.user_role_label), size="2"),
-                rx.button("Save name", type="submit", variant="soft", disabled=ProfileState.busy),
+                rx.text(STRINGS["email"], rx.text.strong(ProfileState.profile_email), size="2"),
+                rx.text(STRINGS["role"], rx.text.strong(ProfileState.user_role_label), size="2"),
+                rx.button(STRINGS["save_name"], type="submit", variant="soft", disabled=ProfileState.busy),
                 notice(ProfileState.name_notice, "name-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 spacing="3",
                 width="100%",
@@ -55,13 +80,13 @@ def name_section() -> rx.Component:
 
 def password_section() -> rx.Component:
     return section(
-        "Change password",
+        STRINGS["password_section"],
         rx.form(
             rx.vstack(
                 # The account's address for password managers (hidden, not a field to fill in).
                 rx.el.input(type="hidden", name="username", value=ProfileState.profile_email, auto_complete="username"),
                 text_field(
-                    "Current password",
+                    STRINGS["current_password"],
                     "current-password",
                     "current_password",
                     ProfileState.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
@@ -70,17 +95,16 @@ def password_section() -> rx.Component:
                     max_length=PASSWORD_MAX_LENGTH,
                 ),
                 text_field(
-                    "New password",
+                    STRINGS["new_password"],
                     "new-password",
                     "new_password",
                     ProfileState.errors,  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                     type="password",
                     auto_complete="new-password",
-                    hint=f"At least {PASSWORD_MIN_LENGTH} characters. You stay signed in here; "
-                    "everywhere else you are signed out.",
+                    hint=STRINGS["new_password_hint"],
                     max_length=PASSWORD_MAX_LENGTH,
                 ),
-                rx.button("Change password", type="submit", variant="soft", disabled=ProfileState.busy),
+                rx.button(STRINGS["change_password"], type="submit", variant="soft", disabled=ProfileState.busy),
                 notice(ProfileState.password_notice, "password-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 spacing="3",
                 width="100%",
@@ -106,9 +130,9 @@ def email_choice(choice: EmailChoice) -> rx.Component:
 
 def emails_section() -> rx.Component:
     return section(
-        "Email notifications",
+        STRINGS["emails_section"],
         rx.el.fieldset(
-            rx.el.legend("Email me about", class_name="field-label"),
+            rx.el.legend(STRINGS["emails_legend"], class_name="field-label"),
             rx.foreach(ProfileState.email_choices, email_choice),
             class_name="choice-group",
         ),
@@ -120,20 +144,20 @@ def emails_section() -> rx.Component:
 
 def tokens_section() -> rx.Component:
     return section(
-        "API tokens",
-        rx.text("Personal tokens let your own scripts use the HTTP API as you.", size="2"),
-        rx.link("Manage API tokens", href=ProfileState.tokens_href),
-        rx.cond(ProfileState.is_team, rx.link("Manage saved replies", href=ProfileState.saved_replies_href)),
+        STRINGS["tokens_section"],
+        rx.text(STRINGS["tokens_text"], size="2"),
+        rx.link(STRINGS["manage_tokens"], href=ProfileState.tokens_href),
+        rx.cond(ProfileState.is_team, rx.link(STRINGS["manage_saved_replies"], href=ProfileState.saved_replies_href)),
         section_id="api-tokens",
     )
 
 
 def sign_out_section() -> rx.Component:
     return section(
-        "Sign out everywhere",
-        rx.text("Signs you out on every device and browser, this one too.", size="2"),
+        STRINGS["sign_out_section"],
+        rx.text(STRINGS["sign_out_text"], size="2"),
         rx.button(
-            "Sign out everywhere", variant="outline", color_scheme="red", on_click=ProfileState.sign_out_everywhere
+            STRINGS["sign_out_button"], variant="outline", color_scheme="red", on_click=ProfileState.sign_out_everywhere
         ),
         form_error(ProfileState.errors, "sign-out-error", "sign_out"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         section_id="sign-out-everywhere",
@@ -143,7 +167,7 @@ def sign_out_section() -> rx.Component:
 def profile_page() -> rx.Component:
     return signed_in_page(
         rx.vstack(
-            rx.heading("Profile", as_="h1", size="6"),
+            rx.heading(STRINGS["title"], as_="h1", size="6"),
             name_section(),
             password_section(),
             emails_section(),
@@ -153,5 +177,5 @@ def profile_page() -> rx.Component:
             width="100%",
             max_width="640px",
         ),
-        title="Profile",
+        title=STRINGS["title"],
     )

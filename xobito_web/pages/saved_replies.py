@@ -11,14 +11,32 @@ from xobito_web.services.saved_replies import TITLE_MAX
 from xobito_web.services.tickets import MESSAGE_MAX
 from xobito_web.state.saved_replies import SavedRepliesState, SavedReplyItem
 
-PLACEHOLDER_HINT = (
-    "Placeholders filled in when the reply is inserted: {customer_name}, {ticket_id} and {agent_name} (you)."
-)
+# The page's words, in one place.
+STRINGS = {
+    "title": "Saved replies",
+    "intro": "Reusable texts to insert into a reply or a note with “Insert saved reply”.",
+    "text": "Text",
+    "placeholder_hint": "Placeholders filled in when the reply is inserted: {customer_name}, {ticket_id} and "
+    "{agent_name} (you).",
+    "shared": "Shared with the team",
+    "only_you": "Only you will see this saved reply.",
+    "add_title": "Add a saved reply",
+    "field_title": "Title",
+    "title_of": "Title of ",
+    "save": "Save",
+    "cancel": "Cancel",
+    "edit": "Edit",
+    "delete": "Delete",
+    "delete_title": "Delete ",
+    "delete_text": "It is gone for good; messages already sent with it stay as they are.",
+    "none_yet": "No saved replies yet.",
+    "team_only": "Saved replies are for the team.",
+}
 
 
 def text_box(field_id: str, errors, default_value: str | rx.Var = "") -> rx.Component:
     return rx.vstack(
-        rx.el.label("Text", html_for=field_id, class_name="field-label"),
+        rx.el.label(STRINGS["text"], html_for=field_id, class_name="field-label"),
         rx.text_area(
             id=field_id,
             name="body",
@@ -30,7 +48,7 @@ def text_box(field_id: str, errors, default_value: str | rx.Var = "") -> rx.Comp
             aria_invalid=rx.cond(errors.contains("body"), "true", "false"),
             aria_describedby=f"{field_id}-hint {field_id}-error",
         ),
-        rx.text(PLACEHOLDER_HINT, size="1", color_scheme="gray", id=f"{field_id}-hint"),
+        rx.text(STRINGS["placeholder_hint"], size="1", color_scheme="gray", id=f"{field_id}-hint"),
         error_text(errors, "body", f"{field_id}-error"),
         spacing="1",
         width="100%",
@@ -42,8 +60,8 @@ def shared_choice(field_id: str, checked: bool | rx.Var) -> rx.Component:
     return rx.cond(
         SavedRepliesState.can_share,
         # One label around the box and its words: the box is named by them (no nested labels).
-        rx.checkbox("Shared with the team", name="shared", id=field_id, default_checked=checked),
-        rx.text("Only you will see this saved reply.", size="2", color_scheme="gray"),
+        rx.checkbox(STRINGS["shared"], name="shared", id=field_id, default_checked=checked),
+        rx.text(STRINGS["only_you"], size="2", color_scheme="gray"),
     )
 
 
@@ -52,12 +70,12 @@ def add_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Add a saved reply", as_="h2", size="4"),
-                text_field("Title", "new-title", "title", state.add_errors, max_length=TITLE_MAX),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
+                rx.heading(STRINGS["add_title"], as_="h2", size="4"),
+                text_field(STRINGS["field_title"], "new-title", "title", state.add_errors, max_length=TITLE_MAX),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
                 text_box("new-body", state.add_errors),
                 shared_choice("new-shared", True),
                 form_error(state.add_errors, "add-error"),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
-                rx.button("Save", type="submit", loading=state.busy),
+                rx.button(STRINGS["save"], type="submit", loading=state.busy),
                 spacing="3",
                 width="100%",
                 align="start",
@@ -75,7 +93,7 @@ def edit_form(item: SavedReplyItem) -> rx.Component:
     return rx.form(
         rx.vstack(
             text_field(
-                "Title of " + item.title,
+                STRINGS["title_of"] + item.title,
                 "edit-title-" + item.id,
                 "title",
                 state.edit_errors,  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
@@ -87,8 +105,10 @@ def edit_form(item: SavedReplyItem) -> rx.Component:
             shared_choice("edit-shared-" + item.id, item.shared),
             form_error(state.edit_errors, "edit-error"),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
             rx.hstack(
-                rx.button("Save", type="submit", loading=state.busy),
-                rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=state.cancel_edit),
+                rx.button(STRINGS["save"], type="submit", loading=state.busy),
+                rx.button(
+                    STRINGS["cancel"], type="button", variant="soft", color_scheme="gray", on_click=state.cancel_edit
+                ),
                 spacing="2",
             ),
             spacing="3",
@@ -116,19 +136,19 @@ def item_card(item: SavedReplyItem) -> rx.Component:
                 item.can_change,
                 rx.flex(
                     rx.button(
-                        "Edit",
+                        STRINGS["edit"],
                         size="1",
                         variant="soft",
                         on_click=state.start_edit(item.id),  # type: ignore[operator]  # Reflex: a state field or event is a Var on the class
-                        aria_label="Edit " + item.title,
+                        aria_label=STRINGS["edit"] + " " + item.title,
                     ),
                     rx.button(
-                        "Delete",
+                        STRINGS["delete"],
                         size="1",
                         variant="soft",
                         color_scheme="red",
                         on_click=state.ask_delete(item.id),  # type: ignore[operator]  # Reflex: a state field or event is a Var on the class
-                        aria_label="Delete " + item.title,
+                        aria_label=STRINGS["delete"] + " " + item.title,
                     ),
                     gap="2",
                 ),
@@ -149,11 +169,13 @@ def delete_dialog() -> rx.Component:
     state = SavedRepliesState
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete ", state.delete_title, "?"),
-            rx.alert_dialog.description("It is gone for good; messages already sent with it stay as they are."),
+            rx.alert_dialog.title(STRINGS["delete_title"], state.delete_title, "?"),
+            rx.alert_dialog.description(STRINGS["delete_text"]),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=state.delete_saved_reply)),
+                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(STRINGS["delete"], color_scheme="red", on_click=state.delete_saved_reply)
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="4",
@@ -167,8 +189,8 @@ def delete_dialog() -> rx.Component:
 def saved_replies_content() -> rx.Component:
     state = SavedRepliesState
     return rx.vstack(
-        rx.heading("Saved replies", as_="h1", size="6"),
-        rx.text("Reusable texts to insert into a reply or a note with “Insert saved reply”.", size="2"),
+        rx.heading(STRINGS["title"], as_="h1", size="6"),
+        rx.text(STRINGS["intro"], size="2"),
         add_form(),
         notice(state.notice, "saved-replies-notice"),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
         rx.cond(
@@ -177,7 +199,7 @@ def saved_replies_content() -> rx.Component:
         ),
         rx.cond(
             state.items.length() == 0,  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
-            rx.text("No saved replies yet.", color_scheme="gray", id="no-saved-replies"),
+            rx.text(STRINGS["none_yet"], color_scheme="gray", id="no-saved-replies"),
         ),
         rx.vstack(rx.foreach(state.items, item_card), spacing="2", width="100%", id="saved-replies"),
         delete_dialog(),
@@ -194,9 +216,7 @@ def saved_replies_page() -> rx.Component:
             rx.cond(
                 SavedRepliesState.allowed,
                 saved_replies_content(),
-                rx.callout(
-                    "Saved replies are for the team.", icon="lock", color_scheme="gray", width="100%", id="team-only"
-                ),
+                rx.callout(STRINGS["team_only"], icon="lock", color_scheme="gray", width="100%", id="team-only"),
             ),
         )
     )

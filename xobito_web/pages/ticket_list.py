@@ -9,19 +9,57 @@ from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.layout import fold_button, signed_in_page
 from xobito_web.state.ticket_list import SORT_LABELS, ListRow, TicketListState
 
-STATUS_CHOICES = (("open", "Open"), ("answered", "Answered"), ("closed", "Closed"))
+# The page's words, in one place.
+STRINGS = {
+    "status": "Status",
+    "open": "Open",
+    "answered": "Answered",
+    "closed": "Closed",
+    "priority": "Priority",
+    "any_priority": "Any priority",
+    "low": "Low",
+    "medium": "Medium",
+    "high": "High",
+    "urgent": "Urgent",
+    "department": "Department",
+    "any_department": "Any department",
+    "sort_by": "Sort by",
+    "search": "Search",
+    "search_placeholder": "TKT-000042 or any words",
+    "waiting_on_team": "Waiting on team",
+    "assigned_to_me": "Assigned to me",
+    "clear_filters": "Clear filters",
+    "unread": "Unread: ",
+    "customer": "Customer",
+    "assignee": "Assignee",
+    "no_assignee": "—",
+    "last_activity": "Last activity",
+    "ticket_id": "Ticket ID",
+    "subject": "Subject",
+    "tickets": "Tickets",
+    "empty_title": "No tickets here",
+    "empty_filtered": "No ticket matches these filters. Clear them to see every open ticket.",
+    "empty_team": "Nothing is waiting. New tickets appear here as customers open them.",
+    "empty_customer": "You have no open tickets. Need help? Open a new ticket and we will answer.",
+    "new_ticket": "New Ticket",
+    "previous": "Previous",
+    "next": "Next",
+    "filters": "Filters",
+}
+
+STATUS_CHOICES = (("open", STRINGS["open"]), ("answered", STRINGS["answered"]), ("closed", STRINGS["closed"]))
 PRIORITY_CHOICES = (
-    ("any", "Any priority"),
-    ("low", "Low"),
-    ("medium", "Medium"),
-    ("high", "High"),
-    ("urgent", "Urgent"),
+    ("any", STRINGS["any_priority"]),
+    ("low", STRINGS["low"]),
+    ("medium", STRINGS["medium"]),
+    ("high", STRINGS["high"]),
+    ("urgent", STRINGS["urgent"]),
 )
 
 
 def status_filter() -> rx.Component:
     return rx.el.fieldset(
-        rx.el.legend("Status", class_name="field-label"),
+        rx.el.legend(STRINGS["status"], class_name="field-label"),
         rx.hstack(
             *[
                 # One label around the box and its words: the box is named by them (no nested labels).
@@ -41,9 +79,9 @@ def status_filter() -> rx.Component:
 
 def priority_filter() -> rx.Component:
     return rx.vstack(
-        rx.el.label("Priority", html_for="priority-filter", class_name="field-label"),
+        rx.el.label(STRINGS["priority"], html_for="priority-filter", class_name="field-label"),
         rx.select.root(
-            rx.select.trigger(id="priority-filter", aria_label="Priority"),
+            rx.select.trigger(id="priority-filter", aria_label=STRINGS["priority"]),
             rx.select.content(*[rx.select.item(label, value=value) for value, label in PRIORITY_CHOICES]),
             value=rx.cond(TicketListState.selected_priority == "", "any", TicketListState.selected_priority),
             on_change=TicketListState.set_priority_filter,
@@ -54,11 +92,11 @@ def priority_filter() -> rx.Component:
 
 def department_filter() -> rx.Component:
     return rx.vstack(
-        rx.el.label("Department", html_for="department-filter", class_name="field-label"),
+        rx.el.label(STRINGS["department"], html_for="department-filter", class_name="field-label"),
         rx.select.root(
-            rx.select.trigger(id="department-filter", aria_label="Department"),
+            rx.select.trigger(id="department-filter", aria_label=STRINGS["department"]),
             rx.select.content(
-                rx.select.item("Any department", value="any"),
+                rx.select.item(STRINGS["any_department"], value="any"),
                 rx.foreach(TicketListState.departments, lambda d: rx.select.item(d.label, value=d.value)),
             ),
             value=rx.cond(TicketListState.selected_department == "", "any", TicketListState.selected_department),
@@ -70,9 +108,9 @@ def department_filter() -> rx.Component:
 
 def sort_choice() -> rx.Component:
     return rx.vstack(
-        rx.el.label("Sort by", html_for="sort-choice", class_name="field-label"),
+        rx.el.label(STRINGS["sort_by"], html_for="sort-choice", class_name="field-label"),
         rx.select.root(
-            rx.select.trigger(id="sort-choice", aria_label="Sort by"),
+            rx.select.trigger(id="sort-choice", aria_label=STRINGS["sort_by"]),
             rx.select.content(*[rx.select.item(label, value=value) for value, label in SORT_LABELS.items()]),
             value=TicketListState.sort,
             on_change=TicketListState.set_sort,
@@ -95,19 +133,19 @@ _SCREEN_READER_ONLY = {
 def search_box() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.el.label("Search", html_for="ticket-search", class_name="field-label"),
+            rx.el.label(STRINGS["search"], html_for="ticket-search", class_name="field-label"),
             rx.hstack(
                 rx.input(
                     id="ticket-search",
                     name="q",
                     default_value=TicketListState.search,
                     key=TicketListState.search,
-                    placeholder="TKT-000042 or any words",
+                    placeholder=STRINGS["search_placeholder"],
                     width="260px",
                     aria_invalid=rx.cond(TicketListState.search_error != "", "true", "false"),
                     aria_describedby="search-error",
                 ),
-                rx.button("Search", type="submit", variant="soft"),
+                rx.button(STRINGS["search"], type="submit", variant="soft"),
                 spacing="2",
             ),
             rx.el.p(
@@ -134,12 +172,12 @@ def filters_bar() -> rx.Component:
                 TicketListState.is_team,
                 rx.fragment(
                     rx.checkbox(
-                        "Waiting on team",
+                        STRINGS["waiting_on_team"],
                         checked=TicketListState.waiting_on_team,
                         on_change=TicketListState.toggle_waiting_on_team,
                     ),
                     rx.checkbox(
-                        "Assigned to me",
+                        STRINGS["assigned_to_me"],
                         checked=TicketListState.assigned_to_me,
                         on_change=TicketListState.toggle_assigned_to_me,
                     ),
@@ -149,7 +187,7 @@ def filters_bar() -> rx.Component:
             search_box(),
             rx.cond(
                 TicketListState.filters_active,
-                rx.button("Clear filters", variant="ghost", on_click=TicketListState.clear_filters),
+                rx.button(STRINGS["clear_filters"], variant="ghost", on_click=TicketListState.clear_filters),
             ),
             spacing="5",
             wrap="wrap",
@@ -197,7 +235,7 @@ def ticket_row(row: ListRow) -> rx.Component:
         light.cell(
             light.flex_column(
                 rx.el.a(
-                    rx.cond(row.unread, rx.el.span("Unread: ", style=_SCREEN_READER_ONLY)),
+                    rx.cond(row.unread, rx.el.span(STRINGS["unread"], style=_SCREEN_READER_ONLY)),
                     marked(row.subject_marks, row.subject),
                     href=row.href,
                     class_name=rx.cond(
@@ -214,17 +252,19 @@ def ticket_row(row: ListRow) -> rx.Component:
                 rx.cond(row.waiting != "", light.text(row.waiting, size="1", color="gray")),
             )
         ),
-        rx.cond(TicketListState.is_team, light.cell(row.customer_name, label="Customer")),
+        rx.cond(TicketListState.is_team, light.cell(row.customer_name, label=STRINGS["customer"])),
         rx.cond(
             TicketListState.is_team,
-            light.cell(rx.cond(row.assignee_name != "", row.assignee_name, "—"), label="Assignee"),
+            light.cell(
+                rx.cond(row.assignee_name != "", row.assignee_name, STRINGS["no_assignee"]), label=STRINGS["assignee"]
+            ),
         ),
-        light.cell(row.department, label="Department"),
-        light.cell(priority_badge(row.priority, row.priority_label), label="Priority"),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
-        light.cell(status_badge(row.status, row.status_label), label="Status"),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
+        light.cell(row.department, label=STRINGS["department"]),
+        light.cell(priority_badge(row.priority, row.priority_label), label=STRINGS["priority"]),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
+        light.cell(status_badge(row.status, row.status_label), label=STRINGS["status"]),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
         light.cell(
             rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact),
-            label="Last activity",
+            label=STRINGS["last_activity"],
         ),
         on_click=rx.redirect(row.href),
         class_name="ticket-row",
@@ -240,37 +280,46 @@ def ticket_table() -> rx.Component:
     return light.table(
         rx.el.thead(
             light.table_row(
-                _header("Ticket ID"),
-                _header("Subject"),
-                rx.cond(TicketListState.is_team, _header("Customer")),
-                rx.cond(TicketListState.is_team, _header("Assignee")),
-                *[_header(title) for title in ("Department", "Priority", "Status", "Last activity")],
+                _header(STRINGS["ticket_id"]),
+                _header(STRINGS["subject"]),
+                rx.cond(TicketListState.is_team, _header(STRINGS["customer"])),
+                rx.cond(TicketListState.is_team, _header(STRINGS["assignee"])),
+                *[
+                    _header(title)
+                    for title in (
+                        STRINGS["department"],
+                        STRINGS["priority"],
+                        STRINGS["status"],
+                        STRINGS["last_activity"],
+                    )
+                ],
             ),
             class_name="rt-TableHeader",
         ),
         rx.el.tbody(rx.foreach(TicketListState.rows, ticket_row), class_name="rt-TableBody"),
-        aria_label="Tickets",
+        aria_label=STRINGS["tickets"],
     )
 
 
 def empty_state() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("No tickets here", size="4", as_="h2"),
+            rx.heading(STRINGS["empty_title"], size="4", as_="h2"),
             rx.cond(
                 TicketListState.filters_active,
-                rx.text("No ticket matches these filters. Clear them to see every open ticket."),
+                rx.text(STRINGS["empty_filtered"]),
                 rx.cond(
                     TicketListState.is_team,
-                    rx.text("Nothing is waiting. New tickets appear here as customers open them."),
-                    rx.text("You have no open tickets. Need help? Open a new ticket and we will answer."),
+                    rx.text(STRINGS["empty_team"]),
+                    rx.text(STRINGS["empty_customer"]),
                 ),
             ),
             rx.cond(
                 TicketListState.filters_active,
-                rx.button("Clear filters", variant="soft", on_click=TicketListState.clear_filters),
+                rx.button(STRINGS["clear_filters"], variant="soft", on_click=TicketListState.clear_filters),
                 rx.cond(
-                    ~TicketListState.is_team, rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href)
+                    ~TicketListState.is_team,
+                    rx.link(rx.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
                 ),
             ),
             spacing="3",
@@ -286,10 +335,16 @@ def pager() -> rx.Component:
         rx.text(TicketListState.count_label, size="2", id="ticket-count", aria_live="polite"),
         rx.spacer(),
         rx.button(
-            "Previous", variant="soft", disabled=~TicketListState.has_previous, on_click=TicketListState.previous_page
+            STRINGS["previous"],
+            variant="soft",
+            disabled=~TicketListState.has_previous,
+            on_click=TicketListState.previous_page,
         ),
         rx.button(
-            "Next", variant="soft", disabled=TicketListState.next_cursor == "", on_click=TicketListState.next_page
+            STRINGS["next"],
+            variant="soft",
+            disabled=TicketListState.next_cursor == "",
+            on_click=TicketListState.next_page,
         ),
         justify="end",
         width="100%",
@@ -300,12 +355,12 @@ def ticket_list_page() -> rx.Component:
     return signed_in_page(
         rx.vstack(
             rx.hstack(
-                rx.heading("Tickets", as_="h1", size="6"),
+                rx.heading(STRINGS["tickets"], as_="h1", size="6"),
                 rx.hstack(
-                    fold_button("Filters", "list-filter", "filters-button", "filters"),
+                    fold_button(STRINGS["filters"], "list-filter", "filters-button", "filters"),
                     rx.cond(
                         ~TicketListState.is_team,
-                        rx.link(rx.button("New Ticket"), href=TicketListState.new_ticket_href),
+                        rx.link(rx.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
                     ),
                     spacing="2",
                     align="center",

@@ -22,6 +22,34 @@ STRINGS = {
     "closed": "This ticket is closed and archived. Need more help? ",
     "closed_link": "Open a new ticket",
     "link_rel": "noopener noreferrer nofollow",
+    "department": "Department",
+    "customer": "Customer",
+    "assignee": "Assignee",
+    "unassigned": "Unassigned",
+    "assign_department": "Assign to department",
+    "assign": "Assign",
+    "take": "Take ticket",
+    "internal_note": "Internal note",
+    "reply": "Reply",
+    "kind_label": "Write a reply or an internal note",
+    "note_hint": "Only the team sees internal notes. Mention a colleague with @ and their name to email them.",
+    "picker_close": "Close saved replies",
+    "picker_open": "Insert saved reply",
+    "picker_search": "Search saved replies",
+    "picker_placeholder": "Type words of the title or text",
+    "picker_insert": "Insert ",
+    "picker_manage": "Manage saved replies",
+    "message": "Message",
+    "note_placeholder": "Write a note for the team",
+    "reply_placeholder": "Write your reply",
+    "send_note": "Add Internal Note",
+    "send_reply": "Send Reply",
+    "close_ticket": "Close Ticket",
+    "close_title": "Close this ticket?",
+    "close_text": "A closed ticket is archived: nobody can reply to it any more. Open a new ticket for anything else.",
+    "cancel": "Cancel",
+    "unsent_text": "Your unsent text",
+    "dismiss": "Dismiss",
 }
 # Shown for a thread of at least this many messages: it opens at the newest (assets/a11y.js).
 LONG_THREAD = 4
@@ -41,17 +69,23 @@ def ticket_header() -> rx.Component:
         ),
         rx.heading(TicketViewState.subject, as_="h1", size="6"),
         rx.data_list.root(
-            rx.data_list.item(rx.data_list.label("Department"), rx.data_list.value(TicketViewState.department)),
+            rx.data_list.item(
+                rx.data_list.label(STRINGS["department"]), rx.data_list.value(TicketViewState.department)
+            ),
             rx.cond(
                 TicketViewState.is_team,
                 rx.fragment(
                     rx.data_list.item(
-                        rx.data_list.label("Customer"), rx.data_list.value(TicketViewState.customer_name)
+                        rx.data_list.label(STRINGS["customer"]), rx.data_list.value(TicketViewState.customer_name)
                     ),
                     rx.data_list.item(
-                        rx.data_list.label("Assignee"),
+                        rx.data_list.label(STRINGS["assignee"]),
                         rx.data_list.value(
-                            rx.cond(TicketViewState.assignee_name != "", TicketViewState.assignee_name, "Unassigned")
+                            rx.cond(
+                                TicketViewState.assignee_name != "",
+                                TicketViewState.assignee_name,
+                                STRINGS["unassigned"],
+                            )
                         ),
                     ),
                 ),
@@ -75,9 +109,11 @@ def assignment_controls() -> rx.Component:
                     AssignmentState.can_assign,
                     rx.fragment(
                         rx.vstack(
-                            rx.el.label("Assign to department", html_for="assign-department", class_name="field-label"),
+                            rx.el.label(
+                                STRINGS["assign_department"], html_for="assign-department", class_name="field-label"
+                            ),
                             rx.select.root(
-                                rx.select.trigger(id="assign-department", aria_label="Assign to department"),
+                                rx.select.trigger(id="assign-department", aria_label=STRINGS["assign_department"]),
                                 rx.select.content(
                                     rx.foreach(
                                         AssignmentState.department_choices,
@@ -90,11 +126,11 @@ def assignment_controls() -> rx.Component:
                             spacing="1",
                         ),
                         rx.vstack(
-                            rx.el.label("Assignee", html_for="assign-person", class_name="field-label"),
+                            rx.el.label(STRINGS["assignee"], html_for="assign-person", class_name="field-label"),
                             rx.select.root(
-                                rx.select.trigger(id="assign-person", aria_label="Assignee"),
+                                rx.select.trigger(id="assign-person", aria_label=STRINGS["assignee"]),
                                 rx.select.content(
-                                    rx.select.item("Unassigned", value=UNASSIGNED),
+                                    rx.select.item(STRINGS["unassigned"], value=UNASSIGNED),
                                     rx.foreach(
                                         AssignmentState.assignee_choices,
                                         lambda p: rx.select.item(p.label, value=p.value),
@@ -108,14 +144,20 @@ def assignment_controls() -> rx.Component:
                             spacing="1",
                         ),
                         rx.button(
-                            "Assign", variant="soft", on_click=AssignmentState.assign, loading=AssignmentState.assigning
+                            STRINGS["assign"],
+                            variant="soft",
+                            on_click=AssignmentState.assign,
+                            loading=AssignmentState.assigning,
                         ),
                     ),
                 ),
                 rx.cond(
                     AssignmentState.can_take,
                     rx.button(
-                        "Take ticket", variant="soft", on_click=AssignmentState.take, loading=AssignmentState.assigning
+                        STRINGS["take"],
+                        variant="soft",
+                        on_click=AssignmentState.take,
+                        loading=AssignmentState.assigning,
                     ),
                 ),
                 spacing="4",
@@ -158,7 +200,7 @@ def thread_message(message: ThreadMessage) -> rx.Component:
             light.flex_row(
                 rx.cond(
                     message.is_internal,
-                    light.badge("Internal note", color="amber", size="1"),
+                    light.badge(STRINGS["internal_note"], color="amber", size="1"),
                 ),
                 rx.el.h2(message.author_name, class_name="rt-Heading rt-r-size-2 rt-r-weight-bold message-author"),
                 light.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
@@ -191,17 +233,17 @@ def composer_kind() -> rx.Component:
         ReplyState.is_team,
         rx.vstack(
             rx.segmented_control.root(
-                rx.segmented_control.item("Reply", value="reply"),
-                rx.segmented_control.item("Internal note", value="note"),
+                rx.segmented_control.item(STRINGS["reply"], value="reply"),
+                rx.segmented_control.item(STRINGS["internal_note"], value="note"),
                 value=rx.cond(ReplyState.note_mode, "note", "reply"),
                 on_change=ReplyState.set_note_mode,
-                aria_label="Write a reply or an internal note",
+                aria_label=STRINGS["kind_label"],
                 id="composer-kind",
             ),
             rx.cond(
                 ReplyState.note_mode,
                 rx.text(
-                    "Only the team sees internal notes. Mention a colleague with @ and their name to email them.",
+                    STRINGS["note_hint"],
                     size="2",
                     color_scheme="gray",
                     id="note-hint",
@@ -219,7 +261,7 @@ def saved_reply_picker() -> rx.Component:
         ReplyState.is_team,
         rx.vstack(
             rx.button(
-                rx.cond(ReplyState.picker_open, "Close saved replies", "Insert saved reply"),
+                rx.cond(ReplyState.picker_open, STRINGS["picker_close"], STRINGS["picker_open"]),
                 type="button",
                 variant="soft",
                 size="2",
@@ -231,12 +273,12 @@ def saved_reply_picker() -> rx.Component:
                 ReplyState.picker_open,
                 rx.card(
                     rx.vstack(
-                        rx.el.label("Search saved replies", html_for="saved-reply-search", class_name="field-label"),
+                        rx.el.label(STRINGS["picker_search"], html_for="saved-reply-search", class_name="field-label"),
                         rx.input(
                             id="saved-reply-search",
                             value=ReplyState.picker_query,
                             on_change=ReplyState.set_picker_query.debounce(150),  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
-                            placeholder="Type words of the title or text",
+                            placeholder=STRINGS["picker_placeholder"],
                             auto_focus=True,
                             width="100%",
                             aria_controls="saved-reply-choices",
@@ -244,19 +286,24 @@ def saved_reply_picker() -> rx.Component:
                         rx.el.ul(
                             rx.foreach(
                                 ReplyState.picker_matches,
+                                # The button shows only the title (its name, "Insert <title>", contains
+                                # every word it shows); the preview below describes it.
                                 lambda choice: rx.el.li(
                                     rx.button(
-                                        rx.vstack(
-                                            rx.text(choice.title, weight="bold", size="2"),
-                                            rx.text(choice.preview, size="1", color_scheme="gray", trim="both"),
-                                            spacing="0",
-                                            align="start",
-                                        ),
+                                        rx.text(choice.title, weight="bold", size="2"),
                                         type="button",
                                         variant="ghost",
                                         on_click=ReplyState.insert_saved_reply(choice.id),  # type: ignore[misc]  # Reflex: a state field or event is a Var on the class
                                         class_name="saved-reply-choice",
-                                        aria_label="Insert " + choice.title,
+                                        aria_label=STRINGS["picker_insert"] + choice.title,
+                                        aria_describedby="saved-reply-preview-" + choice.id,
+                                    ),
+                                    rx.text(
+                                        choice.preview,
+                                        size="1",
+                                        color_scheme="gray",
+                                        id="saved-reply-preview-" + choice.id,
+                                        class_name="saved-reply-preview",
                                     ),
                                 ),
                             ),
@@ -268,7 +315,7 @@ def saved_reply_picker() -> rx.Component:
                             ReplyState.picker_message != "",
                             rx.text(ReplyState.picker_message, size="2", color_scheme="gray", role="status"),
                         ),
-                        rx.link("Manage saved replies", href=ReplyState.saved_replies_href, size="2"),
+                        rx.link(STRINGS["picker_manage"], href=ReplyState.saved_replies_href, size="2"),
                         spacing="2",
                         width="100%",
                     ),
@@ -287,7 +334,7 @@ def composer() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.el.label(
-                rx.cond(ReplyState.note_mode, "Internal note", "Message"),
+                rx.cond(ReplyState.note_mode, STRINGS["internal_note"], STRINGS["message"]),
                 html_for="reply-body",
                 class_name="field-label",
             ),
@@ -304,7 +351,7 @@ def composer() -> rx.Component:
                 rows="5",
                 width="100%",
                 max_length=MESSAGE_MAX,
-                placeholder=rx.cond(ReplyState.note_mode, "Write a note for the team", "Write your reply"),
+                placeholder=rx.cond(ReplyState.note_mode, STRINGS["note_placeholder"], STRINGS["reply_placeholder"]),
                 aria_describedby="reply-count",
             ),
             length_counter(ReplyState.draft_length, MESSAGE_MIN, MESSAGE_MAX, "reply-count"),
@@ -320,7 +367,7 @@ def composer() -> rx.Component:
                 rx.text(ReplyState.note_notice, size="2", role="status", id="note-notice"),
             ),
             send_row(
-                rx.cond(ReplyState.note_mode, "Add Internal Note", "Send Reply"),
+                rx.cond(ReplyState.note_mode, STRINGS["send_note"], STRINGS["send_reply"]),
                 ReplyState.sending,
                 ReplyState.upload_percent,  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
                 ReplyState.composer_nonce,  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
@@ -339,17 +386,18 @@ def composer() -> rx.Component:
 
 def close_button() -> rx.Component:
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Close Ticket", variant="outline", color_scheme="gray")),
+        rx.alert_dialog.trigger(rx.button(STRINGS["close_ticket"], variant="outline", color_scheme="gray")),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Close this ticket?"),
-            rx.alert_dialog.description(
-                "A closed ticket is archived: nobody can reply to it any more. Open a new ticket for anything else."
-            ),
+            rx.alert_dialog.title(STRINGS["close_title"]),
+            rx.alert_dialog.description(STRINGS["close_text"]),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Close Ticket", color_scheme="red", high_contrast=True, on_click=TicketViewState.close_ticket
+                        STRINGS["close_ticket"],
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=TicketViewState.close_ticket,
                     )
                 ),
                 spacing="3",
@@ -382,7 +430,7 @@ def closed_notice() -> rx.Component:
         rx.cond(
             ReplyState.draft.strip() != "",
             rx.vstack(
-                rx.el.label("Your unsent text", html_for="unsent-text", class_name="field-label"),
+                rx.el.label(STRINGS["unsent_text"], html_for="unsent-text", class_name="field-label"),
                 rx.text_area(id="unsent-text", value=ReplyState.draft, read_only=True, rows="4", width="100%"),
                 width="100%",
                 spacing="1",
@@ -413,7 +461,9 @@ def live_notice() -> rx.Component:
             rx.callout(
                 rx.hstack(
                     rx.text(TicketViewState.live_notice),
-                    rx.button("Dismiss", size="1", variant="ghost", on_click=TicketViewState.dismiss_live_notice),
+                    rx.button(
+                        STRINGS["dismiss"], size="1", variant="ghost", on_click=TicketViewState.dismiss_live_notice
+                    ),
                     justify="between",
                     width="100%",
                     align="center",
