@@ -292,12 +292,10 @@ def test_a_team_search_past_its_candidates_counts_many(any_world, monkeypatch):
     assert [row.number for row in page.rows] == [3, 2]  # the newest two matches, ranked
 
 
-def test_a_team_search_on_postgresql_ranks_the_newest_window_then_everything(any_world, monkeypatch):
+def test_a_team_search_on_postgresql_ranks_the_newest_window_then_everything(pg_world, monkeypatch):
     """At scale the team's PostgreSQL search first reads only the newest messages (the window);
     here the window is made two messages wide."""
-    world = any_world
-    if not world.url.startswith("postgresql"):
-        pytest.skip("the window is PostgreSQL's")
+    world = pg_world
     open_ticket(world, world.customer, "Old toner", "The printer smokes, an old rarity.", when=at(0))  # 1
     for i in range(5):
         open_ticket(world, world.customer, f"Printer {i}", "The printer smokes.", when=at(i + 1))  # 2..6
