@@ -105,6 +105,11 @@ def run_axe(page: Page) -> list[str]:
     """axe-core's violations on the page as it is now, one readable line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_SCRIPT))
+    # A dialog fading in is half see-through: its colours are judged once it has settled.
+    page.wait_for_function(
+        "document.getAnimations().every((a) => a.playState !== 'running'"
+        " || a.effect?.getComputedTiming().iterations === Infinity)"
+    )
     violations = page.evaluate("async () => (await axe.run(document)).violations")
     return [
         f"{page.url} [{v['impact']}] {v['id']}: {v['help']} -> "
