@@ -10,7 +10,9 @@ from xobito_web.seed import DEMO_PASSWORD
 def sign_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD, subdomain: str = "acme") -> None:
     page.goto(f"{base_url}/{subdomain}/login")
     fill_sign_in_form(page, email, password)
-    expect(page.get_by_role("heading", name="Tickets", exact=True)).to_be_visible()
+    # The first sign-in on a freshly started worker waits for its hashing thread and first page:
+    # on a loaded 2-core machine that has taken more than the default 5 s.
+    expect(page.get_by_role("heading", name="Tickets", exact=True)).to_be_visible(timeout=20_000)
 
 
 def fill_sign_in_form(page: Page, email: str, password: str) -> None:
