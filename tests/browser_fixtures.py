@@ -55,6 +55,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report ends with what its app servers printed: a page that
+    stays on "Loading" is explained by the server's side, not by the browser's."""
+    report = yield
+    if report.failed and call.when == "call":
+        for value in getattr(item, "funcargs", {}).values():
+            for server in value if isinstance(value, list) else [value]:
+                if isinstance(server, RunningApp):
+                    report.sections.append((f"server on port {server.port}", server.log_tail()))
+    return report
+
+
 @dataclass(frozen=True)
 class Workspace:
     subdomain: str

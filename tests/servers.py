@@ -42,6 +42,13 @@ class RunningApp:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def log_tail(self, characters: int = 6000) -> str:
+        """The end of the server's own output (for a failed test's report)."""
+        try:
+            return (self.data_dir / f"serve-{self.port}.log").read_text(errors="replace")[-characters:]
+        except OSError as error:
+            return f"(no log: {error})"
+
 
 @cache
 def prepare_build(web_dir: Path = TEST_WEB_DIR) -> Path:

@@ -12,7 +12,10 @@ def sign_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD
     fill_sign_in_form(page, email, password)
     # The first sign-in on a freshly started worker waits for its hashing thread and first page:
     # on a loaded 2-core machine that has taken more than the default 5 s.
-    expect(page.get_by_role("heading", name="Tickets", exact=True)).to_be_visible(timeout=20_000)
+    try:
+        expect(page.get_by_role("heading", name="Tickets", exact=True)).to_be_visible(timeout=20_000)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\nThe page's address: {page.url}") from None
 
 
 def fill_sign_in_form(page: Page, email: str, password: str) -> None:
