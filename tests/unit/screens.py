@@ -71,7 +71,13 @@ def run(coroutine):
 
 
 async def refresh(state, change: live.Change, batch: LiveBatch | None = None) -> None:
-    await state._apply_live_change(batch or LiveBatch(change))
+    """One screen's live refresh; with its own batch, also the work the hub does after it (a
+    shared batch's caller runs that once every screen has refreshed)."""
+    own = batch is None
+    batch = batch or LiveBatch(change)
+    await state._apply_live_change(batch)
+    if own:
+        await batch.run_after_refresh()
 
 
 def change_of(world, kind: str, number: int, actor) -> live.Change:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 
+from tests.conftest import PASSWORD
 from tests.unit.screens import change_of, cookie_of, event_fn, load, open_tab, refresh, run, sent, var
 from tests.unit.test_tickets import close, open_ticket, reply
 from xobito_web.db import write_session
-from xobito_web.services import auth, live, tickets
+from xobito_web.services import auth, live, tickets, unread, workspaces
 from xobito_web.services.errors import NotFound
 from xobito_web.state import live as live_screens
 from xobito_web.state.live import LiveBatch, hub
@@ -146,6 +147,54 @@ def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibili
     for tab in [*admin_tabs, support_tab]:
         assert [m.body for m in tab.later_messages] == ["Any news?"]
     assert sales_tab.found is False and sales_tab.later_messages == []
+
+
+def test_admins_share_one_read_of_the_thread_and_each_person_is_marked_seen_once(app_database, monkeypatch):
+    world = app_database
+    created = open_ticket(world, department="Support")
+    with write_session(world.url) as session:
+        workspace = workspaces.get_workspace(session, "acme")
+        workspaces.create_user(session, workspace, "ada@acme.example.com", "Ada Admin", "admin", PASSWORD)
+    path = f"/acme/tickets/{created.ref}"
+    first, second = cookie_of(world, "admin@acme.example.com"), cookie_of(world, "ada@acme.example.com")
+    admin_tabs = [
+        open_tab(TicketViewState, path, cookie, f"{cookie[:6]}-{i}") for cookie in (first, second) for i in range(3)
+    ]
+    for tab in admin_tabs:
+        load(tab)
+        sent(tab)
+
+    reply(world, world.customer, created.number, "Any news?")
+    reads: list[int] = []
+    markings: list[int] = []
+    real_get_ticket, real_needs_marking = tickets.get_ticket, unread.needs_marking
+
+    def counted_get_ticket(s, u, n):
+        reads.append(u.user_id)
+        return real_get_ticket(s, u, n)
+
+    def counted_needs_marking(s, u, n):
+        markings.append(u.user_id)
+        return real_needs_marking(s, u, n)
+
+    monkeypatch.setattr(tickets, "get_ticket", counted_get_ticket)
+    monkeypatch.setattr(unread, "needs_marking", counted_needs_marking)
+    change = change_of(world, "replied", created.number, world.customer)
+    batch = LiveBatch(change)
+
+    async def everyone():
+        await asyncio.gather(*(refresh(tab, change, batch) for tab in admin_tabs))
+        await batch.run_after_refresh()  # as the hub does once every screen has refreshed
+
+    run(everyone())
+    assert len(reads) == 1  # six tabs of two admins: one read of the thread
+    assert len(markings) == 2 and len(set(markings)) == 2  # each admin's read state, once
+    with write_session(world.url) as session:  # the reply is on both admins' screens: not unread
+        admins = [auth.identify(session, auth.hash_token(cookie), "acme").user for cookie in (first, second)]
+        assert [unread.needs_marking(session, admin, created.number) for admin in admins] == [None, None]
+    for tab in admin_tabs:
+        assert [m.body for m in tab.later_messages] == ["Any news?"]
+        assert tab.live_notice == "New reply from Customer."
 
 
 def test_who_every_watching_session_is_is_read_once_for_all_screens_before_they_refresh(app_database, monkeypatch):

@@ -35,6 +35,15 @@ def visible_tickets(user: CurrentUser) -> ColumnElement[bool]:
     return false()  # an unknown role sees nothing
 
 
+def same_view_key(user: CurrentUser) -> tuple[str, int]:
+    """Equal for two people exactly when they are shown the same tickets and threads (the live
+    hub reads a thread once per key, not once per person): a workspace's admins share one;
+    anyone else (staff by department and assignment, a customer by ownership) is their own."""
+    if user.role == Role.ADMIN:
+        return ("admins of workspace", user.workspace_id)
+    return ("person", user.user_id)
+
+
 def visible_ticket_id(session: Session, user: CurrentUser, number: int) -> int:
     """The database id of ticket `number` if `user` may see it, else NotFound."""
     if not is_ticket_number(number):

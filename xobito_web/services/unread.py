@@ -7,6 +7,7 @@ it seen; so does writing on it (one's own message is not news).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 from xobito_web.models import Ticket, TicketRead
 from xobito_web.services.access import visible_ticket_id, visible_tickets
 from xobito_web.services.auth import CurrentUser
+from xobito_web.services.errors import NotFound
 
 # The tab title counts the unread tickets among the newest this many of the list (a count of
 # every unread ticket of a large workspace would read all of them on every list change).
@@ -65,6 +67,20 @@ def needs_marking(session: Session, user: CurrentUser, number: int) -> tuple[int
     if seen_at is not None and seen_at >= last_activity:
         return None
     return ticket_id, last_activity
+
+
+def markings_needed(session: Session, views: Iterable[tuple[CurrentUser, int]]) -> list[tuple[int, int, datetime]]:
+    """(user id, ticket id, last activity) for each (person, ticket number) that is unread for
+    that person: the screens a live change refreshed mark them seen in one write together."""
+    needed = []
+    for user, number in views:
+        try:
+            marking = needs_marking(session, user, number)
+        except NotFound:  # no longer theirs to see: nothing to mark
+            continue
+        if marking is not None:
+            needed.append((user.user_id, *marking))
+    return needed
 
 
 def mark_ticket_seen(session: Session, user: CurrentUser, number: int) -> bool:

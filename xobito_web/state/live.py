@@ -56,6 +56,7 @@ class LiveBatch:
     def __init__(self, change: live.Change) -> None:
         self.change = change
         self._reads: dict[Hashable, asyncio.Future] = {}
+        self._after: dict[Hashable, tuple[Callable[[list[Any]], None], dict[Hashable, None]]] = {}
 
     async def read_visitors(self, watches: list[Watch]) -> None:
         """Who every watching session is, in one worker thread and one transaction (instead of
@@ -75,6 +76,22 @@ class LiveBatch:
         if pending is None:
             pending = self._reads[key] = asyncio.ensure_future(asyncio.to_thread(read))
         return await asyncio.shield(pending)
+
+    def after_refresh(self, group: Hashable, item: Hashable, run: Callable[[list[Any]], None]) -> None:
+        """Queue `item` for `run(items)`, called once per group with all its items after every
+        screen has refreshed (e.g. one write for everyone who has now seen a reply, not one
+        transaction per tab)."""
+        _run, items = self._after.setdefault(group, (run, {}))
+        items[item] = None  # an ordered set: each item once
+
+    async def run_after_refresh(self) -> None:
+        """The queued work, each group in a worker thread; a failure is logged, not spread."""
+        for run, items in self._after.values():
+            try:
+                await asyncio.to_thread(run, list(items))
+            except Exception:
+                log.exception("work after a live refresh failed")
+        self._after.clear()
 
 
 async def _pick(job: asyncio.Future, request: tuple[str, str]) -> auth.Visitor:
@@ -147,6 +164,7 @@ class LiveHub:
         batch = LiveBatch(change)
         await batch.read_visitors([watch for _token, watch in targets])
         await asyncio.gather(*(self._refresh(token, watch, batch) for token, watch in targets))
+        await batch.run_after_refresh()
 
     async def _refresh(self, token: str, watch: Watch, batch: LiveBatch) -> None:
         assert self._app is not None

@@ -29,7 +29,7 @@ from xobito_web.formatting import (
     relative_time,
     waiting_label,
 )
-from xobito_web.services import auth, live, tickets, unread
+from xobito_web.services import access, auth, live, tickets, unread
 from xobito_web.services.attachments import AttachmentRecord
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.services.errors import NotFound, ServiceError
@@ -94,10 +94,19 @@ def _mark_seen(user: CurrentUser, marking: tuple[int, datetime] | None) -> None:
         log.exception("could not mark ticket %s seen for user %s", marking[0], user.user_id)
 
 
-def _mark_seen_if_unread(user: CurrentUser, number: int) -> None:
+def _mark_seen_by_all(views: list[tuple[CurrentUser, int]]) -> None:
+    """The people whose open thread just showed new activity have seen it: one read, and one
+    write for all of those it was unread for."""
     with read_session() as session:
-        marking = unread.needs_marking(session, user, number)
-    _mark_seen(user, marking)
+        markings = unread.markings_needed(session, views)
+    if not markings:
+        return
+    try:
+        with write_session() as session:
+            for user_id, ticket_id, seen_at in markings:
+                unread.mark_seen(session, user_id, ticket_id, seen_at)
+    except SQLAlchemyError:  # the threads are shown all the same; they stay marked unread
+        log.exception("could not mark ticket %s seen for %s people", markings[0][1], len(markings))
 
 
 def _close(session_hash: str, subdomain: str, number: int) -> tickets.TicketView | None:
@@ -202,7 +211,7 @@ class TicketViewState(SessionState):
             return
         panel = None
         try:
-            view = await batch.read(("ticket", user.user_id, number), partial(_read_ticket, user, number))
+            view = await batch.read(("ticket", access.same_view_key(user), number), partial(_read_ticket, user, number))
             if user.is_team and change.kind in ("assigned", "closed"):  # replies change neither control
                 panel = await batch.read(
                     ("assignment", user.user_id, number), partial(_read_assignment_alone, user, number)
@@ -211,7 +220,7 @@ class TicketViewState(SessionState):
             self._not_found()
             return
         if change.kind == "replied" and change.actor_user_id != user.user_id:
-            await asyncio.to_thread(_mark_seen_if_unread, user, number)
+            batch.after_refresh("seen", (user, number), _mark_seen_by_all)
         known = len(self.messages) + len(self.later_messages)
         self._show(view)
         if panel is not None:
