@@ -191,7 +191,7 @@ def test_admins_share_one_read_of_the_thread_and_each_person_is_marked_seen_once
     assert len(markings) == 2 and len(set(markings)) == 2  # each admin's read state, once
     with write_session(world.url) as session:  # the reply is on both admins' screens: not unread
         admins = [auth.identify(session, auth.hash_token(cookie), "acme").user for cookie in (first, second)]
-        assert [unread.needs_marking(session, admin, created.number) for admin in admins] == [None, None]
+        assert [unread.needs_marking(session, admin, created.number) for admin in admins if admin] == [None, None]
     for tab in admin_tabs:
         assert [m.body for m in tab.later_messages] == ["Any news?"]
         assert tab.live_notice == "New reply from Customer."
