@@ -76,7 +76,7 @@ def test_staff_and_customers_sending_admin_events_directly_change_nothing(app_da
     assert not departments_tab.allowed and departments_tab.departments == []
     run(event_fn(DepartmentsState.add_department)(departments_tab, {"name": "Sneaky"}))
     assert departments_tab.error == admin.ONLY_ADMINS
-    departments_tab.archive_id = str(world.departments["Sales"])
+    departments_tab.confirm_id = str(world.departments["Sales"])
     run(event_fn(DepartmentsState.archive_department)(departments_tab))
     run(event_fn(DepartmentsState.restore_department)(departments_tab, str(world.departments["Sales"])))
 

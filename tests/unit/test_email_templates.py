@@ -2,7 +2,8 @@
 the team and to a customer (templates under xobito_web/templates/email/, rendered by
 notifications.compose).
 
-The texts are written out in full: they are what the recipient reads.
+The texts are written out in full: they are what the recipient reads. Only the ending every email
+shares (the ticket's facts, the link, the signature) is written once, for each part.
 """
 
 from __future__ import annotations
@@ -61,6 +62,23 @@ def facts(status: str, recipient: Recipient) -> list[tuple[str, str]]:
     return [*rows, ("th", "Assignee"), ("td", "Sue Support")] if recipient.is_team else rows
 
 
+def text_ending(status: str, recipient: Recipient) -> str:
+    """How every plain-text part ends: the ticket's facts, the link and the signature."""
+    assignee = "Assignee:   Sue Support\n" if recipient.is_team else ""
+    return (
+        "Ticket:     TKT-000042 Printer is on fire\n"
+        f"Status:     {status}\n"
+        "Department: Support\n"
+        "Priority:   Urgent\n"
+        f"{assignee}"
+        "\n"
+        f"Open the ticket: {LINK}\n"
+        "\n"
+        "-- \n"
+        "Xobito tickets · Acme Inc.\n"
+    )
+
+
 def ending() -> list[tuple[str, str]]:
     return [
         ("a", "Open the ticket TKT-000042"),
@@ -69,15 +87,16 @@ def ending() -> list[tuple[str, str]]:
     ]
 
 
-# --- ticket created ----------------------------------------------------------------------
+# --- every email in full -----------------------------------------------------------------
 
 CREATED = {"actor_name": "Carol Customer", "text": MESSAGE, "attachments": ("smoke <1>.jpg", "log.txt")}
-
-
-def test_ticket_created_to_the_team():
-    content = compose("ticket_created", TEAM, **CREATED)
-    assert content.subject == "[TKT-000042] Printer is on fire"
-    assert content.text == (
+QUOTED = ("blockquote", "It smokes <b>a lot</b> & {{ 7*7 }} {% if x %}\n\nSecond paragraph.")
+# What differs from compose()'s defaults, then the plain-text part and the HTML part as read.
+EMAILS = [
+    pytest.param(
+        "ticket_created",
+        TEAM,
+        CREATED,
         "Hello Sue Support,\n"
         "\n"
         "Carol Customer opened a new ticket in Support.\n"
@@ -91,61 +110,55 @@ def test_ticket_created_to_the_team():
         "Attachments (open the ticket to download them):\n"
         "  - smoke <1>.jpg\n"
         "  - log.txt\n"
+        "\n" + text_ending("Open", TEAM),
+        [
+            ("p", "Hello Sue Support,"),
+            ("p", "Carol Customer opened a new ticket in Support."),
+            ("p", "Message:"),
+            QUOTED,
+            ("p", "Attachments (open the ticket to download them):"),
+            ("li", "smoke <1>.jpg"),
+            ("li", "log.txt"),
+            *facts("Open", TEAM),
+            *ending(),
+        ],
+        id="ticket created, to the team",
+    ),
+    pytest.param(
+        "ticket_created",
+        CUSTOMER,
+        CREATED,
+        "Hello Carol Customer,\n"
         "\n"
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Open\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
-        "Assignee:   Sue Support\n"
+        "Carol Customer opened a new ticket in Support.\n"
         "\n"
-        f"Open the ticket: {LINK}\n"
+        "Message:\n"
         "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
-    page = HtmlBlocks(content.html)
-    assert page.blocks == [
-        ("p", "Hello Sue Support,"),
-        ("p", "Carol Customer opened a new ticket in Support."),
-        ("p", "Message:"),
-        ("blockquote", "It smokes <b>a lot</b> & {{ 7*7 }} {% if x %}\n\nSecond paragraph."),
-        ("p", "Attachments (open the ticket to download them):"),
-        ("li", "smoke <1>.jpg"),
-        ("li", "log.txt"),
-        *facts("Open", TEAM),
-        *ending(),
-    ]
-    assert page.tags <= MARKUP and "b" not in page.tags
-    assert page.hrefs == [LINK]
-
-
-def test_ticket_created_to_a_customer_hides_the_assignee():
-    content = compose("ticket_created", CUSTOMER, **CREATED)
-    assert content.text.startswith("Hello Carol Customer,\n\nCarol Customer opened a new ticket in Support.\n")
-    assert content.text.endswith(
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Open\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
+        "> It smokes <b>a lot</b> & {{ 7*7 }} {% if x %}\n"
+        ">\n"
+        "> Second paragraph.\n"
         "\n"
-        f"Open the ticket: {LINK}\n"
-        "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
-    assert "Assignee" not in content.text and "Sue Support" not in content.text
-    page = HtmlBlocks(content.html)
-    assert page.blocks[0] == ("p", "Hello Carol Customer,")
-    assert page.blocks[-11:] == [*facts("Open", CUSTOMER), *ending()]
-    assert "Assignee" not in content.html and "Sue Support" not in content.html
-
-
-# --- reply posted ------------------------------------------------------------------------
-
-
-def test_customer_reply_to_the_team():
-    content = compose("reply_posted", TEAM, actor_name="Carol Customer", old_status="open", text=MESSAGE)
-    assert content.text == (
+        "Attachments (open the ticket to download them):\n"
+        "  - smoke <1>.jpg\n"
+        "  - log.txt\n"
+        "\n" + text_ending("Open", CUSTOMER),
+        [
+            ("p", "Hello Carol Customer,"),
+            ("p", "Carol Customer opened a new ticket in Support."),
+            ("p", "Message:"),
+            QUOTED,
+            ("p", "Attachments (open the ticket to download them):"),
+            ("li", "smoke <1>.jpg"),
+            ("li", "log.txt"),
+            *facts("Open", CUSTOMER),
+            *ending(),
+        ],
+        id="ticket created, to a customer: no assignee",
+    ),
+    pytest.param(
+        "reply_posted",
+        TEAM,
+        {"actor_name": "Carol Customer", "old_status": "open", "text": MESSAGE},
         "Hello Sue Support,\n"
         "\n"
         "Carol Customer replied to the ticket.\n"
@@ -155,41 +168,27 @@ def test_customer_reply_to_the_team():
         "> It smokes <b>a lot</b> & {{ 7*7 }} {% if x %}\n"
         ">\n"
         "> Second paragraph.\n"
-        "\n"
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Open\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
-        "Assignee:   Sue Support\n"
-        "\n"
-        f"Open the ticket: {LINK}\n"
-        "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
-    page = HtmlBlocks(content.html)
-    assert page.blocks == [
-        ("p", "Hello Sue Support,"),
-        ("p", "Carol Customer replied to the ticket."),
-        ("p", "Reply:"),
-        ("blockquote", "It smokes <b>a lot</b> & {{ 7*7 }} {% if x %}\n\nSecond paragraph."),
-        *facts("Open", TEAM),
-        *ending(),
-    ]
-    assert page.tags <= MARKUP
-
-
-def test_team_reply_that_answers_the_ticket_to_the_customer():
-    content = compose(
+        "\n" + text_ending("Open", TEAM),
+        [
+            ("p", "Hello Sue Support,"),
+            ("p", "Carol Customer replied to the ticket."),
+            ("p", "Reply:"),
+            QUOTED,
+            *facts("Open", TEAM),
+            *ending(),
+        ],
+        id="a customer's reply, to the team",
+    ),
+    pytest.param(
         "reply_posted",
         CUSTOMER,
-        actor_name="Sue Support",
-        status="answered",
-        old_status="open",
-        text="We sent a technician.",
-        attachments=("report.pdf",),
-    )
-    assert content.text == (
+        {
+            "actor_name": "Sue Support",
+            "status": "answered",
+            "old_status": "open",
+            "text": "We sent a technician.",
+            "attachments": ("report.pdf",),
+        },
         "Hello Carol Customer,\n"
         "\n"
         "Sue Support replied to the ticket. Its status is now Answered.\n"
@@ -200,171 +199,139 @@ def test_team_reply_that_answers_the_ticket_to_the_customer():
         "\n"
         "Attachments (open the ticket to download them):\n"
         "  - report.pdf\n"
-        "\n"
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Answered\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
-        "\n"
-        f"Open the ticket: {LINK}\n"
-        "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
-    page = HtmlBlocks(content.html)
-    assert page.blocks == [
-        ("p", "Hello Carol Customer,"),
-        ("p", "Sue Support replied to the ticket. Its status is now Answered."),
-        ("p", "Reply:"),
-        ("blockquote", "We sent a technician."),
-        ("p", "Attachments (open the ticket to download them):"),
-        ("li", "report.pdf"),
-        *facts("Answered", CUSTOMER),
-        *ending(),
-    ]
-    assert "Assignee" not in content.html
-
-
-def test_a_reply_that_keeps_the_status_does_not_mention_it():
-    content = compose(
-        "reply_posted", CUSTOMER, actor_name="Sue", status="answered", old_status="answered", text="More."
-    )
-    assert "Sue replied to the ticket.\n" in content.text and "Its status is now" not in content.text
-    assert ("p", "Sue replied to the ticket.") in HtmlBlocks(content.html).blocks
-
-
-# --- status changed ----------------------------------------------------------------------
-
-
-def test_customer_closing_to_the_team():
-    content = compose("status_changed", TEAM, actor_name="Carol Customer", status="closed", old_status="answered")
-    assert content.text == (
-        "Hello Sue Support,\n"
-        "\n"
-        "Carol Customer closed the ticket.\n"
-        "\n"
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Closed\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
-        "Assignee:   Sue Support\n"
-        "\n"
-        f"Open the ticket: {LINK}\n"
-        "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
-    page = HtmlBlocks(content.html)
-    assert page.blocks == [
-        ("p", "Hello Sue Support,"),
-        ("p", "Carol Customer closed the ticket."),
-        *facts("Closed", TEAM),
-        *ending(),
-    ]
-
-
-def test_team_closing_to_the_customer_quotes_nothing():
-    # A status change carries no message even when the caller passes text along.
-    content = compose(
-        "status_changed", CUSTOMER, actor_name="Sue Support", status="closed", old_status="open", text=MESSAGE
-    )
-    assert content.text == (
-        "Hello Carol Customer,\n"
-        "\n"
-        "Sue Support closed the ticket.\n"
-        "\n"
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Closed\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
-        "\n"
-        f"Open the ticket: {LINK}\n"
-        "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
-    page = HtmlBlocks(content.html)
-    assert page.blocks == [
-        ("p", "Hello Carol Customer,"),
-        ("p", "Sue Support closed the ticket."),
-        *facts("Closed", CUSTOMER),
-        *ending(),
-    ]
-    assert "blockquote" not in page.tags
-
-
-def test_a_status_change_other_than_closing_names_the_new_status():
-    content = compose("status_changed", CUSTOMER, actor_name="Sue", status="answered", old_status="open")
-    assert "Sue changed the status of the ticket to Answered.\n" in content.text
-    assert ("p", "Sue changed the status of the ticket to Answered.") in HtmlBlocks(content.html).blocks
-
-
-# --- ticket assigned ---------------------------------------------------------------------
-
-
-def test_assigned_to_a_team_member_in_another_department():
-    content = compose("ticket_assigned", TEAM, to_assignee=True, department_changed=True, text=MESSAGE)
-    assert content.text == (
+        "\n" + text_ending("Answered", CUSTOMER),
+        [
+            ("p", "Hello Carol Customer,"),
+            ("p", "Sue Support replied to the ticket. Its status is now Answered."),
+            ("p", "Reply:"),
+            ("blockquote", "We sent a technician."),
+            ("p", "Attachments (open the ticket to download them):"),
+            ("li", "report.pdf"),
+            *facts("Answered", CUSTOMER),
+            *ending(),
+        ],
+        id="the team's reply that answers the ticket, to the customer",
+    ),
+    pytest.param(
+        "status_changed",
+        TEAM,
+        {"actor_name": "Carol Customer", "status": "closed", "old_status": "answered"},
+        "Hello Sue Support,\n\nCarol Customer closed the ticket.\n\n" + text_ending("Closed", TEAM),
+        [("p", "Hello Sue Support,"), ("p", "Carol Customer closed the ticket."), *facts("Closed", TEAM), *ending()],
+        id="a customer closing, to the team",
+    ),
+    pytest.param(
+        "status_changed",
+        CUSTOMER,
+        # A status change carries no message even when the caller passes text along.
+        {"actor_name": "Sue Support", "status": "closed", "old_status": "open", "text": MESSAGE},
+        "Hello Carol Customer,\n\nSue Support closed the ticket.\n\n" + text_ending("Closed", CUSTOMER),
+        [
+            ("p", "Hello Carol Customer,"),
+            ("p", "Sue Support closed the ticket."),
+            *facts("Closed", CUSTOMER),
+            *ending(),
+        ],
+        id="the team closing, to the customer: no message quoted",
+    ),
+    pytest.param(
+        "ticket_assigned",
+        TEAM,
+        {"to_assignee": True, "department_changed": True, "text": MESSAGE},
         "Hello Sue Support,\n"
         "\n"
         "Ada Admin assigned the ticket to you in the Support department.\n"
-        "\n"
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Open\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
-        "Assignee:   Sue Support\n"
-        "\n"
-        f"Open the ticket: {LINK}\n"
-        "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
-    page = HtmlBlocks(content.html)
-    assert page.blocks == [
-        ("p", "Hello Sue Support,"),
-        ("p", "Ada Admin assigned the ticket to you in the Support department."),
-        *facts("Open", TEAM),
-        *ending(),
-    ]
-    same_department = compose("ticket_assigned", TEAM, to_assignee=True)
-    assert "Ada Admin assigned the ticket to you.\n" in same_department.text
-    assert ("p", "Ada Admin assigned the ticket to you.") in HtmlBlocks(same_department.html).blocks
-
-
-def test_moved_to_a_department_to_its_staff():
-    content = compose("ticket_assigned", TEAM, department_changed=True, assignee_name="")
-    assert "Ada Admin moved the ticket to the Support department.\n" in content.text
-    assert "Assignee:   Unassigned\n" in content.text
-    page = HtmlBlocks(content.html)
-    assert page.blocks[1] == ("p", "Ada Admin moved the ticket to the Support department.")
-    assert page.blocks[10:12] == [("th", "Assignee"), ("td", "Unassigned")]
-
-
-def test_assignment_wording_to_a_customer_hides_the_assignee():
-    content = compose("ticket_assigned", CUSTOMER, department_changed=True)
-    assert content.text == (
+        "\n" + text_ending("Open", TEAM),
+        [
+            ("p", "Hello Sue Support,"),
+            ("p", "Ada Admin assigned the ticket to you in the Support department."),
+            *facts("Open", TEAM),
+            *ending(),
+        ],
+        id="assigned to a team member in another department",
+    ),
+    pytest.param(
+        "ticket_assigned",
+        CUSTOMER,
+        {"department_changed": True},
         "Hello Carol Customer,\n"
         "\n"
         "Ada Admin moved the ticket to the Support department.\n"
-        "\n"
-        "Ticket:     TKT-000042 Printer is on fire\n"
-        "Status:     Open\n"
-        "Department: Support\n"
-        "Priority:   Urgent\n"
-        "\n"
-        f"Open the ticket: {LINK}\n"
-        "\n"
-        "-- \n"
-        "Xobito tickets · Acme Inc.\n"
-    )
+        "\n" + text_ending("Open", CUSTOMER),
+        [
+            ("p", "Hello Carol Customer,"),
+            ("p", "Ada Admin moved the ticket to the Support department."),
+            *facts("Open", CUSTOMER),
+            *ending(),
+        ],
+        id="moved to another department, to the customer: no assignee",
+    ),
+]
+
+
+@pytest.mark.parametrize(("event", "recipient", "changes", "text", "blocks"), EMAILS)
+def test_the_whole_email(event, recipient, changes, text, blocks):
+    content = compose(event, recipient, **changes)
+    assert content.subject == "[TKT-000042] Printer is on fire"
+    assert content.text == text
     page = HtmlBlocks(content.html)
-    assert page.blocks == [
-        ("p", "Hello Carol Customer,"),
-        ("p", "Ada Admin moved the ticket to the Support department."),
-        *facts("Open", CUSTOMER),
-        *ending(),
-    ]
+    assert page.blocks == blocks
+    assert page.tags <= MARKUP and "b" not in page.tags  # the message's own markup stayed text
+    assert page.hrefs == [LINK]
+    # Only a new ticket and a reply quote a message, whatever text the caller passes along.
+    assert ("blockquote" in page.tags) == (event in ("ticket_created", "reply_posted"))
+    if not recipient.is_team:  # the assignee (Sue Support) is named only where she is the one acting
+        assert "Assignee" not in content.html
+        assert ("Sue Support" in content.html) == (changes.get("actor_name") == "Sue Support")
+
+
+# --- the headline of each event, in both parts --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("event", "recipient", "changes", "headline"),
+    [
+        pytest.param(
+            "reply_posted",
+            CUSTOMER,
+            {"actor_name": "Sue", "status": "answered", "old_status": "answered", "text": "More."},
+            "Sue replied to the ticket.",
+            id="a reply that keeps the status does not mention it",
+        ),
+        pytest.param(
+            "status_changed",
+            CUSTOMER,
+            {"actor_name": "Sue", "status": "answered", "old_status": "open"},
+            "Sue changed the status of the ticket to Answered.",
+            id="a status change other than closing names the new status",
+        ),
+        pytest.param(
+            "ticket_assigned",
+            TEAM,
+            {"to_assignee": True},
+            "Ada Admin assigned the ticket to you.",
+            id="assigned in the same department",
+        ),
+        pytest.param(
+            "ticket_assigned",
+            TEAM,
+            {"department_changed": True, "assignee_name": ""},
+            "Ada Admin moved the ticket to the Support department.",
+            id="moved to a department, to its staff",
+        ),
+    ],
+)
+def test_the_headline_says_what_happened(event, recipient, changes, headline):
+    content = compose(event, recipient, **changes)
+    assert content.text.startswith(f"Hello {recipient.name},\n\n{headline}\n\n")
+    assert "Its status is now" not in content.text  # none of these changed the status with a reply
+    assert HtmlBlocks(content.html).blocks[:2] == [("p", f"Hello {recipient.name},"), ("p", headline)]
+
+
+def test_a_ticket_nobody_is_assigned_to_says_so_to_the_team():
+    content = compose("ticket_assigned", TEAM, department_changed=True, assignee_name="")
+    assert "Assignee:   Unassigned\n" in content.text
+    assert HtmlBlocks(content.html).blocks[10:12] == [("th", "Assignee"), ("td", "Unassigned")]
 
 
 # --- escaping and safety -----------------------------------------------------------------

@@ -209,6 +209,6 @@ def test_the_page_edits_and_deletes_and_staff_cannot_touch_shared_ones(app_datab
         ("Mine, kinder", "Hi {customer_name}, thanks!")
     ]
     event_fn(SavedRepliesState.ask_delete)(page, mine.id)
-    assert page.delete_title == "Mine, kinder"
+    assert page.confirm_name == "Mine, kinder"
     run(event_fn(SavedRepliesState.delete_saved_reply)(page))
     assert [i.title for i in page.items] == ["Shared greeting"] and page.notice == "Mine, kinder is deleted."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from xobito_web.components import light
+from xobito_web.components.confirm import confirm_dialog
 from xobito_web.components.fields import notice, text_field
 from xobito_web.components.layout import signed_in_page
 from xobito_web.pages.admin_people import admins_only
@@ -160,25 +161,13 @@ def department_card(department: DepartmentItem) -> rx.Component:
 
 
 def archive_dialog() -> rx.Component:
-    state = DepartmentsState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(STRINGS["archive_title"], state.archive_name, "?"),
-            rx.alert_dialog.description(STRINGS["archive_text"]),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        STRINGS["archive"], color_scheme="red", high_contrast=True, on_click=state.archive_department
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="4",
-            ),
-        ),
-        open=state.archive_id != "",
-        on_open_change=state.set_archive_open,
+    return confirm_dialog(
+        DepartmentsState,
+        STRINGS["archive_title"],
+        STRINGS["archive_text"],
+        STRINGS["cancel"],
+        STRINGS["archive"],
+        DepartmentsState.archive_department,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from xobito_web.components import light
+from xobito_web.components.confirm import confirm_dialog
 from xobito_web.components.fields import error_text, form_error, notice, text_field
 from xobito_web.components.layout import signed_in_page
 from xobito_web.services.accounts import NAME_MAX
@@ -177,23 +178,13 @@ def edit_dialog() -> rx.Component:
 
 
 def deactivate_dialog() -> rx.Component:
-    state = PeopleState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(STRINGS["deactivate_title"], state.confirm_name, "?"),
-            rx.alert_dialog.description(STRINGS["deactivate_text"]),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(STRINGS["deactivate"], color_scheme="red", high_contrast=True, on_click=state.deactivate)
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="4",
-            ),
-        ),
-        open=state.confirm_id != "",
-        on_open_change=state.set_confirm_open,
+    return confirm_dialog(
+        PeopleState,
+        STRINGS["deactivate_title"],
+        STRINGS["deactivate_text"],
+        STRINGS["cancel"],
+        STRINGS["deactivate"],
+        PeopleState.deactivate,
     )
 
 

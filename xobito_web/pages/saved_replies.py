@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from xobito_web.components import light
+from xobito_web.components.confirm import confirm_dialog
 from xobito_web.components.fields import error_text, form_error, notice, text_field
 from xobito_web.components.layout import signed_in_page
 from xobito_web.services.saved_replies import TITLE_MAX
@@ -166,23 +167,14 @@ def item_card(item: SavedReplyItem) -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    state = SavedRepliesState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(STRINGS["delete_title"], state.delete_title, "?"),
-            rx.alert_dialog.description(STRINGS["delete_text"]),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(STRINGS["delete"], color_scheme="red", on_click=state.delete_saved_reply)
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="4",
-            ),
-        ),
-        open=state.delete_id != "",
-        on_open_change=state.set_delete_open,
+    return confirm_dialog(
+        SavedRepliesState,
+        STRINGS["delete_title"],
+        STRINGS["delete_text"],
+        STRINGS["cancel"],
+        STRINGS["delete"],
+        SavedRepliesState.delete_saved_reply,
+        high_contrast=False,
     )
 
 

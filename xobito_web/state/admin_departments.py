@@ -6,28 +6,21 @@ list after each action and when another admin changes something (the live bus).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import ClassVar
 
 import reflex as rx
-from sqlmodel import Session
 
-from xobito_web.db import read_session, write_session
+from xobito_web.db import read_session
 from xobito_web.services import admin, live
 from xobito_web.services.auth import CurrentUser, Visitor
-from xobito_web.services.errors import Forbidden, InvalidInput, ServiceError
+from xobito_web.services.errors import Forbidden, InvalidInput
 from xobito_web.services.ids import as_id
+from xobito_web.state.actions import ListActionsMixin
 from xobito_web.state.live import NO_TICKET, LiveBatch
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
-
-log = logging.getLogger(__name__)
-
-FAILED = "Something went wrong and nothing was changed. Try again in a moment."
-SIGNED_OUT = "You are no longer signed in."
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ def read_departments(user: CurrentUser) -> list[DepartmentItem]:
     return [DepartmentItem(str(row.id), row.name, row.archived, _staff_label(row.staff)) for row in rows]
 
 
-class DepartmentsState(SessionState):
+class DepartmentsState(ListActionsMixin, SessionState):
     allowed: bool = False
     loaded: bool = False
     departments: list[DepartmentItem] = []
@@ -62,11 +55,7 @@ class DepartmentsState(SessionState):
     add_form_key: int = 0  # a new key empties the Add department field after a success
     renaming_id: str = ""
     rename_errors: dict[str, str] = {}
-    archive_id: str = ""
-    archive_name: str = ""
-    notice: str = ""
-    error: str = ""
-    busy: bool = False
+    _change_kind: ClassVar[str] = "a department change"
 
     @rx.event(background=True)
     async def load(self):
@@ -87,9 +76,8 @@ class DepartmentsState(SessionState):
         if result.visitor.user is None:
             return redirect
         self._watch(result.visitor.user, NO_TICKET)
-        self._set_if_changed(
-            add_errors={}, renaming_id="", rename_errors={}, archive_id="", notice="", error="", busy=False
-        )
+        self._set_if_changed(add_errors={}, renaming_id="", rename_errors={})
+        self._forget_actions()
         self._show(result.departments)
         return None
 
@@ -111,47 +99,8 @@ class DepartmentsState(SessionState):
             departments = None
         self._show(departments)
 
-    async def _act(self, change: Callable[[Session, CurrentUser], Any], notice: str, errors_var: str = "") -> bool:
-        """One admin change in a thread (one transaction), then the list as it now is."""
-        async with self:
-            if self.busy or not self.signed_in:
-                return False
-            self.busy, self.notice, self.error = True, "", ""
-            if errors_var:
-                setattr(self, errors_var, {})
-            session_hash, subdomain = self._visitor_request()
-
-        def run() -> list[DepartmentItem] | None:
-            user = read_visitor(session_hash, subdomain).user
-            if user is None:
-                raise ServiceError(SIGNED_OUT)
-            with write_session() as session:
-                change(session, user)
-            return read_departments(user)
-
-        field_errors: dict[str, str] = {}
-        error, departments, done = "", None, False
-        try:
-            departments, done = await asyncio.to_thread(run), True
-        except InvalidInput as refused:
-            if errors_var:
-                field_errors = {refused.field or "form": refused.message}
-            else:
-                error = refused.message
-        except ServiceError as refused:
-            error = refused.message
-        except Exception:
-            log.exception("a department change failed")
-            error = FAILED
-        async with self:
-            self.busy = False
-            if errors_var:
-                setattr(self, errors_var, field_errors)
-            self.error = error
-            if done:
-                self.notice = notice
-                self._show(departments)
-        return done
+    def _list_reader(self) -> Callable[[CurrentUser], list[DepartmentItem]]:
+        return read_departments
 
     @rx.event(background=True)
     async def add_department(self, form_data: dict):
@@ -204,22 +153,11 @@ class DepartmentsState(SessionState):
     def ask_archive(self, department_id: str):
         found = next((d for d in self.departments if d.id == department_id), None)
         if found is not None and self.allowed:
-            self.archive_id, self.archive_name = found.id, found.name
-
-    @rx.event
-    def set_archive_open(self, value: bool):
-        if not value:
-            self.archive_id = ""
+            self.confirm_id, self.confirm_name = found.id, found.name
 
     @rx.event(background=True)
     async def archive_department(self):
-        async with self:
-            department_id, name, self.archive_id = self.archive_id, self.archive_name, ""
-        if department_id:
-            await self._act(
-                lambda session, user: admin.archive_department(session, user, department_id),
-                f"{name} is archived: it takes no new tickets.",
-            )
+        await self._act_on_confirmed(admin.archive_department, "{name} is archived: it takes no new tickets.")
 
     @rx.event(background=True)
     async def restore_department(self, department_id: str):

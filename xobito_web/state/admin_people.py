@@ -10,29 +10,25 @@ live bus's "administration" change).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import ClassVar
 
 import reflex as rx
 from sqlmodel import Session
 
-from xobito_web.db import read_session, write_session
+from xobito_web.db import read_session
 from xobito_web.formatting import ROLE_LABELS, exact_time, iso_time, relative_time
 from xobito_web.services import admin, live
 from xobito_web.services.auth import CurrentUser, Visitor
-from xobito_web.services.errors import Forbidden, InvalidInput, ServiceError
+from xobito_web.services.errors import Forbidden, ServiceError
 from xobito_web.services.ids import as_id
 from xobito_web.services.workspaces import list_departments
+from xobito_web.state.actions import SIGNED_OUT, ListActionsMixin
 from xobito_web.state.live import NO_TICKET, LiveBatch
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
 
-log = logging.getLogger(__name__)
-
-FAILED = "Something went wrong and nothing was changed. Try again in a moment."
-SIGNED_OUT = "You are no longer signed in."
 STATE_LABELS = {
     admin.ACTIVE: "Active",
     admin.INVITED: "Invited",
@@ -130,7 +126,7 @@ def read_people(user: CurrentUser, group: str, search: str, after: str, session:
     )
 
 
-class PeopleState(SessionState):
+class PeopleState(ListActionsMixin, SessionState):
     allowed: bool = False  # an admin; anyone else is told the page is for admins
     loaded: bool = False
     people: list[PersonRow] = []
@@ -140,9 +136,6 @@ class PeopleState(SessionState):
     has_previous: bool = False
     departments: list[DepartmentOption] = []
     signup_open: bool = False
-    notice: str = ""
-    error: str = ""
-    busy: bool = False
     # Invite
     invite_open: bool = False
     invite_role: str = "staff"
@@ -155,9 +148,8 @@ class PeopleState(SessionState):
     edit_departments: list[str] = []
     edit_held: list[str] = []  # the departments the person was in when the edit began
     edit_errors: dict[str, str] = {}
-    # Deactivate, after a confirmation
-    confirm_id: str = ""
-    confirm_name: str = ""
+    # Deactivate asks first: confirm_id and confirm_name (ListActionsMixin)
+    _change_kind: ClassVar[str] = "an administration change"
     _after: str = ""
     _previous: list[str] = []
 
@@ -186,17 +178,8 @@ class PeopleState(SessionState):
         if result.visitor.user is None:
             return redirect
         self._watch(result.visitor.user, NO_TICKET)  # administration changes, its sessions
-        self._set_if_changed(
-            group=admin.TEAM,
-            search="",
-            has_previous=False,
-            notice="",
-            error="",
-            busy=False,
-            invite_open=False,
-            edit_id="",
-            confirm_id="",
-        )
+        self._set_if_changed(group=admin.TEAM, search="", has_previous=False, invite_open=False, edit_id="")
+        self._forget_actions()
         self._after, self._previous = "", []
         self._show(result.view)
         return None
@@ -293,56 +276,16 @@ class PeopleState(SessionState):
 
     # --- Acting ---------------------------------------------------------------------------------
 
-    async def _act(self, change: Callable[[Session, CurrentUser], Any], notice: str, errors_var: str = "") -> bool:
-        """Run one admin change in a thread (one transaction), then show the page as it now is.
+    def _list_reader(self) -> Callable[[CurrentUser], PeopleView | None]:
+        group, search, after = self.group, self.search, self._after
 
-        An InvalidInput goes next to its field in `errors_var` (a form's errors); anything else
-        the services refuse is shown above the list."""
-        async with self:
-            if self.busy or not self.signed_in:
-                return False
-            self.busy, self.notice, self.error = True, "", ""
-            if errors_var:
-                setattr(self, errors_var, {})
-            session_hash, subdomain = self._visitor_request()
-            group, search, after = self.group, self.search, self._after
-
-        def run() -> PeopleView | None:
-            user = read_visitor(session_hash, subdomain).user
-            if user is None:
-                raise ServiceError(SIGNED_OUT)
-            with write_session() as session:
-                change(session, user)
+        def read(user: CurrentUser) -> PeopleView | None:
             try:
                 return read_people(user, group, search, after)
             except Forbidden:  # e.g. an admin who made themselves staff
                 return None
 
-        field_errors: dict[str, str] = {}
-        error, view, done = "", None, False
-        try:
-            view, done = await asyncio.to_thread(run), True
-        except InvalidInput as refused:
-            if errors_var:
-                field_errors = {refused.field or "form": refused.message}
-            else:
-                error = refused.message
-        except ServiceError as refused:
-            error = refused.message
-        except Exception:
-            log.exception("an administration change failed")
-            error = FAILED
-        async with self:
-            self.busy = False
-            if errors_var:
-                setattr(self, errors_var, field_errors)
-            if field_errors and errors_var:
-                return False
-            self.error = error
-            if done:
-                self.notice = notice
-                self._show(view)
-        return done
+        return read
 
     # Invite
 
@@ -454,20 +397,12 @@ class PeopleState(SessionState):
         if person is not None and self.allowed:
             self.confirm_id, self.confirm_name = person.id, person.name
 
-    @rx.event
-    def set_confirm_open(self, value: bool):
-        if not value:
-            self.confirm_id = ""
-
     @rx.event(background=True)
     async def deactivate(self):
-        async with self:
-            user_id, name, self.confirm_id = self.confirm_id, self.confirm_name, ""
-        if user_id:
-            await self._act(
-                lambda session, user: admin.deactivate(session, user, user_id),
-                f"{name} is deactivated and signed out. Their open tickets went back to their departments.",
-            )
+        await self._act_on_confirmed(
+            admin.deactivate,
+            "{name} is deactivated and signed out. Their open tickets went back to their departments.",
+        )
 
     @rx.event(background=True)
     async def reactivate(self, user_id: str):

@@ -8,8 +8,6 @@ route, which clears the cookie.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 
 import reflex as rx
@@ -18,15 +16,12 @@ from xobito_web import urls
 from xobito_web.db import read_session, write_session
 from xobito_web.services import accounts, live, notifications
 from xobito_web.services.auth import CurrentUser, Visitor
-from xobito_web.services.errors import InvalidInput, ServiceError
+from xobito_web.services.errors import InvalidInput
 from xobito_web.session_scripts import sign_out_script
+from xobito_web.state.actions import run_as_visitor
 from xobito_web.state.live import NO_TICKET, LiveBatch
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
 
-log = logging.getLogger(__name__)
-
-FAILED = "Something went wrong and nothing was changed. Try again in a moment."
-SIGNED_OUT = "You are no longer signed in."
 # What each kind of email is called on the Profile, for the team and for customers.
 TEAM_EMAIL_LABELS = {
     notifications.NEW_TICKETS: "New tickets in my departments",
@@ -118,23 +113,14 @@ class ProfileState(SessionState):
             self.busy, self.errors = True, {}
             self._set_if_changed(name_notice="", password_notice="", emails_notice="")
             session_hash, subdomain = self._visitor_request()
-
-        def run():
-            user = read_visitor(session_hash, subdomain).user
-            if user is None:
-                raise ServiceError(SIGNED_OUT)
-            return work(user, session_hash)
-
+        outcome = await run_as_visitor(
+            session_hash, subdomain, lambda user: work(user, session_hash), "a profile change"
+        )
+        refusal = outcome.refusal
         errors: dict[str, str] = {}
-        try:
-            await asyncio.to_thread(run)
-        except InvalidInput as error:
-            errors = {error.field or field: error.message}
-        except ServiceError as error:
-            errors = {field: error.message}
-        except Exception:
-            log.exception("a profile change failed")
-            errors = {field: FAILED}
+        if refusal is not None:
+            where = refusal.field if isinstance(refusal, InvalidInput) and refusal.field else field
+            errors = {where: refusal.message}
         async with self:
             self.busy, self.errors = False, errors
             if not errors:

@@ -6,26 +6,20 @@ Admins manage the ones shared with the team and may keep their own; staff keep t
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import reflex as rx
-from sqlmodel import Session
 
-from xobito_web.db import read_session, write_session
+from xobito_web.db import read_session
 from xobito_web.services import saved_replies
 from xobito_web.services.auth import CurrentUser, Visitor
-from xobito_web.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from xobito_web.services.errors import InvalidInput
+from xobito_web.state.actions import ListActionsMixin
 from xobito_web.state.live import NO_TICKET, LiveBatch
 from xobito_web.state.session import PageRequest, SessionState, read_visitor
 
-log = logging.getLogger(__name__)
-
-FAILED = "Something went wrong and nothing was changed. Try again in a moment."
-SIGNED_OUT = "You are no longer signed in."
 GONE = "That saved reply is no longer there."
 
 
@@ -56,7 +50,7 @@ def read_items(user: CurrentUser) -> list[SavedReplyItem]:
     ]
 
 
-class SavedRepliesState(SessionState):
+class SavedRepliesState(ListActionsMixin, SessionState):
     allowed: bool = False
     loaded: bool = False
     can_share: bool = False  # admins manage the shared ones
@@ -65,11 +59,8 @@ class SavedRepliesState(SessionState):
     add_form_key: int = 0  # a new key empties the Add form after a success
     editing_id: str = ""
     edit_errors: dict[str, str] = {}
-    delete_id: str = ""
-    delete_title: str = ""
-    notice: str = ""
-    error: str = ""
-    busy: bool = False
+    _change_kind: ClassVar[str] = "a saved reply change"
+    _gone: ClassVar[str] = GONE
 
     @rx.event(background=True)
     async def load(self):
@@ -88,10 +79,8 @@ class SavedRepliesState(SessionState):
         if user is None:
             return redirect
         self._watch(user, NO_TICKET)  # a sign-out elsewhere ends this page too
-        self._set_if_changed(
-            can_share=user.is_admin, add_errors={}, editing_id="", edit_errors={}, delete_id="", notice="", error=""
-        )
-        self._set_if_changed(busy=False)
+        self._set_if_changed(can_share=user.is_admin, add_errors={}, editing_id="", edit_errors={})
+        self._forget_actions()
         self._show(result.items)
         return None
 
@@ -104,49 +93,8 @@ class SavedRepliesState(SessionState):
         if await self._live_user(batch) is None:
             self._signed_out_while_open()
 
-    async def _act(self, change: Callable[[Session, CurrentUser], Any], notice: str, errors_var: str = "") -> bool:
-        """One change in a thread (one transaction), then the list as it now is."""
-        async with self:
-            if self.busy or not self.signed_in:
-                return False
-            self.busy, self.notice, self.error = True, "", ""
-            if errors_var:
-                setattr(self, errors_var, {})
-            session_hash, subdomain = self._visitor_request()
-
-        def run() -> list[SavedReplyItem]:
-            user = read_visitor(session_hash, subdomain).user
-            if user is None:
-                raise ServiceError(SIGNED_OUT)
-            with write_session() as session:
-                change(session, user)
-            return read_items(user)
-
-        field_errors: dict[str, str] = {}
-        error, items, done = "", None, False
-        try:
-            items, done = await asyncio.to_thread(run), True
-        except InvalidInput as refused:
-            if errors_var:
-                field_errors = {refused.field or "form": refused.message}
-            else:
-                error = refused.message
-        except NotFound:
-            error = GONE
-        except (Forbidden, ServiceError) as refused:
-            error = refused.message
-        except Exception:
-            log.exception("a saved reply change failed")
-            error = FAILED
-        async with self:
-            self.busy = False
-            if errors_var:
-                setattr(self, errors_var, field_errors)
-            self.error = error
-            if done:
-                self.notice = notice
-                self._show(items)
-        return done
+    def _list_reader(self) -> Callable[[CurrentUser], list[SavedReplyItem]]:
+        return read_items
 
     @staticmethod
     def _form(form_data: dict) -> tuple[str, str, bool, dict[str, str]]:
@@ -213,18 +161,8 @@ class SavedRepliesState(SessionState):
     def ask_delete(self, item_id: str):
         found = next((item for item in self.items if item.id == item_id and item.can_change), None)
         if found is not None:
-            self.delete_id, self.delete_title = found.id, found.title
-
-    @rx.event
-    def set_delete_open(self, value: bool):
-        if not value:
-            self.delete_id = ""
+            self.confirm_id, self.confirm_name = found.id, found.title
 
     @rx.event(background=True)
     async def delete_saved_reply(self):
-        async with self:
-            item_id, title, self.delete_id = self.delete_id, self.delete_title, ""
-        if item_id:
-            await self._act(
-                lambda session, user: saved_replies.delete_saved_reply(session, user, item_id), f"{title} is deleted."
-            )
+        await self._act_on_confirmed(saved_replies.delete_saved_reply, "{name} is deleted.")
