@@ -2,6 +2,7 @@ import reflex as rx
 
 from xobito_web.config import settings
 from xobito_web.frontend_origin import BackendAtPageOrigin
+from xobito_web.radix_styles import ACCENT, UsedRadixThemes
 
 config = rx.Config(
     app_name="xobito_web",
@@ -19,7 +20,7 @@ config = rx.Config(
     # Browsers may share responses (with cookies) with the app's own public origin only.
     cors_allowed_origins=[settings.public_origin],
     plugins=[
-        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium")),
+        UsedRadixThemes(theme=rx.theme(accent_color=ACCENT, radius="medium")),  # only the CSS the app uses
         BackendAtPageOrigin(),  # one build serves any host and port (see frontend_origin.py)
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],

@@ -6,6 +6,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars.base import Var, VarData
 
+from xobito_web.components import light
+from xobito_web.radix_styles import ACCENT as THEME_ACCENT
 from xobito_web.state.session import SessionState
 
 # The frame's words, in one place.
@@ -113,13 +115,15 @@ def loading() -> rx.Component:
 
 
 def _nav_link(label: str, href: Var) -> rx.Component:
-    return rx.el.li(rx.link(label, href=href, weight="medium", class_name="site-nav-link"))
+    return rx.el.li(light.router_link(label, href=href, weight="medium", class_name="site-nav-link"))
 
 
 def header() -> rx.Component:
+    """Plain elements with Radix Themes' classes (components/light.py): every signed-in page
+    renders it at once with its content."""
     return rx.el.header(
         rx.el.div(
-            rx.text(SessionState.workspace_name, size="4", weight="bold", class_name="site-name"),
+            light.text(SessionState.workspace_name, size="4", weight="bold", class_name="site-name"),
             fold_button(STRINGS["menu"], "menu", "menu-button", NAV_ID),
             rx.el.nav(
                 rx.el.ul(
@@ -137,9 +141,9 @@ def header() -> rx.Component:
                     class_name="site-nav-links",
                 ),
                 rx.el.div(
-                    rx.text(SessionState.user_name, weight="medium", id="signed-in-user"),
-                    rx.badge(SessionState.user_role_label, variant="soft", high_contrast=True),
-                    rx.button(STRINGS["sign_out"], variant="outline", on_click=SessionState.sign_out),
+                    rx.el.p(SessionState.user_name, id="signed-in-user", class_name="rt-Text rt-r-weight-medium"),
+                    light.badge(SessionState.user_role_label, color=THEME_ACCENT, size="1"),
+                    light.button(STRINGS["sign_out"], variant="outline", on_click=SessionState.sign_out),
                     class_name="site-user",
                 ),
                 id=NAV_ID,

@@ -8,8 +8,11 @@ Themes 3.x, pinned in reflex.lock), so the stylesheet styles them the same and R
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from reflex.vars.base import Var
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 StrOrVar = str | Var
 
@@ -58,6 +61,21 @@ def link(
     )
 
 
+def router_link(content: StrOrVar, href: StrOrVar, weight: str = "", class_name: str = "") -> rx.Component:
+    """`rx.link` to a page of the app: React Router's link (no page load) with Radix's link classes,
+    without Radix's Link component and its CSS-in-JS rule."""
+    return ReactRouterLink.create(
+        content,
+        to=href,
+        class_name=_join(
+            "rt-Text rt-reset rt-Link rt-underline-auto light-link",
+            f"rt-r-weight-{weight}" if weight else "",
+            class_name,
+        ),
+        custom_attrs={"data-accent-color": ""},
+    )
+
+
 def badge(*children, color: StrOrVar, variant: StrOrVar = "soft", size: str = "2") -> rx.Component:
     return rx.el.span(
         *children,
@@ -94,3 +112,60 @@ def row_header_cell(*children) -> rx.Component:
 def cell(*children, label: str = "") -> rx.Component:
     """`label` (the column's title) precedes the value when the table is shown as stacked cards."""
     return rx.el.td(*children, class_name="rt-TableCell", custom_attrs={"data-label": label} if label else {})
+
+
+def _present_when(condition: Var) -> Var:
+    """An attribute that is there (empty) while `condition` holds and absent otherwise."""
+    return Var(_js_expr=f'({condition!s} ? "" : undefined)', _var_type=str, _var_data=condition._get_all_var_data())
+
+
+def button(*children, variant: str = "solid", type: str = "button", disabled: Any = None, **props) -> rx.Component:
+    """`rx.button(size="2")` as a plain <button>, with the classes and `data-disabled` Radix sets.
+    `disabled`: a condition (a Var, or `~` of a state field, which mypy takes for an int)."""
+    extra = (
+        {}
+        if disabled is None
+        else {"disabled": disabled, "custom_attrs": {"data-disabled": _present_when(Var.create(disabled))}}
+    )
+    return rx.el.button(
+        *children,
+        type=type,
+        class_name=f"rt-reset rt-BaseButton rt-r-size-2 rt-variant-{variant} rt-Button",
+        **extra,
+        **props,
+    )
+
+
+def checkbox(label: StrOrVar, checked: Var | bool, on_change) -> rx.Component:
+    """A native checkbox in its label (named by its words, Space toggles it), in the accent colour."""
+    return rx.el.label(
+        rx.el.input(type="checkbox", checked=checked, on_change=on_change, class_name="light-checkbox"),
+        label,
+        class_name="rt-Text rt-r-size-2 checkbox-label",
+    )
+
+
+def select(*options, id: str, value: StrOrVar, on_change, label: str) -> rx.Component:
+    """A native <select> drawn like Radix's select trigger: the browser's own list, keyboard and
+    screen-reader behaviour (arrow keys, type to find, the system's picker on a phone)."""
+    return rx.el.select(
+        *options,
+        id=id,
+        value=value,
+        on_change=on_change,
+        aria_label=label,
+        class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface light-select",
+    )
+
+
+def option(label: StrOrVar, value: StrOrVar) -> rx.Component:
+    return rx.el.option(label, value=value)
+
+
+def text_input(width: str = "", **props) -> rx.Component:
+    """`rx.input(size="2")`: Radix's text field markup around a plain <input>."""
+    return rx.el.div(
+        rx.el.input(class_name="rt-reset rt-TextFieldInput", spell_check=False, **props),
+        class_name="rt-TextFieldRoot rt-r-size-2 rt-variant-surface",
+        style={"width": width} if width else {},
+    )

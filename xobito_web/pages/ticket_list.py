@@ -60,62 +60,65 @@ PRIORITY_CHOICES = (
 def status_filter() -> rx.Component:
     return rx.el.fieldset(
         rx.el.legend(STRINGS["status"], class_name="field-label"),
-        rx.hstack(
+        light.flex_row(
             *[
                 # One label around the box and its words: the box is named by them (no nested labels).
-                rx.checkbox(
+                light.checkbox(
                     label,
                     checked=TicketListState.selected_statuses.contains(value)  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
                     | TicketListState.selected_statuses.contains("all"),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
-                    on_change=lambda _checked, value=value: TicketListState.toggle_status(value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                    on_change=lambda _value, value=value: TicketListState.toggle_status(value),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 )
                 for value, label in STATUS_CHOICES
             ],
-            spacing="3",
+            gap="3",
         ),
         class_name="filter-group",
     )
 
 
+# The filters are native <select>s and checkboxes (components/light.py): Radix's select and
+# checkbox components made most of the list's first render, and each filter is one choice.
 def priority_filter() -> rx.Component:
-    return rx.vstack(
+    return light.flex_column(
         rx.el.label(STRINGS["priority"], html_for="priority-filter", class_name="field-label"),
-        rx.select.root(
-            rx.select.trigger(id="priority-filter", aria_label=STRINGS["priority"]),
-            rx.select.content(*[rx.select.item(label, value=value) for value, label in PRIORITY_CHOICES]),
+        light.select(
+            *[light.option(label, value) for value, label in PRIORITY_CHOICES],
+            id="priority-filter",
+            label=STRINGS["priority"],
             value=rx.cond(TicketListState.selected_priority == "", "any", TicketListState.selected_priority),
             on_change=TicketListState.set_priority_filter,
         ),
-        spacing="1",
+        gap="1",
     )
 
 
 def department_filter() -> rx.Component:
-    return rx.vstack(
+    return light.flex_column(
         rx.el.label(STRINGS["department"], html_for="department-filter", class_name="field-label"),
-        rx.select.root(
-            rx.select.trigger(id="department-filter", aria_label=STRINGS["department"]),
-            rx.select.content(
-                rx.select.item(STRINGS["any_department"], value="any"),
-                rx.foreach(TicketListState.departments, lambda d: rx.select.item(d.label, value=d.value)),
-            ),
+        light.select(
+            light.option(STRINGS["any_department"], "any"),
+            rx.foreach(TicketListState.departments, lambda d: light.option(d.label, d.value)),
+            id="department-filter",
+            label=STRINGS["department"],
             value=rx.cond(TicketListState.selected_department == "", "any", TicketListState.selected_department),
             on_change=TicketListState.set_department_filter,
         ),
-        spacing="1",
+        gap="1",
     )
 
 
 def sort_choice() -> rx.Component:
-    return rx.vstack(
+    return light.flex_column(
         rx.el.label(STRINGS["sort_by"], html_for="sort-choice", class_name="field-label"),
-        rx.select.root(
-            rx.select.trigger(id="sort-choice", aria_label=STRINGS["sort_by"]),
-            rx.select.content(*[rx.select.item(label, value=value) for value, label in SORT_LABELS.items()]),
+        light.select(
+            *[light.option(label, value) for value, label in SORT_LABELS.items()],
+            id="sort-choice",
+            label=STRINGS["sort_by"],
             value=TicketListState.sort,
             on_change=TicketListState.set_sort,
         ),
-        spacing="1",
+        gap="1",
     )
 
 
@@ -132,10 +135,10 @@ _SCREEN_READER_ONLY = {
 
 def search_box() -> rx.Component:
     return rx.form(
-        rx.vstack(
+        light.flex_column(
             rx.el.label(STRINGS["search"], html_for="ticket-search", class_name="field-label"),
-            rx.hstack(
-                rx.input(
+            light.flex_row(
+                light.text_input(
                     id="ticket-search",
                     name="q",
                     default_value=TicketListState.search,
@@ -145,8 +148,8 @@ def search_box() -> rx.Component:
                     aria_invalid=rx.cond(TicketListState.search_error != "", "true", "false"),
                     aria_describedby="search-error",
                 ),
-                rx.button(STRINGS["search"], type="submit", variant="soft"),
-                spacing="2",
+                light.button(STRINGS["search"], type="submit", variant="soft"),
+                gap="2",
             ),
             rx.el.p(
                 TicketListState.search_error,
@@ -155,7 +158,7 @@ def search_box() -> rx.Component:
                 class_name="rt-Text rt-r-size-2",
                 custom_attrs={"data-accent-color": "red"},
             ),
-            spacing="1",
+            gap="1",
         ),
         on_submit=TicketListState.submit_search,
         reset_on_submit=False,
@@ -163,23 +166,25 @@ def search_box() -> rx.Component:
 
 
 def filters_bar() -> rx.Component:
-    return rx.card(
-        rx.flex(
+    return rx.el.div(
+        rx.el.div(
             status_filter(),
             priority_filter(),
             department_filter(),
             rx.cond(
                 TicketListState.is_team,
                 rx.fragment(
-                    rx.checkbox(
+                    light.checkbox(
                         STRINGS["waiting_on_team"],
                         checked=TicketListState.waiting_on_team,
-                        on_change=TicketListState.toggle_waiting_on_team,
+                        on_change=lambda _value: TicketListState.toggle_waiting_on_team(
+                            ~TicketListState.waiting_on_team
+                        ),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                     ),
-                    rx.checkbox(
+                    light.checkbox(
                         STRINGS["assigned_to_me"],
                         checked=TicketListState.assigned_to_me,
-                        on_change=TicketListState.toggle_assigned_to_me,
+                        on_change=lambda _value: TicketListState.toggle_assigned_to_me(~TicketListState.assigned_to_me),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                     ),
                     sort_choice(),
                 ),
@@ -187,17 +192,13 @@ def filters_bar() -> rx.Component:
             search_box(),
             rx.cond(
                 TicketListState.filters_active,
-                rx.button(STRINGS["clear_filters"], variant="ghost", on_click=TicketListState.clear_filters),
+                light.button(STRINGS["clear_filters"], variant="ghost", on_click=TicketListState.clear_filters),
             ),
-            spacing="5",
-            wrap="wrap",
-            align="end",
-            width="100%",
+            class_name="rt-Flex rt-r-fd-row rt-r-fw-wrap rt-r-ai-end rt-r-gap-5",
         ),
-        width="100%",
-        size="2",
         id="filters",
-        class_name="foldable",  # behind the Filters button on a phone, so the tickets come first
+        # `foldable`: behind the Filters button on a phone, so the tickets come first.
+        class_name="rt-reset rt-BaseCard rt-Card rt-r-size-2 rt-variant-surface foldable full-width",
     )
 
 
@@ -331,23 +332,22 @@ def empty_state() -> rx.Component:
 
 
 def pager() -> rx.Component:
-    return rx.hstack(
-        rx.text(TicketListState.count_label, size="2", id="ticket-count", aria_live="polite"),
-        rx.spacer(),
-        rx.button(
+    return rx.el.div(
+        rx.el.p(TicketListState.count_label, id="ticket-count", aria_live="polite", class_name="rt-Text rt-r-size-2"),
+        rx.el.div(class_name="pager-gap"),
+        light.button(
             STRINGS["previous"],
             variant="soft",
             disabled=~TicketListState.has_previous,
             on_click=TicketListState.previous_page,
         ),
-        rx.button(
+        light.button(
             STRINGS["next"],
             variant="soft",
             disabled=TicketListState.next_cursor == "",
             on_click=TicketListState.next_page,
         ),
-        justify="end",
-        width="100%",
+        class_name="rt-Flex rt-r-fd-row rt-r-ai-center rt-r-jc-end rt-r-gap-2 full-width",
     )
 
 

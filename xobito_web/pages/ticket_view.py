@@ -55,47 +55,49 @@ STRINGS = {
 LONG_THREAD = 4
 
 
+def _detail(label: str, value) -> rx.Component:
+    return rx.el.div(
+        rx.el.dt(label, class_name="rt-DataListLabel"),
+        rx.el.dd(value, class_name="rt-DataListValue"),
+        class_name="rt-DataListItem",
+    )
+
+
 def ticket_header() -> rx.Component:
-    return rx.vstack(
-        rx.link(STRINGS["all_tickets"], href=TicketViewState.list_href, size="2"),
-        rx.hstack(
-            rx.text(TicketViewState.ref, color_scheme="gray", weight="medium", id="ticket-ref"),
+    """Plain elements with Radix Themes' classes (components/light.py), like the messages below."""
+    return rx.el.div(
+        light.router_link(STRINGS["all_tickets"], href=TicketViewState.list_href, class_name="rt-r-size-2"),
+        rx.el.div(
+            rx.el.p(
+                TicketViewState.ref,
+                id="ticket-ref",
+                class_name="rt-Text rt-r-weight-medium",
+                custom_attrs={"data-accent-color": "gray"},
+            ),
             status_badge(TicketViewState.status, TicketViewState.status_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             priority_badge(TicketViewState.priority, TicketViewState.priority_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            rx.cond(TicketViewState.waiting != "", rx.text(TicketViewState.waiting, size="2", color_scheme="gray")),
-            spacing="3",
-            align="center",
-            wrap="wrap",
+            rx.cond(TicketViewState.waiting != "", light.text(TicketViewState.waiting, size="2", color="gray")),
+            class_name="rt-Flex rt-r-fd-row rt-r-ai-center rt-r-fw-wrap rt-r-gap-3",
         ),
-        rx.heading(TicketViewState.subject, as_="h1", size="6"),
-        rx.data_list.root(
-            rx.data_list.item(
-                rx.data_list.label(STRINGS["department"]), rx.data_list.value(TicketViewState.department)
-            ),
+        rx.el.h1(TicketViewState.subject, class_name="rt-Heading rt-r-size-6"),
+        rx.el.dl(
+            _detail(STRINGS["department"], TicketViewState.department),
             rx.cond(
                 TicketViewState.is_team,
                 rx.fragment(
-                    rx.data_list.item(
-                        rx.data_list.label(STRINGS["customer"]), rx.data_list.value(TicketViewState.customer_name)
-                    ),
-                    rx.data_list.item(
-                        rx.data_list.label(STRINGS["assignee"]),
-                        rx.data_list.value(
-                            rx.cond(
-                                TicketViewState.assignee_name != "",
-                                TicketViewState.assignee_name,
-                                STRINGS["unassigned"],
-                            )
+                    _detail(STRINGS["customer"], TicketViewState.customer_name),
+                    _detail(
+                        STRINGS["assignee"],
+                        rx.cond(
+                            TicketViewState.assignee_name != "", TicketViewState.assignee_name, STRINGS["unassigned"]
                         ),
                     ),
                 ),
             ),
-            orientation="horizontal",
-            size="2",
+            class_name="rt-Text rt-DataListRoot rt-r-orientation-horizontal rt-r-size-2",
         ),
-        spacing="2",
-        width="100%",
         id="ticket-header",
+        class_name="rt-Flex rt-r-fd-column rt-r-ai-start rt-r-gap-2 full-width",
     )
 
 
