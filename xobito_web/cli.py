@@ -107,8 +107,10 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     from xobito_web import migrations, production
+    from xobito_web.db import get_engine
 
     migrations.upgrade()
+    get_engine().dispose()  # the server's worker processes open their own connections
     try:
         with production.production_build() as directory:
             print(f"Serving Xobito tickets on {settings.base_url} (port {settings.port}) from {directory}.", flush=True)

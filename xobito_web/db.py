@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +20,30 @@ def get_engine(url: str | None = None) -> Engine:
     return _engine_for(url or settings.database_url)
 
 
+def forget_inherited_connections() -> None:
+    """In a forked process: let go of the parent's pooled connections without closing them.
+
+    `xobito serve` migrates, then its server forks the worker processes. A pooled connection
+    they inherit is one socket shared with the parent and every other worker; used from two
+    processes its protocol breaks (a BEGIN answered with another's reply, a connection "in
+    transaction" that is not), and an event failing that way held its tab's Redis lock until the
+    lock expired: the page stayed on "Loading" for 10 s. Each process opens its own instead."""
+    for engine in _engines_made:
+        engine.dispose(close=False)
+
+
+_engines_made: list[Engine] = []
+os.register_at_fork(after_in_child=forget_inherited_connections)
+
+
 @functools.cache
 def _engine_for(url: str) -> Engine:
+    engine = _new_engine(url)
+    _engines_made.append(engine)
+    return engine
+
+
+def _new_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

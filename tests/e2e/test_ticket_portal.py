@@ -163,3 +163,21 @@ def test_sending_right_after_typing_empties_the_composer_for_good(browser: Brows
     expect(customer.locator(".message-body").last).to_have_text("Typed and sent in one go.")
     customer.wait_for_timeout(1500)  # past the typing debounce
     expect(box).to_have_value("")
+
+
+def test_opening_a_ticket_from_the_list_and_going_back_loads_no_new_page(browser: Browser, app, workspace):
+    customer = open_as(browser, app, workspace, workspace.customer)
+    create_ticket(customer, "Printer jams", "Support", "Low", "It jams on page two.")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+    customer.get_by_role("link", name="← All tickets").click()
+    expect(first_row(customer)).to_contain_text("Printer jams")
+    customer.evaluate("window.stillThisPage = true")  # gone if the browser loads a new document
+
+    first_row(customer).locator(".ticket-ref").click()  # by its ID
+    expect(customer.get_by_role("heading", name="Printer jams")).to_be_visible()
+    customer.get_by_role("link", name="← All tickets").click()
+    expect(first_row(customer)).to_contain_text("Printer jams")
+    first_row(customer).get_by_role("link", name="Printer jams").click()  # by its subject
+    expect(customer.get_by_role("heading", name="Printer jams")).to_be_visible()
+    expect(customer).to_have_url(app.url(f"/{workspace.subdomain}/tickets/TKT-000001"))
+    assert customer.evaluate("window.stillThisPage === true")

@@ -47,10 +47,10 @@ def link(
     color: str = "",
     class_name: str = "",
 ) -> rx.Component:
-    """An in-app link (client-side navigation), styled like `rx.link`."""
-    return rx.el.a(
+    """An in-app link (client-side navigation: React Router's link, no page load), styled like `rx.link`."""
+    return ReactRouterLink.create(
         content,
-        href=href,
+        to=href,
         class_name=_join(
             "rt-Text rt-reset rt-Link rt-underline-auto light-link",
             f"rt-r-weight-{weight}" if weight else "",

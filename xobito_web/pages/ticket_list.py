@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from xobito_web.components import light
 from xobito_web.components.badges import priority_badge, status_badge
@@ -235,10 +236,10 @@ def ticket_row(row: ListRow) -> rx.Component:
         ),
         light.cell(
             light.flex_column(
-                rx.el.a(
+                ReactRouterLink.create(  # the ticket opens in this page, without loading a new one
                     rx.cond(row.unread, rx.el.span(STRINGS["unread"], style=_SCREEN_READER_ONLY)),
                     marked(row.subject_marks, row.subject),
-                    href=row.href,
+                    to=row.href,
                     class_name=rx.cond(
                         row.unread,
                         "rt-Text rt-reset rt-Link rt-underline-auto light-link rt-high-contrast rt-r-weight-bold",
