@@ -34,7 +34,6 @@ from xobito_web.state.saved_replies import SavedRepliesState
 from xobito_web.state.session import SessionBinding
 from xobito_web.state.ticket_list import TicketListState
 from xobito_web.state.ticket_view import TicketViewState
-from xobito_web.state_locks import subscribe_to_lock_releases
 
 TITLE = "Xobito tickets"
 
@@ -53,7 +52,6 @@ app.register_lifespan_task(hub.run)  # live updates into open screens
 app.register_lifespan_task(presence_ticker.run)  # who else is on a ticket, for the team
 app.register_lifespan_task(mailer.mail_worker_lifespan)  # delivers the queued emails
 app.register_lifespan_task(sweep_staged_uploads)  # abandoned temporary upload files
-app.register_lifespan_task(subscribe_to_lock_releases)  # Redis: the first tab never waits out a lock
 if app.sio is None:  # Reflex creates the socket server of every app with state
     raise RuntimeError("the app has no Socket.IO server")
 app.sio.eio.cors_allowed_origins = socket_origin_allowed  # live connections from the app's own pages only
