@@ -115,7 +115,7 @@ def loading() -> rx.Component:
 
 
 def _nav_link(label: str, href: Var) -> rx.Component:
-    return rx.el.li(light.router_link(label, href=href, weight="medium", class_name="site-nav-link"))
+    return rx.el.li(light.link(label, href=href, weight="medium", class_name="site-nav-link"))
 
 
 def header() -> rx.Component:

@@ -47,7 +47,8 @@ def link(
     color: str = "",
     class_name: str = "",
 ) -> rx.Component:
-    """An in-app link (client-side navigation: React Router's link, no page load), styled like `rx.link`."""
+    """A link to a page of the app: React Router's link (no page load) with Radix's link classes,
+    without Radix's Link component and its CSS-in-JS rule."""
     return ReactRouterLink.create(
         content,
         to=href,
@@ -58,21 +59,6 @@ def link(
             class_name,
         ),
         custom_attrs={"data-accent-color": color},
-    )
-
-
-def router_link(content: StrOrVar, href: StrOrVar, weight: str = "", class_name: str = "") -> rx.Component:
-    """`rx.link` to a page of the app: React Router's link (no page load) with Radix's link classes,
-    without Radix's Link component and its CSS-in-JS rule."""
-    return ReactRouterLink.create(
-        content,
-        to=href,
-        class_name=_join(
-            "rt-Text rt-reset rt-Link rt-underline-auto light-link",
-            f"rt-r-weight-{weight}" if weight else "",
-            class_name,
-        ),
-        custom_attrs={"data-accent-color": ""},
     )
 
 

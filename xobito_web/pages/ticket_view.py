@@ -66,7 +66,7 @@ def _detail(label: str, value) -> rx.Component:
 def ticket_header() -> rx.Component:
     """Plain elements with Radix Themes' classes (components/light.py), like the messages below."""
     return rx.el.div(
-        light.router_link(STRINGS["all_tickets"], href=TicketViewState.list_href, class_name="rt-r-size-2"),
+        light.link(STRINGS["all_tickets"], href=TicketViewState.list_href, class_name="rt-r-size-2"),
         rx.el.div(
             rx.el.p(
                 TicketViewState.ref,
