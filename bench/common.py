@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -60,6 +61,18 @@ def report(name: str, samples: list[float], unit: str = "ms", width: int = 58) -
     else:
         print(f"{name:<{width}} no samples", flush=True)
     return figures
+
+
+def source_version() -> dict:
+    """The commit, and the app files that differed from it while measuring."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "modified": git("status", "--porcelain", "--", "xobito_web").splitlines(),
+    }
 
 
 def write_results(name: str, results: dict) -> Path:

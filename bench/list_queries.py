@@ -34,7 +34,6 @@ import datetime
 import json
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from functools import partial
@@ -50,6 +49,7 @@ import xobito_web.db
 import xobito_web.state.login
 import xobito_web.state.new_ticket
 import xobito_web.state.ticket_view
+from bench.common import source_version
 from xobito_web import migrations
 from xobito_web.db import get_engine, read_session, write_session
 from xobito_web.models import Role, User
@@ -317,18 +317,6 @@ def measure(url: str, size: int, runs: int, profile_dir: Path | None = None) -> 
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "service": service,
         "state_event": state,
-    }
-
-
-def source_version() -> dict:
-    """The commit, and the app files that differed from it while measuring."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "modified": git("status", "--porcelain", "--", "xobito_web").splitlines(),
     }
 
 

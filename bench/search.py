@@ -30,7 +30,6 @@ import functools
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import func, text
 from sqlmodel import col, select
 
+from bench.common import source_version
 from xobito_web import migrations
 from xobito_web.db import get_engine, read_session, write_session
 from xobito_web.models import Role, Ticket, User
@@ -196,16 +196,6 @@ def measure(url: str, messages: int, customers: int, runs: int) -> dict:
         "customer_tickets": customer_tickets,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "searches": results,
-    }
-
-
-def source_version() -> dict:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "modified": git("status", "--porcelain", "--", "xobito_web").splitlines(),
     }
 
 
