@@ -144,6 +144,15 @@ def select(*options, id: str, value: StrOrVar, on_change, label: str) -> rx.Comp
     )
 
 
+def labelled_select(label: str, *options, id: str, value: StrOrVar, on_change) -> rx.Component:
+    """`select` under its visible label (the label's words name it for screen readers too)."""
+    return flex_column(
+        rx.el.label(label, html_for=id, class_name="field-label"),
+        select(*options, id=id, value=value, on_change=on_change, label=label),
+        gap="1",
+    )
+
+
 def option(label: StrOrVar, value: StrOrVar) -> rx.Component:
     return rx.el.option(label, value=value)
 

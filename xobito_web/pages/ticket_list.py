@@ -81,45 +81,33 @@ def status_filter() -> rx.Component:
 # The filters are native <select>s and checkboxes (components/light.py): Radix's select and
 # checkbox components made most of the list's first render, and each filter is one choice.
 def priority_filter() -> rx.Component:
-    return light.flex_column(
-        rx.el.label(STRINGS["priority"], html_for="priority-filter", class_name="field-label"),
-        light.select(
-            *[light.option(label, value) for value, label in PRIORITY_CHOICES],
-            id="priority-filter",
-            label=STRINGS["priority"],
-            value=rx.cond(TicketListState.selected_priority == "", "any", TicketListState.selected_priority),
-            on_change=TicketListState.set_priority_filter,
-        ),
-        gap="1",
+    return light.labelled_select(
+        STRINGS["priority"],
+        *[light.option(label, value) for value, label in PRIORITY_CHOICES],
+        id="priority-filter",
+        value=rx.cond(TicketListState.selected_priority == "", "any", TicketListState.selected_priority),
+        on_change=TicketListState.set_priority_filter,
     )
 
 
 def department_filter() -> rx.Component:
-    return light.flex_column(
-        rx.el.label(STRINGS["department"], html_for="department-filter", class_name="field-label"),
-        light.select(
-            light.option(STRINGS["any_department"], "any"),
-            rx.foreach(TicketListState.departments, lambda d: light.option(d.label, d.value)),
-            id="department-filter",
-            label=STRINGS["department"],
-            value=rx.cond(TicketListState.selected_department == "", "any", TicketListState.selected_department),
-            on_change=TicketListState.set_department_filter,
-        ),
-        gap="1",
+    return light.labelled_select(
+        STRINGS["department"],
+        light.option(STRINGS["any_department"], "any"),
+        rx.foreach(TicketListState.departments, lambda d: light.option(d.label, d.value)),
+        id="department-filter",
+        value=rx.cond(TicketListState.selected_department == "", "any", TicketListState.selected_department),
+        on_change=TicketListState.set_department_filter,
     )
 
 
 def sort_choice() -> rx.Component:
-    return light.flex_column(
-        rx.el.label(STRINGS["sort_by"], html_for="sort-choice", class_name="field-label"),
-        light.select(
-            *[light.option(label, value) for value, label in SORT_LABELS.items()],
-            id="sort-choice",
-            label=STRINGS["sort_by"],
-            value=TicketListState.sort,
-            on_change=TicketListState.set_sort,
-        ),
-        gap="1",
+    return light.labelled_select(
+        STRINGS["sort_by"],
+        *[light.option(label, value) for value, label in SORT_LABELS.items()],
+        id="sort-choice",
+        value=TicketListState.sort,
+        on_change=TicketListState.set_sort,
     )
 
 
