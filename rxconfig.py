@@ -1,8 +1,9 @@
 import reflex as rx
+from reflex_components_radix.plugin import RADIX_THEMES_PACKAGE
 
 from xobito_web.config import settings
 from xobito_web.frontend_origin import BackendAtPageOrigin
-from xobito_web.radix_styles import ACCENT, UsedRadixThemes
+from xobito_web.radix_styles import UsedRadixThemes
 
 config = rx.Config(
     app_name="xobito_web",
@@ -20,8 +21,9 @@ config = rx.Config(
     # Browsers may share responses (with cookies) with the app's own public origin only.
     cors_allowed_origins=[settings.public_origin],
     plugins=[
-        UsedRadixThemes(theme=rx.theme(accent_color=ACCENT, radius="medium")),  # only the CSS the app uses
+        UsedRadixThemes(),  # only the Radix Themes CSS the app uses, none of its JavaScript
         BackendAtPageOrigin(),  # one build serves any host and port (see frontend_origin.py)
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
+    frontend_packages=[RADIX_THEMES_PACKAGE],  # for its stylesheet
 )

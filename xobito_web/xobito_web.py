@@ -39,8 +39,15 @@ TITLE = "Xobito tickets"
 
 app = rx.App(
     stylesheets=["/styles.css"],
-    # Local times, focus after navigation, long threads at the newest message (assets/a11y.js).
-    head_components=[rx.script(src="/a11y.js")],
+    # The page's writing direction, stated: the toast area (sonner) otherwise asks the browser for
+    # the computed direction of <html> whenever it renders, a full style recalculation of the page
+    # each time (≈ 25 ms of a first list load once the rows are in).
+    html_lang="en",
+    html_custom_attrs={"dir": "ltr"},
+    # Local times, focus after navigation, long threads at the newest message (assets/a11y.js): a
+    # plain deferred <script> in the document, fetched with the page's own code (`rx.script` adds
+    # it through react-helmet only after the page has started, just as it asks for its data).
+    head_components=[rx.el.script(src="/a11y.js", defer=True)],
     # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
     # app, and the session guard around everything (the socket and /_upload never see a raw
     # session cookie), and the compiled frontend's documents and cache headers outermost.

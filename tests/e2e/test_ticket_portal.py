@@ -17,10 +17,8 @@ def create_ticket(page: Page, subject: str, department: str, priority: str, mess
     page.get_by_role("link", name="New Ticket").first.click()
     expect(page.get_by_role("heading", name="New Ticket")).to_be_visible()
     page.get_by_label("Subject").fill(subject)
-    page.get_by_role("combobox", name="Department").click()
-    page.get_by_role("option", name=department).click()
-    page.get_by_role("combobox", name="Priority").click()
-    page.get_by_role("option", name=priority, exact=True).click()
+    page.get_by_role("combobox", name="Department").select_option(label=department)
+    page.get_by_role("combobox", name="Priority").select_option(label=priority)
     page.get_by_label("Message").fill(message)
     page.get_by_role("button", name="Create Ticket").click()
 

@@ -11,6 +11,7 @@ from reflex.vars.base import Var, VarData
 from reflex.vars.sequence import ArrayVar
 from reflex_components_core.core.upload import get_upload_files_context_var_data
 
+from xobito_web.components import ui
 from xobito_web.services.attachments import ALLOWED_EXTENSIONS, MAX_FILE_SIZE, MAX_FILES
 
 ACCEPT = ",".join(f".{extension}" for extension in ALLOWED_EXTENSIONS)
@@ -99,29 +100,64 @@ def chosen_file_checks(upload_id: str) -> Var:
     return Var(_js_expr=check, _var_type=list[dict[str, str]], _var_data=get_upload_files_context_var_data())
 
 
+def _handler(js: str) -> Var:
+    """A browser-only event handler that sets the chosen files (Reflex's upload context)."""
+    return Var(_js_expr=js, _var_type=rx.EventChain, _var_data=get_upload_files_context_var_data())
+
+
+def _choose(upload_id: str, files_js: str) -> str:
+    """Copies the event's files at once (the browser empties them after the event), then, like
+    Reflex's drop zone, makes them the chosen files in place of those chosen before."""
+    return (
+        f"const chosen = [...({files_js} ?? [])]; setFilesById(filesById => ({{...filesById, {upload_id!r}: chosen}}))"
+    )
+
+
 def file_chooser(upload_id: str, textarea_id: str) -> rx.Component:
-    return rx.vstack(
-        rx.upload.root(
-            rx.hstack(
+    """A drop zone with the browser's own file input (no drop-zone library on the page): files
+    dropped on it or picked with "Choose files" become the chosen files that Reflex's upload sends."""
+    input_id = f"{upload_id}-input"
+    return ui.vstack(
+        rx.el.div(
+            rx.el.input(
+                type="file",
+                multiple=True,
+                id=input_id,
+                # The button below is the keyboard's one stop; the input stays out of the tab order.
+                tab_index=-1,
+                aria_label=STRINGS["input"],
+                class_name="visually-hidden",
+                custom_attrs={
+                    # Emptied after each choice, so choosing the same file again is seen.
+                    "onChange": _handler(
+                        f"((event) => {{ {_choose(upload_id, 'event.target.files')}; event.target.value = ''; }})"
+                    ),
+                },
+            ),
+            ui.hstack(
                 rx.icon("paperclip", size=16, aria_hidden="true"),
-                rx.text(STRINGS["drop"], size="2"),
-                # The keyboard's way in; its click reaches the drop zone, which opens the picker.
-                rx.button(STRINGS["choose"], type="button", variant="soft", size="1"),
+                ui.text(STRINGS["drop"], size="2"),
+                ui.button(
+                    STRINGS["choose"],
+                    type="button",
+                    variant="soft",
+                    size="1",
+                    custom_attrs={"onClick": Var(_js_expr=f"(() => document.getElementById({input_id!r})?.click())")},
+                ),
                 align="center",
                 spacing="2",
                 wrap="wrap",
             ),
             id=upload_id,
-            multiple=True,
-            no_keyboard=True,  # the button above is the one stop for the keyboard, not the zone too
-            # No accept/max_size here: a refused file stays listed with its reason (chosen_files).
-            border="1px dashed var(--gray-a7)",
-            border_radius="var(--radius-3)",
-            padding="0.6rem 0.8rem",
-            width="100%",
             class_name="dropzone",
+            custom_attrs={
+                "onDragOver": Var(_js_expr="((event) => event.preventDefault())"),
+                "onDrop": _handler(
+                    f"((event) => {{ event.preventDefault(); {_choose(upload_id, 'event.dataTransfer?.files')}; }})"
+                ),
+            },
         ),
-        rx.text(STRINGS["limits"], size="1", color_scheme="gray", id=f"{upload_id}-limits"),
+        ui.text(STRINGS["limits"], size="1", color_scheme="gray", id=f"{upload_id}-limits"),
         rx.fragment(paste_files_hook(upload_id, textarea_id)),
         chosen_files(upload_id),
         spacing="1",
@@ -135,10 +171,10 @@ def chosen_files(upload_id: str) -> rx.Component:
         rx.foreach(
             chosen_file_checks(upload_id),
             lambda file, index: rx.el.li(
-                rx.hstack(
+                ui.hstack(
                     rx.icon("file", size=14, aria_hidden="true"),
-                    rx.text(file["name"], size="2", class_name="chosen-file-name"),
-                    rx.icon_button(
+                    ui.text(file["name"], size="2", class_name="chosen-file-name"),
+                    ui.icon_button(
                         rx.icon("x", size=12),
                         type="button",
                         size="1",
@@ -151,7 +187,7 @@ def chosen_files(upload_id: str) -> rx.Component:
                 ),
                 rx.cond(
                     file["error"] != "",
-                    rx.text(file["error"], size="2", color_scheme="red", role="alert", class_name="file-error"),
+                    ui.text(file["error"], size="2", color_scheme="red", role="alert", class_name="file-error"),
                 ),
             ),
         ),
@@ -163,9 +199,9 @@ def chosen_files(upload_id: str) -> rx.Component:
 def upload_progress(visible: Var, percent: Var) -> rx.Component:
     return rx.cond(
         visible,
-        rx.hstack(
-            rx.progress(value=percent, max=100, width="200px", aria_label=STRINGS["upload_progress"]),
-            rx.text(percent, "%", size="1", color_scheme="gray"),
+        ui.hstack(
+            ui.progress(value=percent, max=100, width="200px", aria_label=STRINGS["upload_progress"]),
+            ui.text(percent, "%", size="1", color_scheme="gray"),
             align="center",
             spacing="2",
         ),
@@ -176,11 +212,11 @@ def attachment_list(attachments: ArrayVar) -> rx.Component:
     """A message's files: name, size, a download link, and a small preview for images."""
     return rx.cond(
         attachments.length() > 0,
-        rx.flex(
+        ui.flex(
             rx.foreach(
                 attachments,
-                lambda file: rx.card(
-                    rx.vstack(
+                lambda file: ui.card(
+                    ui.vstack(
                         rx.cond(
                             file.preview_href != "",
                             # reload_document: the browser itself fetches the file (no in-app routing).
@@ -198,7 +234,7 @@ def attachment_list(attachments: ArrayVar) -> rx.Component:
                                 tab_index=-1,
                             ),
                         ),
-                        rx.hstack(
+                        ui.hstack(
                             rx.icon("file-down", size=14),
                             rx.el.a(
                                 file.name,
@@ -208,7 +244,7 @@ def attachment_list(attachments: ArrayVar) -> rx.Component:
                                 class_name="attachment-link rt-Text rt-r-size-2 rt-Link",
                                 aria_label=STRINGS["download"] + file.name,
                             ),
-                            rx.text(file.size_label, size="1", color_scheme="gray"),
+                            ui.text(file.size_label, size="1", color_scheme="gray"),
                             align="center",
                             spacing="2",
                         ),

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
-from xobito_web.components import light
+from xobito_web.components import ui
 
 STATUS_COLORS = {"open": "blue", "answered": "green", "closed": "gray"}
 PRIORITY_COLORS = {"low": "gray", "medium": "blue", "high": "orange", "urgent": "red"}
 
 
 def status_badge(status: rx.Var, label: rx.Var) -> rx.Component:
-    return light.badge(label, color=rx.match(status, *STATUS_COLORS.items(), "gray"))
+    return ui.badge(label, color=rx.match(status, *STATUS_COLORS.items(), "gray"))
 
 
 def priority_badge(priority: rx.Var, label: rx.Var) -> rx.Component:
-    return light.badge(
+    return ui.badge(
         rx.cond(priority == "urgent", rx.icon("flame", size=12)),
         rx.cond(priority == "high", rx.icon("arrow-up", size=12)),
         label,

@@ -11,11 +11,13 @@ import reflex as rx
 from reflex.vars.base import Var
 from reflex.vars.object import ObjectVar
 
+from xobito_web.components import ui
+
 
 def error_text(errors: ObjectVar, field: str, element_id: str) -> rx.Component:
     return rx.cond(
         errors.contains(field),
-        rx.text(errors[field], color_scheme="red", size="2", role="alert", id=element_id),
+        ui.text(errors[field], color_scheme="red", size="2", role="alert", id=element_id),
     )
 
 
@@ -34,9 +36,9 @@ def text_field(
 ) -> rx.Component:
     """A label, an input named `name`, an optional hint, and the error of `name` in `errors`."""
     error_id, hint_id = f"{field_id}-error", f"{field_id}-hint"
-    return rx.vstack(
+    return ui.vstack(
         rx.el.label(label, html_for=field_id, class_name="field-label"),
-        rx.input(
+        ui.input(
             id=field_id,
             name=name,
             type=type,
@@ -48,7 +50,7 @@ def text_field(
             aria_describedby=f"{hint_id} {error_id}" if hint else error_id,
             **props,
         ),
-        rx.text(hint, size="1", color_scheme="gray", id=hint_id) if hint else rx.fragment(),
+        ui.text(hint, size="1", color_scheme="gray", id=hint_id) if hint else rx.fragment(),
         error_text(errors, name, error_id),
         spacing="1",
         width="100%",
@@ -59,14 +61,14 @@ def form_error(errors: ObjectVar, element_id: str, field: str = "form") -> rx.Co
     """A message about the whole form (not one field), e.g. a wait after too many requests."""
     return rx.cond(
         errors.contains(field),
-        rx.callout(errors[field], color_scheme="red", role="alert", width="100%", id=element_id),
+        ui.callout(errors[field], color_scheme="red", role="alert", width="100%", id=element_id),
     )
 
 
 def notice(message: Var, element_id: str) -> rx.Component:
     """A polite live region: what just happened, read out by screen readers."""
-    return rx.box(
-        rx.cond(message != "", rx.callout(message, color_scheme="green", icon="check", width="100%")),
+    return ui.box(
+        rx.cond(message != "", ui.callout(message, color_scheme="green", icon="check", width="100%")),
         role="status",
         aria_live="polite",
         id=element_id,
@@ -77,9 +79,9 @@ def notice(message: Var, element_id: str) -> rx.Component:
 def public_card(*children, heading: str | Var) -> rx.Component:
     """The frame of a page for people who are not signed in (like the sign-in page)."""
     return rx.el.main(
-        rx.center(
-            rx.card(
-                rx.vstack(rx.heading(heading, as_="h1", size="6"), *children, spacing="4", width="100%"),
+        ui.center(
+            ui.card(
+                ui.vstack(ui.heading(heading, as_="h1", size="6"), *children, spacing="4", width="100%"),
                 width="100%",
                 max_width="420px",
             ),

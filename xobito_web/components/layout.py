@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars.base import Var, VarData
 
-from xobito_web.components import light
+from xobito_web.components import ui
 from xobito_web.radix_styles import ACCENT as THEME_ACCENT
 from xobito_web.state.session import SessionState
 
@@ -85,12 +85,12 @@ def not_found() -> rx.Component:
 
 def not_found_content() -> rx.Component:
     """What the 404 page says, for a page that already has its frame (a ticket not found)."""
-    return rx.center(
-        rx.vstack(
-            rx.text("404", size="9", weight="bold", color_scheme="gray", aria_hidden="true"),
-            rx.heading(STRINGS["not_found_title"], size="6", as_="h1", tab_index=-1),
-            rx.text(STRINGS["not_found_text"]),
-            rx.link(STRINGS["not_found_back"], href=_home_href(), id="not-found-back"),
+    return ui.center(
+        ui.vstack(
+            ui.text("404", size="9", weight="bold", color_scheme="gray", aria_hidden="true"),
+            ui.heading(STRINGS["not_found_title"], size="6", as_="h1", tab_index=-1),
+            ui.text(STRINGS["not_found_text"]),
+            ui.link(STRINGS["not_found_back"], href=_home_href(), id="not-found-back"),
             align="center",
             spacing="3",
         ),
@@ -111,19 +111,19 @@ def _home_href() -> Var:
 
 
 def loading() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), min_height="50vh", role="status", aria_label=STRINGS["loading"])
+    return ui.center(ui.spinner(size="3"), min_height="50vh", role="status", aria_label=STRINGS["loading"])
 
 
 def _nav_link(label: str, href: Var) -> rx.Component:
-    return rx.el.li(light.link(label, href=href, weight="medium", class_name="site-nav-link"))
+    return rx.el.li(ui.link(label, href=href, weight="medium", class_name="site-nav-link"))
 
 
 def header() -> rx.Component:
-    """Plain elements with Radix Themes' classes (components/light.py): every signed-in page
+    """Plain elements with Radix Themes' classes (components/ui.py): every signed-in page
     renders it at once with its content."""
     return rx.el.header(
         rx.el.div(
-            light.text(SessionState.workspace_name, size="4", weight="bold", class_name="site-name"),
+            ui.text(SessionState.workspace_name, size="4", weight="bold", class_name="site-name"),
             fold_button(STRINGS["menu"], "menu", "menu-button", NAV_ID),
             rx.el.nav(
                 rx.el.ul(
@@ -142,8 +142,8 @@ def header() -> rx.Component:
                 ),
                 rx.el.div(
                     rx.el.p(SessionState.user_name, id="signed-in-user", class_name="rt-Text rt-r-weight-medium"),
-                    light.badge(SessionState.user_role_label, color=THEME_ACCENT, size="1"),
-                    light.button(STRINGS["sign_out"], variant="outline", on_click=SessionState.sign_out),
+                    ui.badge(SessionState.user_role_label, color=THEME_ACCENT, size="1"),
+                    ui.button(STRINGS["sign_out"], variant="outline", on_click=SessionState.sign_out),
                     class_name="site-user",
                 ),
                 id=NAV_ID,
@@ -177,7 +177,7 @@ def signed_in_page(content: rx.Component, title: Var | str = "") -> rx.Component
         not_found(),
         rx.cond(
             SessionState.signed_in,
-            rx.box(
+            ui.box(
                 skip_link(),
                 header(),
                 rx.el.main(content, class_name="page-main", id=MAIN_ID, tab_index=-1),
@@ -186,7 +186,7 @@ def signed_in_page(content: rx.Component, title: Var | str = "") -> rx.Component
             rx.cond(
                 SessionState.sign_in_needed,
                 # The session ended while the page was open: nothing of it stays on screen.
-                rx.box(loading(), on_mount=rx.call_script("window.location.reload()")),
+                ui.box(loading(), on_mount=rx.call_script("window.location.reload()")),
                 rx.el.main(loading()),
             ),
         ),

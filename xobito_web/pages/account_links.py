@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components import ui
 from xobito_web.components.fields import form_error, public_card, text_field
 from xobito_web.components.layout import loading, not_found
 from xobito_web.services.workspaces import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -41,9 +42,9 @@ def _workspace_page(state, content: rx.Component) -> rx.Component:
 
 
 def _sent(message: rx.Var, login_href: rx.Var) -> rx.Component:
-    return rx.vstack(
-        rx.callout(message, icon="mail", color_scheme="green", width="100%", role="status", id="sent-message"),
-        rx.link(STRINGS["back_to_sign_in"], href=login_href),
+    return ui.vstack(
+        ui.callout(message, icon="mail", color_scheme="green", width="100%", role="status", id="sent-message"),
+        ui.link(STRINGS["back_to_sign_in"], href=login_href),
         spacing="3",
         width="100%",
     )
@@ -51,13 +52,13 @@ def _sent(message: rx.Var, login_href: rx.Var) -> rx.Component:
 
 def forgot_password_page() -> rx.Component:
     state = ForgotPasswordState
-    form = rx.form(
-        rx.vstack(
-            rx.text(STRINGS["forgot_intro"]),
+    form = ui.form(
+        ui.vstack(
+            ui.text(STRINGS["forgot_intro"]),
             text_field(STRINGS["email"], "email", "email", state.errors, type="email", auto_complete="username"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            rx.button(STRINGS["send_reset_link"], type="submit", size="3", width="100%", loading=state.sending),
-            rx.link(STRINGS["back_to_sign_in"], href=state.login_href),
+            ui.button(STRINGS["send_reset_link"], type="submit", size="3", width="100%", loading=state.sending),
+            ui.link(STRINGS["back_to_sign_in"], href=state.login_href),
             spacing="4",
             width="100%",
         ),
@@ -68,7 +69,7 @@ def forgot_password_page() -> rx.Component:
     return _workspace_page(
         state,
         public_card(
-            rx.text(state.workspace_name, color_scheme="gray"),
+            ui.text(state.workspace_name, color_scheme="gray"),
             rx.cond(state.sent_message != "", _sent(state.sent_message, state.login_href), form),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             heading=STRINGS["forgot_title"],
         ),
@@ -77,15 +78,15 @@ def forgot_password_page() -> rx.Component:
 
 def sign_up_page() -> rx.Component:
     state = SignUpState
-    form = rx.form(
-        rx.vstack(
-            rx.text(STRINGS["sign_up_intro"]),
+    form = ui.form(
+        ui.vstack(
+            ui.text(STRINGS["sign_up_intro"]),
             text_field(STRINGS["name"], "name", "name", state.errors, auto_complete="name", max_length=120),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             text_field(STRINGS["email"], "email", "email", state.errors, type="email", auto_complete="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            rx.button(STRINGS["sign_up"], type="submit", size="3", width="100%", loading=state.sending),
-            rx.text(STRINGS["sign_up_next"], size="2"),
-            rx.link(STRINGS["have_account"], href=state.login_href),
+            ui.button(STRINGS["sign_up"], type="submit", size="3", width="100%", loading=state.sending),
+            ui.text(STRINGS["sign_up_next"], size="2"),
+            ui.link(STRINGS["have_account"], href=state.login_href),
             spacing="4",
             width="100%",
         ),
@@ -93,15 +94,15 @@ def sign_up_page() -> rx.Component:
         reset_on_submit=False,
         width="100%",
     )
-    closed = rx.vstack(
-        rx.text(STRINGS["sign_up_closed"]),
-        rx.link(STRINGS["back_to_sign_in"], href=state.login_href),
+    closed = ui.vstack(
+        ui.text(STRINGS["sign_up_closed"]),
+        ui.link(STRINGS["back_to_sign_in"], href=state.login_href),
         spacing="3",
     )
     return _workspace_page(
         state,
         public_card(
-            rx.text(state.workspace_name, color_scheme="gray"),
+            ui.text(state.workspace_name, color_scheme="gray"),
             rx.cond(
                 ~state.loaded,
                 loading(),
@@ -118,12 +119,12 @@ def sign_up_page() -> rx.Component:
 
 def _password_form() -> rx.Component:
     state = LinkState
-    return rx.form(
-        rx.vstack(
-            rx.text(state.person_name, " · ", state.person_email, weight="medium", id="link-person"),
+    return ui.form(
+        ui.vstack(
+            ui.text(state.person_name, " · ", state.person_email, weight="medium", id="link-person"),
             rx.cond(
                 state.purpose == "verification",
-                rx.text(STRINGS["verification_intro"]),
+                ui.text(STRINGS["verification_intro"]),
             ),
             text_field(
                 rx.cond(state.purpose == "reset", STRINGS["new_password"], STRINGS["password"]),
@@ -139,7 +140,7 @@ def _password_form() -> rx.Component:
             # The account's address for password managers (hidden, not a field to fill in).
             rx.el.input(type="hidden", name="username", value=state.person_email, auto_complete="username"),
             form_error(state.errors, "form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            rx.button(
+            ui.button(
                 rx.cond(state.purpose == "reset", STRINGS["set_new_password"], STRINGS["set_password"]),
                 type="submit",
                 size="3",
@@ -161,14 +162,14 @@ def _password_form() -> rx.Component:
 
 def _link_problem() -> rx.Component:
     state = LinkState
-    return rx.vstack(
-        rx.callout(
+    return ui.vstack(
+        ui.callout(
             state.problem, icon="triangle_alert", color_scheme="red", role="alert", width="100%", id="link-problem"
         ),
         rx.cond(
             state.purpose == "reset",
-            rx.link(STRINGS["new_reset_link"], href=state.forgot_href),
-            rx.link(STRINGS["go_to_sign_in"], href=state.login_href),
+            ui.link(STRINGS["new_reset_link"], href=state.forgot_href),
+            ui.link(STRINGS["go_to_sign_in"], href=state.login_href),
         ),
         spacing="3",
         width="100%",
@@ -180,7 +181,7 @@ def password_link_page() -> rx.Component:
     return _workspace_page(
         state,
         public_card(
-            rx.text(state.workspace_name, color_scheme="gray"),
+            ui.text(state.workspace_name, color_scheme="gray"),
             rx.cond(~state.checked, loading(), rx.cond(state.problem != "", _link_problem(), _password_form())),
             heading=state.heading,
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from xobito_web.components import light
+from xobito_web.components import ui
 from xobito_web.components.confirm import confirm_dialog
 from xobito_web.components.fields import notice, text_field
 from xobito_web.components.layout import signed_in_page
@@ -32,10 +32,10 @@ STRINGS = {
 
 
 def add_form() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.flex(
-                rx.box(
+    return ui.card(
+        ui.form(
+            ui.flex(
+                ui.box(
                     text_field(
                         STRINGS["name"],
                         "new-department",
@@ -46,7 +46,7 @@ def add_form() -> rx.Component:
                     flex="1",
                     min_width="200px",
                 ),
-                rx.button(STRINGS["add"], type="submit", loading=DepartmentsState.busy, margin_top="22px"),
+                ui.button(STRINGS["add"], type="submit", loading=DepartmentsState.busy, margin_top="22px"),
                 gap="3",
                 wrap="wrap",
                 align="start",
@@ -62,9 +62,9 @@ def add_form() -> rx.Component:
 
 def rename_form(department: DepartmentItem) -> rx.Component:
     field_id = "rename-" + department.id
-    return rx.form(
-        rx.flex(
-            rx.box(
+    return ui.form(
+        ui.flex(
+            ui.box(
                 text_field(
                     STRINGS["new_name_for"] + department.name,
                     field_id,
@@ -77,9 +77,9 @@ def rename_form(department: DepartmentItem) -> rx.Component:
                 flex="1",
                 min_width="200px",
             ),
-            rx.hstack(
-                rx.button(STRINGS["save"], type="submit", loading=DepartmentsState.busy),
-                rx.button(
+            ui.hstack(
+                ui.button(STRINGS["save"], type="submit", loading=DepartmentsState.busy),
+                ui.button(
                     STRINGS["cancel"],
                     type="button",
                     variant="soft",
@@ -102,16 +102,16 @@ def rename_form(department: DepartmentItem) -> rx.Component:
 
 def department_card(department: DepartmentItem) -> rx.Component:
     state = DepartmentsState
-    summary = rx.flex(
-        rx.vstack(
-            rx.hstack(
-                rx.text(department.name, weight="bold", class_name="department-name"),
-                rx.cond(department.archived, light.badge(STRINGS["archived"], color="gray", size="1")),
+    summary = ui.flex(
+        ui.vstack(
+            ui.hstack(
+                ui.text(department.name, weight="bold", class_name="department-name"),
+                rx.cond(department.archived, ui.badge(STRINGS["archived"], color="gray", size="1")),
                 spacing="2",
                 align="center",
                 wrap="wrap",
             ),
-            rx.text(
+            ui.text(
                 department.staff_label,
                 rx.cond(department.archived, STRINGS["archived_note"], ""),
                 size="2",
@@ -120,8 +120,8 @@ def department_card(department: DepartmentItem) -> rx.Component:
             spacing="1",
             min_width="0",
         ),
-        rx.flex(
-            rx.button(
+        ui.flex(
+            ui.button(
                 STRINGS["rename"],
                 size="1",
                 variant="soft",
@@ -130,14 +130,14 @@ def department_card(department: DepartmentItem) -> rx.Component:
             ),
             rx.cond(
                 department.archived,
-                rx.button(
+                ui.button(
                     STRINGS["restore"],
                     size="1",
                     variant="soft",
                     on_click=state.restore_department(department.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
                     aria_label=STRINGS["restore"] + " " + department.name,
                 ),
-                rx.button(
+                ui.button(
                     STRINGS["archive"],
                     size="1",
                     variant="soft",
@@ -154,7 +154,7 @@ def department_card(department: DepartmentItem) -> rx.Component:
         wrap="wrap",
         width="100%",
     )
-    return light.card(
+    return ui.card(
         rx.cond(state.renaming_id == department.id, rename_form(department), summary),
         class_name="department",
     )
@@ -173,15 +173,15 @@ def archive_dialog() -> rx.Component:
 
 def departments_page_content() -> rx.Component:
     state = DepartmentsState
-    return rx.vstack(
-        rx.heading(STRINGS["title"], as_="h1", size="6"),
+    return ui.vstack(
+        ui.heading(STRINGS["title"], as_="h1", size="6"),
         add_form(),
         notice(state.notice, "departments-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         rx.cond(
             state.error != "",
-            rx.callout(state.error, color_scheme="red", role="alert", width="100%", id="departments-error"),
+            ui.callout(state.error, color_scheme="red", role="alert", width="100%", id="departments-error"),
         ),
-        rx.vstack(rx.foreach(state.departments, department_card), spacing="2", width="100%", id="departments"),
+        ui.vstack(rx.foreach(state.departments, department_card), spacing="2", width="100%", id="departments"),
         archive_dialog(),
         spacing="4",
         width="100%",

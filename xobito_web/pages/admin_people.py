@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from xobito_web.components import light
+from xobito_web.components import ui
 from xobito_web.components.confirm import confirm_dialog
 from xobito_web.components.fields import error_text, form_error, notice, text_field
 from xobito_web.components.layout import signed_in_page
@@ -63,13 +63,13 @@ ROLE_CHOICES = (("staff", STRINGS["staff"]), ("admin", STRINGS["admin"]), ("cust
 
 
 def admins_only() -> rx.Component:
-    return rx.callout(STRINGS["admins_only"], icon="lock", color_scheme="gray", width="100%", id="admins-only")
+    return ui.callout(STRINGS["admins_only"], icon="lock", color_scheme="gray", width="100%", id="admins-only")
 
 
 def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) -> rx.Component:
     def one(option: DepartmentOption) -> rx.Component:
         # One label around the box and its words: the box is named by them (no nested labels).
-        return rx.checkbox(
+        return ui.checkbox(
             option.label,
             checked=chosen.contains(option.value),
             on_change=lambda checked: on_toggle(option.value, checked),
@@ -84,14 +84,9 @@ def department_checkboxes(options, chosen, on_toggle, errors, legend_id: str) ->
 
 
 def role_select(select_id: str, value, on_change, choices, errors) -> rx.Component:
-    return rx.vstack(
+    return ui.vstack(
         rx.el.label(STRINGS["role"], html_for=select_id, class_name="field-label"),
-        rx.select.root(
-            rx.select.trigger(id=select_id, aria_label=STRINGS["role"]),
-            rx.select.content(*[rx.select.item(label, value=role) for role, label in choices]),
-            value=value,
-            on_change=on_change,
-        ),
+        ui.select(*[ui.option(label, role) for role, label in choices], id=select_id, value=value, on_change=on_change),
         error_text(errors, "role", f"{select_id}-error"),
         spacing="1",
     )
@@ -99,81 +94,81 @@ def role_select(select_id: str, value, on_change, choices, errors) -> rx.Compone
 
 def invite_dialog() -> rx.Component:
     state = PeopleState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(STRINGS["invite_title"]),
-            rx.dialog.description(STRINGS["invite_text"], size="2"),
-            rx.form(
-                rx.vstack(
-                    text_field(STRINGS["email"], "invite-email", "email", state.invite_errors, type="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-                    text_field(STRINGS["name"], "invite-name", "name", state.invite_errors, max_length=NAME_MAX),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-                    role_select(
-                        "invite-role", state.invite_role, state.set_invite_role, ROLE_CHOICES, state.invite_errors
+    return ui.dialog(
+        ui.form(
+            ui.vstack(
+                text_field(STRINGS["email"], "invite-email", "email", state.invite_errors, type="email"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+                text_field(STRINGS["name"], "invite-name", "name", state.invite_errors, max_length=NAME_MAX),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+                role_select("invite-role", state.invite_role, state.set_invite_role, ROLE_CHOICES, state.invite_errors),
+                rx.cond(
+                    state.invite_role != "customer",
+                    department_checkboxes(
+                        state.invite_department_choices,
+                        state.invite_departments,
+                        state.toggle_invite_department,
+                        state.invite_errors,
+                        "invite-departments",
                     ),
-                    rx.cond(
-                        state.invite_role != "customer",
-                        department_checkboxes(
-                            state.invite_department_choices,
-                            state.invite_departments,
-                            state.toggle_invite_department,
-                            state.invite_errors,
-                            "invite-departments",
-                        ),
-                    ),
-                    form_error(state.invite_errors, "invite-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button(STRINGS["cancel"], type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button(STRINGS["send_invitation"], type="submit", loading=state.busy),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    spacing="4",
-                    width="100%",
                 ),
-                on_submit=state.invite,
-                reset_on_submit=False,
-            ),
-            max_width="480px",
-        ),
-        open=state.invite_open,
-        on_open_change=state.set_invite_open,
-    )
-
-
-def edit_dialog() -> rx.Component:
-    state = PeopleState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(STRINGS["change"], state.edit_name),
-            rx.dialog.description(STRINGS["change_text"], size="2"),
-            rx.vstack(
-                role_select("edit-role", state.edit_role, state.set_edit_role, ROLE_CHOICES[:2], state.edit_errors),
-                department_checkboxes(
-                    state.edit_department_choices,
-                    state.edit_departments,
-                    state.toggle_edit_department,
-                    state.edit_errors,
-                    "edit-departments",
-                ),
-                form_error(state.edit_errors, "edit-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-                rx.hstack(
-                    rx.dialog.close(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
-                    rx.button(STRINGS["save_changes"], on_click=state.save_edit, loading=state.busy),
+                form_error(state.invite_errors, "invite-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+                ui.hstack(
+                    ui.dialog_cancel(
+                        STRINGS["cancel"],
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=state.set_invite_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                    ),
+                    ui.button(STRINGS["send_invitation"], type="submit", loading=state.busy),
                     justify="end",
                     spacing="3",
                     width="100%",
                 ),
                 spacing="4",
                 width="100%",
-                margin_top="3",
             ),
-            max_width="480px",
+            on_submit=state.invite,
+            reset_on_submit=False,
         ),
+        dialog_id="invite-dialog",
+        open=state.invite_open,
+        title=STRINGS["invite_title"],
+        description=STRINGS["invite_text"],
+    )
+
+
+def edit_dialog() -> rx.Component:
+    state = PeopleState
+    return ui.dialog(
+        ui.vstack(
+            role_select("edit-role", state.edit_role, state.set_edit_role, ROLE_CHOICES[:2], state.edit_errors),
+            department_checkboxes(
+                state.edit_department_choices,
+                state.edit_departments,
+                state.toggle_edit_department,
+                state.edit_errors,
+                "edit-departments",
+            ),
+            form_error(state.edit_errors, "edit-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            ui.hstack(
+                ui.dialog_cancel(
+                    STRINGS["cancel"],
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=state.set_edit_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                ),
+                ui.button(STRINGS["save_changes"], on_click=state.save_edit, loading=state.busy),
+                justify="end",
+                spacing="3",
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+            margin_top="3",
+        ),
+        dialog_id="edit-dialog",
         open=state.edit_id != "",
-        on_open_change=state.set_edit_open,
+        title=rx.fragment(STRINGS["change"], state.edit_name),
+        description=STRINGS["change_text"],
     )
 
 
@@ -190,10 +185,10 @@ def deactivate_dialog() -> rx.Component:
 
 def person_actions(person: PersonRow) -> rx.Component:
     state = PeopleState
-    return rx.flex(
+    return ui.flex(
         rx.cond(
             person.is_team & (person.state != "unconfirmed"),
-            rx.button(
+            ui.button(
                 STRINGS["edit"],
                 size="1",
                 variant="soft",
@@ -207,7 +202,7 @@ def person_actions(person: PersonRow) -> rx.Component:
                 "active",
                 rx.cond(
                     ~person.is_self,
-                    rx.button(
+                    ui.button(
                         STRINGS["deactivate"],
                         size="1",
                         variant="soft",
@@ -219,7 +214,7 @@ def person_actions(person: PersonRow) -> rx.Component:
             ),
             (
                 "deactivated",
-                rx.button(
+                ui.button(
                     STRINGS["reactivate"],
                     size="1",
                     variant="soft",
@@ -230,14 +225,14 @@ def person_actions(person: PersonRow) -> rx.Component:
             (
                 "invited",
                 rx.fragment(
-                    rx.button(
+                    ui.button(
                         STRINGS["resend"],
                         size="1",
                         variant="soft",
                         on_click=state.resend_invitation(person.id),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
                         aria_label=STRINGS["resend_label"] + person.name,
                     ),
-                    rx.button(
+                    ui.button(
                         STRINGS["revoke"],
                         size="1",
                         variant="soft",
@@ -249,7 +244,7 @@ def person_actions(person: PersonRow) -> rx.Component:
             ),
             (
                 "unconfirmed",
-                rx.button(
+                ui.button(
                     STRINGS["revoke"],
                     size="1",
                     variant="soft",
@@ -266,26 +261,26 @@ def person_actions(person: PersonRow) -> rx.Component:
 
 
 def person_card(person: PersonRow) -> rx.Component:
-    return light.card(
-        rx.vstack(
-            rx.flex(
-                rx.text(person.name, weight="bold", class_name="person-name"),
-                rx.cond(person.is_self, rx.text(STRINGS["you"], size="2", color_scheme="gray")),
-                light.badge(person.role_label, color=rx.cond(person.is_team, "indigo", "gray"), size="1"),
-                light.badge(person.state_label, color=rx.match(person.state, *STATE_COLORS.items(), "gray"), size="1"),
+    return ui.card(
+        ui.vstack(
+            ui.flex(
+                ui.text(person.name, weight="bold", class_name="person-name"),
+                rx.cond(person.is_self, ui.text(STRINGS["you"], size="2", color_scheme="gray")),
+                ui.badge(person.role_label, color=rx.cond(person.is_team, "indigo", "gray"), size="1"),
+                ui.badge(person.state_label, color=rx.match(person.state, *STATE_COLORS.items(), "gray"), size="1"),
                 gap="2",
                 align="center",
                 wrap="wrap",
             ),
-            rx.text(person.email, size="2", class_name="person-email"),
-            rx.cond(person.departments != "", rx.text(STRINGS["departments_of"], person.departments, size="2")),
-            rx.text(
+            ui.text(person.email, size="2", class_name="person-email"),
+            rx.cond(person.departments != "", ui.text(STRINGS["departments_of"], person.departments, size="2")),
+            ui.text(
                 STRINGS["last_sign_in"],
                 rx.el.time(person.last_sign_in, title=person.last_sign_in_exact, date_time=person.last_sign_in_exact),
                 size="2",
                 color_scheme="gray",
             ),
-            rx.cond(person.link_note != "", rx.text(person.link_note, size="2", color_scheme="gray")),
+            rx.cond(person.link_note != "", ui.text(person.link_note, size="2", color_scheme="gray")),
             person_actions(person),
             spacing="1",
             width="100%",
@@ -296,7 +291,7 @@ def person_card(person: PersonRow) -> rx.Component:
 
 def group_button(label: str, group: str) -> rx.Component:
     selected = PeopleState.group == group
-    return rx.button(
+    return ui.button(
         label,
         variant=rx.cond(selected, "solid", "soft"),
         aria_pressed=rx.cond(selected, "true", "false"),
@@ -305,19 +300,19 @@ def group_button(label: str, group: str) -> rx.Component:
 
 
 def toolbar() -> rx.Component:
-    return rx.flex(
-        rx.hstack(
+    return ui.flex(
+        ui.hstack(
             group_button(STRINGS["team"], TEAM),
             group_button(STRINGS["customers"], CUSTOMERS),
             spacing="2",
             role="group",
             aria_label=STRINGS["show"],
         ),
-        rx.form(
-            rx.vstack(
+        ui.form(
+            ui.vstack(
                 rx.el.label(STRINGS["search_people"], html_for="people-search", class_name="field-label"),
-                rx.hstack(
-                    rx.input(
+                ui.hstack(
+                    ui.input(
                         id="people-search",
                         name="q",
                         placeholder=STRINGS["search_placeholder"],
@@ -325,7 +320,7 @@ def toolbar() -> rx.Component:
                         key=PeopleState.group + PeopleState.search,
                         max_length=100,
                     ),
-                    rx.button(STRINGS["search"], type="submit", variant="soft"),
+                    ui.button(STRINGS["search"], type="submit", variant="soft"),
                     spacing="2",
                 ),
                 spacing="1",
@@ -342,10 +337,10 @@ def toolbar() -> rx.Component:
 
 
 def signup_setting() -> rx.Component:
-    return rx.card(
+    return ui.card(
         rx.el.label(
-            rx.switch(checked=PeopleState.signup_open, on_change=PeopleState.set_signup_open, id="signup-open"),
-            rx.text(STRINGS["signup_setting"], size="2"),
+            ui.switch(checked=PeopleState.signup_open, on_change=PeopleState.set_signup_open, id="signup-open"),
+            ui.text(STRINGS["signup_setting"], size="2"),
             class_name="checkbox-label",
         ),
         width="100%",
@@ -354,10 +349,10 @@ def signup_setting() -> rx.Component:
 
 def people_page_content() -> rx.Component:
     state = PeopleState
-    return rx.vstack(
-        rx.flex(
-            rx.heading(STRINGS["title"], as_="h1", size="6"),
-            rx.button(STRINGS["invite"], on_click=state.open_invite),
+    return ui.vstack(
+        ui.flex(
+            ui.heading(STRINGS["title"], as_="h1", size="6"),
+            ui.button(STRINGS["invite"], on_click=state.open_invite),
             justify="between",
             align="center",
             width="100%",
@@ -368,16 +363,16 @@ def people_page_content() -> rx.Component:
         notice(state.notice, "people-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         rx.cond(
             state.error != "",
-            rx.callout(state.error, color_scheme="red", role="alert", width="100%", id="people-error"),
+            ui.callout(state.error, color_scheme="red", role="alert", width="100%", id="people-error"),
         ),
         rx.cond(
             state.people.length() > 0,  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
-            rx.vstack(rx.foreach(state.people, person_card), spacing="2", width="100%", id="people"),
-            rx.text(STRINGS["nobody"], id="people-empty"),
+            ui.vstack(rx.foreach(state.people, person_card), spacing="2", width="100%", id="people"),
+            ui.text(STRINGS["nobody"], id="people-empty"),
         ),
-        rx.hstack(
-            rx.button(STRINGS["previous"], variant="soft", disabled=~state.has_previous, on_click=state.previous_page),
-            rx.button(STRINGS["next"], variant="soft", disabled=state.next_cursor == "", on_click=state.next_page),
+        ui.hstack(
+            ui.button(STRINGS["previous"], variant="soft", disabled=~state.has_previous, on_click=state.previous_page),
+            ui.button(STRINGS["next"], variant="soft", disabled=state.next_cursor == "", on_click=state.next_page),
             justify="end",
             width="100%",
         ),

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from xobito_web.components import light
+from xobito_web.components import ui
 from xobito_web.components.layout import signed_in_page
 from xobito_web.services.api_tokens import NAME_MAX
 from xobito_web.state.api_tokens import (
@@ -56,8 +56,8 @@ COPY_SCRIPT = f"navigator.clipboard.writeText(document.getElementById('{NEW_TOKE
 
 def _notices(state: Any) -> rx.Component:
     return rx.fragment(
-        rx.cond(state.notice != "", rx.callout(state.notice, color_scheme="green", role="status", id="tokens-notice")),
-        rx.cond(state.error != "", rx.callout(state.error, color_scheme="red", role="alert", id="tokens-error")),
+        rx.cond(state.notice != "", ui.callout(state.notice, color_scheme="green", role="status", id="tokens-notice")),
+        rx.cond(state.error != "", ui.callout(state.error, color_scheme="red", role="alert", id="tokens-error")),
     )
 
 
@@ -71,20 +71,20 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
     ]
 
     def row(token: TokenRow) -> rx.Component:
-        return light.table_row(
-            light.row_header_cell(token.name),
-            *([light.cell(token.owner, label=STRINGS["owner"])] if with_owner else []),
-            light.cell(rx.el.code(token.prefix, "…"), label=STRINGS["starts_with"]),
-            light.cell(
+        return ui.table_row(
+            ui.row_header_cell(token.name),
+            *([ui.cell(token.owner, label=STRINGS["owner"])] if with_owner else []),
+            ui.cell(rx.el.code(token.prefix, "…"), label=STRINGS["starts_with"]),
+            ui.cell(
                 rx.el.time(token.created, title=token.created_exact, date_time=token.created_exact),
                 label=STRINGS["created"],
             ),
-            light.cell(
+            ui.cell(
                 rx.el.time(token.last_used, title=token.last_used_exact, date_time=token.last_used_exact),
                 label=STRINGS["last_used"],
             ),
-            light.cell(
-                rx.button(
+            ui.cell(
+                ui.button(
                     STRINGS["revoke"],
                     color_scheme="red",
                     variant="soft",
@@ -98,9 +98,9 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
 
     return rx.cond(
         rows.length() > 0,
-        light.table(
+        ui.table(
             rx.el.thead(
-                light.table_row(
+                ui.table_row(
                     *[
                         rx.el.th(title, class_name="rt-TableCell rt-TableColumnHeaderCell", scope="col")
                         for title in titles
@@ -117,17 +117,17 @@ def _table(state: Any, rows: Any, with_owner: bool) -> rx.Component:
             rx.el.tbody(rx.foreach(rows, row), class_name="rt-TableBody"),
             aria_label=STRINGS["tokens"],
         ),
-        rx.text(STRINGS["no_tokens"], id="no-tokens"),
+        ui.text(STRINGS["no_tokens"], id="no-tokens"),
     )
 
 
 def _create_form() -> rx.Component:
     state = ProfileTokensState
-    return rx.form(
-        rx.vstack(
+    return ui.form(
+        ui.vstack(
             rx.el.label(STRINGS["token_name"], html_for="token-name", class_name="field-label"),
-            rx.hstack(
-                rx.input(
+            ui.hstack(
+                ui.input(
                     id="token-name",
                     name="name",
                     value=state.new_name,
@@ -136,13 +136,13 @@ def _create_form() -> rx.Component:
                     max_length=NAME_MAX,
                     width="280px",
                 ),
-                rx.button(STRINGS["create"], type="submit", loading=state.creating),
+                ui.button(STRINGS["create"], type="submit", loading=state.creating),
                 spacing="2",
                 wrap="wrap",
             ),
             rx.cond(
                 state.name_error != "",
-                rx.text(state.name_error, color_scheme="red", size="2", role="alert", id="token-name-error"),
+                ui.text(state.name_error, color_scheme="red", size="2", role="alert", id="token-name-error"),
             ),
             spacing="1",
         ),
@@ -155,14 +155,14 @@ def _new_token_panel() -> rx.Component:
     """Always in the page, hidden until a token is made: the create event writes the token into
     its field directly, so the token never sits in the server's state."""
     state = ProfileTokensState
-    return rx.card(
-        rx.vstack(
-            rx.heading(
-                rx.text.span(STRINGS["new_token_title"], state.created_name, STRINGS["new_token_title_end"]),
+    return ui.card(
+        ui.vstack(
+            ui.heading(
+                ui.span(STRINGS["new_token_title"], state.created_name, STRINGS["new_token_title_end"]),
                 as_="h2",
                 size="4",
             ),
-            rx.text(STRINGS["copy_now"]),
+            ui.text(STRINGS["copy_now"]),
             rx.el.label(STRINGS["new_token"], html_for=NEW_TOKEN_FIELD_ID, class_name="field-label"),
             rx.el.input(
                 id=NEW_TOKEN_FIELD_ID,
@@ -170,9 +170,9 @@ def _new_token_panel() -> rx.Component:
                 class_name="token-value",
                 on_focus=rx.call_script(f"document.getElementById('{NEW_TOKEN_FIELD_ID}').select()"),
             ),
-            rx.hstack(
-                rx.button(STRINGS["copy"], variant="soft", on_click=rx.call_script(COPY_SCRIPT)),
-                rx.button(STRINGS["done"], variant="outline", on_click=state.dismiss_new_token),
+            ui.hstack(
+                ui.button(STRINGS["copy"], variant="soft", on_click=rx.call_script(COPY_SCRIPT)),
+                ui.button(STRINGS["done"], variant="outline", on_click=state.dismiss_new_token),
                 spacing="2",
             ),
             spacing="2",
@@ -187,21 +187,21 @@ def _new_token_panel() -> rx.Component:
 def profile_tokens_page() -> rx.Component:
     state = ProfileTokensState
     return signed_in_page(
-        rx.vstack(
-            rx.heading(STRINGS["tokens"], as_="h1", size="6"),
-            rx.text(
+        ui.vstack(
+            ui.heading(STRINGS["tokens"], as_="h1", size="6"),
+            ui.text(
                 STRINGS["intro_start"],
                 rx.el.code(STRINGS["intro_code"]),
                 STRINGS["intro_end"],
             ),
             rx.cond(
                 state.user_role == "admin",
-                rx.link(STRINGS["every_token"], href=state.admin_tokens_href, id="admin-tokens-link"),
+                ui.link(STRINGS["every_token"], href=state.admin_tokens_href, id="admin-tokens-link"),
             ),
-            rx.card(_create_form(), width="100%"),
+            ui.card(_create_form(), width="100%"),
             _new_token_panel(),
             _notices(state),
-            rx.heading(STRINGS["your_tokens"], as_="h2", size="4"),
+            ui.heading(STRINGS["your_tokens"], as_="h2", size="4"),
             _table(state, state.tokens, with_owner=False),
             spacing="4",
             width="100%",
@@ -214,19 +214,19 @@ def profile_tokens_page() -> rx.Component:
 def admin_tokens_page() -> rx.Component:
     state = AdminTokensState
     return signed_in_page(
-        rx.vstack(
-            rx.heading(STRINGS["admin_title"], as_="h1", size="6"),
+        ui.vstack(
+            ui.heading(STRINGS["admin_title"], as_="h1", size="6"),
             rx.cond(
                 state.allowed,
-                rx.vstack(
-                    rx.text(STRINGS["admin_intro"]),
-                    rx.link(STRINGS["own_tokens"], href=state.profile_tokens_href),
+                ui.vstack(
+                    ui.text(STRINGS["admin_intro"]),
+                    ui.link(STRINGS["own_tokens"], href=state.profile_tokens_href),
                     _notices(state),
                     _table(state, state.tokens, with_owner=True),
                     spacing="4",
                     width="100%",
                 ),
-                rx.text(ADMINS_ONLY, id="admins-only"),
+                ui.text(ADMINS_ONLY, id="admins-only"),
             ),
             spacing="4",
             width="100%",

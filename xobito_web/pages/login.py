@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components import ui
 from xobito_web.components.layout import not_found
 from xobito_web.session_scripts import sign_in_script
 from xobito_web.state.login import SIGN_IN_FORM_ID, LoginState
@@ -20,22 +21,22 @@ STRINGS = {
 
 
 def login_form() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading(STRINGS["title"], as_="h1", size="6"),
-                rx.text(LoginState.workspace_name, color_scheme="gray"),
-                rx.vstack(
+    return ui.card(
+        ui.form(
+            ui.vstack(
+                ui.heading(STRINGS["title"], as_="h1", size="6"),
+                ui.text(LoginState.workspace_name, color_scheme="gray"),
+                ui.vstack(
                     rx.el.label(STRINGS["email"], html_for="email", class_name="field-label"),
-                    rx.input(
+                    ui.input(
                         id="email", name="email", type="email", auto_complete="username", required=True, width="100%"
                     ),
                     width="100%",
                     spacing="1",
                 ),
-                rx.vstack(
+                ui.vstack(
                     rx.el.label(STRINGS["password"], html_for="password", class_name="field-label"),
-                    rx.input(
+                    ui.input(
                         id="password",
                         name="password",
                         type="password",
@@ -48,13 +49,13 @@ def login_form() -> rx.Component:
                 ),
                 rx.cond(
                     LoginState.error != "",
-                    rx.callout(LoginState.error, color_scheme="red", role="alert", width="100%"),
+                    ui.callout(LoginState.error, color_scheme="red", role="alert", width="100%"),
                 ),
                 rx.el.input(type="hidden", name="next", value=LoginState.next_target),
-                rx.button(STRINGS["submit"], type="submit", width="100%", size="3"),
-                rx.flex(
-                    rx.link(STRINGS["forgot"], href=LoginState.forgot_password_href),
-                    rx.cond(LoginState.signup_open, rx.link(STRINGS["sign_up"], href=LoginState.sign_up_href)),
+                ui.button(STRINGS["submit"], type="submit", width="100%", size="3"),
+                ui.flex(
+                    ui.link(STRINGS["forgot"], href=LoginState.forgot_password_href),
+                    rx.cond(LoginState.signup_open, ui.link(STRINGS["sign_up"], href=LoginState.sign_up_href)),
                     justify="between",
                     wrap="wrap",
                     gap="3",
@@ -80,5 +81,5 @@ def login_page() -> rx.Component:
     return rx.cond(
         LoginState.workspace_missing,
         not_found(),
-        rx.el.main(rx.center(login_form(), min_height="80vh", padding="4")),
+        rx.el.main(ui.center(login_form(), min_height="80vh", padding="4")),
     )

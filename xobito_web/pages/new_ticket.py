@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components import ui
 from xobito_web.components.attachments import file_chooser
 from xobito_web.components.forms import length_counter, send_row
 from xobito_web.components.layout import signed_in_page
@@ -31,7 +32,7 @@ PRIORITY_CHOICES = tuple((value, STRINGS[value]) for value in ("low", "medium", 
 def field_error(field: str) -> rx.Component:
     return rx.cond(
         NewTicketState.errors.contains(field),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
-        rx.text(NewTicketState.errors[field], color_scheme="red", size="2", role="alert", id=f"{field}-error"),
+        ui.text(NewTicketState.errors[field], color_scheme="red", size="2", role="alert", id=f"{field}-error"),
     )
 
 
@@ -41,11 +42,11 @@ def invalid(field: str) -> rx.Var:
 
 
 def new_ticket_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.vstack(
+    return ui.form(
+        ui.vstack(
+            ui.vstack(
                 rx.el.label(STRINGS["subject"], html_for="subject", class_name="field-label"),
-                rx.input(
+                ui.input(
                     id="subject",
                     name="subject",
                     value=NewTicketState.subject,
@@ -60,34 +61,30 @@ def new_ticket_form() -> rx.Component:
                 spacing="1",
                 width="100%",
             ),
-            rx.flex(
-                rx.vstack(
+            ui.flex(
+                ui.vstack(
                     rx.el.label(STRINGS["department"], html_for="department", class_name="field-label"),
-                    rx.select.root(
-                        rx.select.trigger(
-                            id="department",
-                            placeholder=STRINGS["choose_department"],
-                            aria_invalid=invalid("department"),
-                            aria_describedby="department-error",
-                        ),
-                        rx.select.content(
-                            rx.foreach(NewTicketState.departments, lambda d: rx.select.item(d.label, value=d.value))
-                        ),
+                    ui.select(
+                        ui.option(STRINGS["choose_department"], "", disabled=True),
+                        rx.foreach(NewTicketState.departments, lambda d: ui.option(d.label, d.value)),
+                        id="department",
                         value=NewTicketState.department,
                         on_change=NewTicketState.set_department,
+                        aria_invalid=invalid("department"),
+                        aria_describedby="department-error",
                     ),
                     field_error("department"),
                     spacing="1",
                 ),
-                rx.vstack(
+                ui.vstack(
                     rx.el.label(STRINGS["priority"], html_for="priority", class_name="field-label"),
-                    rx.select.root(
-                        rx.select.trigger(
-                            id="priority", aria_invalid=invalid("priority"), aria_describedby="priority-error"
-                        ),
-                        rx.select.content(*[rx.select.item(label, value=value) for value, label in PRIORITY_CHOICES]),
+                    ui.select(
+                        *[ui.option(label, value) for value, label in PRIORITY_CHOICES],
+                        id="priority",
                         value=NewTicketState.priority,
                         on_change=NewTicketState.set_priority,
+                        aria_invalid=invalid("priority"),
+                        aria_describedby="priority-error",
                     ),
                     field_error("priority"),
                     spacing="1",
@@ -95,9 +92,9 @@ def new_ticket_form() -> rx.Component:
                 spacing="5",
                 wrap="wrap",
             ),
-            rx.vstack(
+            ui.vstack(
                 rx.el.label(STRINGS["message"], html_for="body", class_name="field-label"),
-                rx.text_area(
+                ui.text_area(
                     key=NewTicketState.composer_box_key,
                     id="body",
                     name="body",
@@ -138,12 +135,12 @@ def new_ticket_form() -> rx.Component:
 
 def new_ticket_page() -> rx.Component:
     return signed_in_page(
-        rx.vstack(
-            rx.heading(STRINGS["title"], as_="h1", size="6"),
+        ui.vstack(
+            ui.heading(STRINGS["title"], as_="h1", size="6"),
             rx.cond(
                 NewTicketState.is_team,
-                rx.text(STRINGS["team_note"]),
-                rx.card(new_ticket_form(), width="100%"),
+                ui.text(STRINGS["team_note"]),
+                ui.card(new_ticket_form(), width="100%"),
             ),
             spacing="4",
             width="100%",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from xobito_web.components import ui
 from xobito_web.components.fields import error_text, form_error, notice, text_field
 from xobito_web.components.layout import signed_in_page
 from xobito_web.services.accounts import NAME_MAX
@@ -38,9 +39,9 @@ STRINGS = {
 
 def section(title: str, *children, section_id: str) -> rx.Component:
     heading_id = f"{section_id}-heading"
-    return rx.card(
+    return ui.card(
         rx.el.section(
-            rx.vstack(rx.heading(title, as_="h2", size="4", id=heading_id), *children, spacing="3", width="100%"),
+            ui.vstack(ui.heading(title, as_="h2", size="4", id=heading_id), *children, spacing="3", width="100%"),
             aria_labelledby=heading_id,
             id=section_id,
         ),
@@ -51,8 +52,8 @@ def section(title: str, *children, section_id: str) -> rx.Component:
 def name_section() -> rx.Component:
     return section(
         STRINGS["name_section"],
-        rx.form(
-            rx.vstack(
+        ui.form(
+            ui.vstack(
                 text_field(
                     STRINGS["name"],
                     "profile-name",
@@ -63,9 +64,9 @@ def name_section() -> rx.Component:
                     default_value=ProfileState.profile_name,
                     key=ProfileState.name_form_key,
                 ),
-                rx.text(STRINGS["email"], rx.text.strong(ProfileState.profile_email), size="2"),
-                rx.text(STRINGS["role"], rx.text.strong(ProfileState.user_role_label), size="2"),
-                rx.button(STRINGS["save_name"], type="submit", variant="soft", disabled=ProfileState.busy),
+                ui.text(STRINGS["email"], ui.strong(ProfileState.profile_email), size="2"),
+                ui.text(STRINGS["role"], ui.strong(ProfileState.user_role_label), size="2"),
+                ui.button(STRINGS["save_name"], type="submit", variant="soft", disabled=ProfileState.busy),
                 notice(ProfileState.name_notice, "name-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 spacing="3",
                 width="100%",
@@ -81,8 +82,8 @@ def name_section() -> rx.Component:
 def password_section() -> rx.Component:
     return section(
         STRINGS["password_section"],
-        rx.form(
-            rx.vstack(
+        ui.form(
+            ui.vstack(
                 # The account's address for password managers (hidden, not a field to fill in).
                 rx.el.input(type="hidden", name="username", value=ProfileState.profile_email, auto_complete="username"),
                 text_field(
@@ -104,7 +105,7 @@ def password_section() -> rx.Component:
                     hint=STRINGS["new_password_hint"],
                     max_length=PASSWORD_MAX_LENGTH,
                 ),
-                rx.button(STRINGS["change_password"], type="submit", variant="soft", disabled=ProfileState.busy),
+                ui.button(STRINGS["change_password"], type="submit", variant="soft", disabled=ProfileState.busy),
                 notice(ProfileState.password_notice, "password-notice"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 spacing="3",
                 width="100%",
@@ -120,7 +121,7 @@ def password_section() -> rx.Component:
 
 def email_choice(choice: EmailChoice) -> rx.Component:
     # One label around the box and its words: the box is named by them (no nested labels).
-    return rx.checkbox(
+    return ui.checkbox(
         choice.label,
         checked=choice.wanted,
         on_change=lambda checked: ProfileState.set_email_wanted(choice.kind, checked),  # type: ignore[misc]  # Reflex: calling an event handler makes an EventSpec
@@ -145,9 +146,9 @@ def emails_section() -> rx.Component:
 def tokens_section() -> rx.Component:
     return section(
         STRINGS["tokens_section"],
-        rx.text(STRINGS["tokens_text"], size="2"),
-        rx.link(STRINGS["manage_tokens"], href=ProfileState.tokens_href),
-        rx.cond(ProfileState.is_team, rx.link(STRINGS["manage_saved_replies"], href=ProfileState.saved_replies_href)),
+        ui.text(STRINGS["tokens_text"], size="2"),
+        ui.link(STRINGS["manage_tokens"], href=ProfileState.tokens_href),
+        rx.cond(ProfileState.is_team, ui.link(STRINGS["manage_saved_replies"], href=ProfileState.saved_replies_href)),
         section_id="api-tokens",
     )
 
@@ -155,8 +156,8 @@ def tokens_section() -> rx.Component:
 def sign_out_section() -> rx.Component:
     return section(
         STRINGS["sign_out_section"],
-        rx.text(STRINGS["sign_out_text"], size="2"),
-        rx.button(
+        ui.text(STRINGS["sign_out_text"], size="2"),
+        ui.button(
             STRINGS["sign_out_button"], variant="outline", color_scheme="red", on_click=ProfileState.sign_out_everywhere
         ),
         form_error(ProfileState.errors, "sign-out-error", "sign_out"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
@@ -166,8 +167,8 @@ def sign_out_section() -> rx.Component:
 
 def profile_page() -> rx.Component:
     return signed_in_page(
-        rx.vstack(
-            rx.heading(STRINGS["title"], as_="h1", size="6"),
+        ui.vstack(
+            ui.heading(STRINGS["title"], as_="h1", size="6"),
             name_section(),
             password_section(),
             emails_section(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from xobito_web.components import light
+from xobito_web.components import ui
 from xobito_web.components.confirm import confirm_dialog
 from xobito_web.components.fields import error_text, form_error, notice, text_field
 from xobito_web.components.layout import signed_in_page
@@ -36,9 +36,9 @@ STRINGS = {
 
 
 def text_box(field_id: str, errors, default_value: str | rx.Var = "") -> rx.Component:
-    return rx.vstack(
+    return ui.vstack(
         rx.el.label(STRINGS["text"], html_for=field_id, class_name="field-label"),
-        rx.text_area(
+        ui.text_area(
             id=field_id,
             name="body",
             default_value=default_value,
@@ -49,7 +49,7 @@ def text_box(field_id: str, errors, default_value: str | rx.Var = "") -> rx.Comp
             aria_invalid=rx.cond(errors.contains("body"), "true", "false"),
             aria_describedby=f"{field_id}-hint {field_id}-error",
         ),
-        rx.text(STRINGS["placeholder_hint"], size="1", color_scheme="gray", id=f"{field_id}-hint"),
+        ui.text(STRINGS["placeholder_hint"], size="1", color_scheme="gray", id=f"{field_id}-hint"),
         error_text(errors, "body", f"{field_id}-error"),
         spacing="1",
         width="100%",
@@ -61,22 +61,22 @@ def shared_choice(field_id: str, checked: bool | rx.Var) -> rx.Component:
     return rx.cond(
         SavedRepliesState.can_share,
         # One label around the box and its words: the box is named by them (no nested labels).
-        rx.checkbox(STRINGS["shared"], name="shared", id=field_id, default_checked=checked),
-        rx.text(STRINGS["only_you"], size="2", color_scheme="gray"),
+        ui.checkbox(STRINGS["shared"], name="shared", id=field_id, default_checked=checked),
+        ui.text(STRINGS["only_you"], size="2", color_scheme="gray"),
     )
 
 
 def add_form() -> rx.Component:
     state = SavedRepliesState
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading(STRINGS["add_title"], as_="h2", size="4"),
+    return ui.card(
+        ui.form(
+            ui.vstack(
+                ui.heading(STRINGS["add_title"], as_="h2", size="4"),
                 text_field(STRINGS["field_title"], "new-title", "title", state.add_errors, max_length=TITLE_MAX),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
                 text_box("new-body", state.add_errors),
                 shared_choice("new-shared", True),
                 form_error(state.add_errors, "add-error"),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
-                rx.button(STRINGS["save"], type="submit", loading=state.busy),
+                ui.button(STRINGS["save"], type="submit", loading=state.busy),
                 spacing="3",
                 width="100%",
                 align="start",
@@ -91,8 +91,8 @@ def add_form() -> rx.Component:
 
 def edit_form(item: SavedReplyItem) -> rx.Component:
     state = SavedRepliesState
-    return rx.form(
-        rx.vstack(
+    return ui.form(
+        ui.vstack(
             text_field(
                 STRINGS["title_of"] + item.title,
                 "edit-title-" + item.id,
@@ -105,9 +105,9 @@ def edit_form(item: SavedReplyItem) -> rx.Component:
             text_box("edit-body-" + item.id, state.edit_errors, item.body),
             shared_choice("edit-shared-" + item.id, item.shared),
             form_error(state.edit_errors, "edit-error"),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
-            rx.hstack(
-                rx.button(STRINGS["save"], type="submit", loading=state.busy),
-                rx.button(
+            ui.hstack(
+                ui.button(STRINGS["save"], type="submit", loading=state.busy),
+                ui.button(
                     STRINGS["cancel"], type="button", variant="soft", color_scheme="gray", on_click=state.cancel_edit
                 ),
                 spacing="2",
@@ -124,26 +124,26 @@ def edit_form(item: SavedReplyItem) -> rx.Component:
 
 def item_card(item: SavedReplyItem) -> rx.Component:
     state = SavedRepliesState
-    summary = rx.vstack(
-        rx.flex(
-            rx.hstack(
-                rx.text(item.title, weight="bold"),
-                light.badge(item.scope_label, color=rx.cond(item.shared, "indigo", "gray"), size="1"),
+    summary = ui.vstack(
+        ui.flex(
+            ui.hstack(
+                ui.text(item.title, weight="bold"),
+                ui.badge(item.scope_label, color=rx.cond(item.shared, "indigo", "gray"), size="1"),
                 spacing="2",
                 align="center",
                 wrap="wrap",
             ),
             rx.cond(
                 item.can_change,
-                rx.flex(
-                    rx.button(
+                ui.flex(
+                    ui.button(
                         STRINGS["edit"],
                         size="1",
                         variant="soft",
                         on_click=state.start_edit(item.id),  # type: ignore[operator]  # Reflex: a state field or event is a Var on the class
                         aria_label=STRINGS["edit"] + " " + item.title,
                     ),
-                    rx.button(
+                    ui.button(
                         STRINGS["delete"],
                         size="1",
                         variant="soft",
@@ -159,11 +159,11 @@ def item_card(item: SavedReplyItem) -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
-        light.text(item.body, class_name="message-body"),
+        ui.text(item.body, class_name="message-body"),
         spacing="2",
         width="100%",
     )
-    return light.card(rx.cond(state.editing_id == item.id, edit_form(item), summary), class_name="saved-reply")
+    return ui.card(rx.cond(state.editing_id == item.id, edit_form(item), summary), class_name="saved-reply")
 
 
 def delete_dialog() -> rx.Component:
@@ -180,20 +180,20 @@ def delete_dialog() -> rx.Component:
 
 def saved_replies_content() -> rx.Component:
     state = SavedRepliesState
-    return rx.vstack(
-        rx.heading(STRINGS["title"], as_="h1", size="6"),
-        rx.text(STRINGS["intro"], size="2"),
+    return ui.vstack(
+        ui.heading(STRINGS["title"], as_="h1", size="6"),
+        ui.text(STRINGS["intro"], size="2"),
         add_form(),
         notice(state.notice, "saved-replies-notice"),  # type: ignore[arg-type]  # Reflex: a state field or event is a Var on the class
         rx.cond(
             state.error != "",
-            rx.callout(state.error, color_scheme="red", role="alert", width="100%", id="saved-replies-error"),
+            ui.callout(state.error, color_scheme="red", role="alert", width="100%", id="saved-replies-error"),
         ),
         rx.cond(
             state.items.length() == 0,  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
-            rx.text(STRINGS["none_yet"], color_scheme="gray", id="no-saved-replies"),
+            ui.text(STRINGS["none_yet"], color_scheme="gray", id="no-saved-replies"),
         ),
-        rx.vstack(rx.foreach(state.items, item_card), spacing="2", width="100%", id="saved-replies"),
+        ui.vstack(rx.foreach(state.items, item_card), spacing="2", width="100%", id="saved-replies"),
         delete_dialog(),
         spacing="4",
         width="100%",
@@ -208,7 +208,7 @@ def saved_replies_page() -> rx.Component:
             rx.cond(
                 SavedRepliesState.allowed,
                 saved_replies_content(),
-                rx.callout(STRINGS["team_only"], icon="lock", color_scheme="gray", width="100%", id="team-only"),
+                ui.callout(STRINGS["team_only"], icon="lock", color_scheme="gray", width="100%", id="team-only"),
             ),
         )
     )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_core.react_router.dom import ReactRouterLink
 
-from xobito_web.components import light
+from xobito_web.components import ui
 from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.layout import fold_button, signed_in_page
 from xobito_web.state.ticket_list import SORT_LABELS, ListRow, TicketListState
@@ -61,10 +60,10 @@ PRIORITY_CHOICES = (
 def status_filter() -> rx.Component:
     return rx.el.fieldset(
         rx.el.legend(STRINGS["status"], class_name="field-label"),
-        light.flex_row(
+        ui.hstack(
             *[
                 # One label around the box and its words: the box is named by them (no nested labels).
-                light.checkbox(
+                ui.checkbox(
                     label,
                     checked=TicketListState.selected_statuses.contains(value)  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
                     | TicketListState.selected_statuses.contains("all"),  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
@@ -72,18 +71,19 @@ def status_filter() -> rx.Component:
                 )
                 for value, label in STATUS_CHOICES
             ],
-            gap="3",
+            spacing="3",
+            align="center",
         ),
         class_name="filter-group",
     )
 
 
-# The filters are native <select>s and checkboxes (components/light.py): Radix's select and
+# The filters are native <select>s and checkboxes (components/ui.py): Radix's select and
 # checkbox components made most of the list's first render, and each filter is one choice.
 def priority_filter() -> rx.Component:
-    return light.labelled_select(
+    return ui.labelled_select(
         STRINGS["priority"],
-        *[light.option(label, value) for value, label in PRIORITY_CHOICES],
+        *[ui.option(label, value) for value, label in PRIORITY_CHOICES],
         id="priority-filter",
         value=rx.cond(TicketListState.selected_priority == "", "any", TicketListState.selected_priority),
         on_change=TicketListState.set_priority_filter,
@@ -91,10 +91,10 @@ def priority_filter() -> rx.Component:
 
 
 def department_filter() -> rx.Component:
-    return light.labelled_select(
+    return ui.labelled_select(
         STRINGS["department"],
-        light.option(STRINGS["any_department"], "any"),
-        rx.foreach(TicketListState.departments, lambda d: light.option(d.label, d.value)),
+        ui.option(STRINGS["any_department"], "any"),
+        rx.foreach(TicketListState.departments, lambda d: ui.option(d.label, d.value)),
         id="department-filter",
         value=rx.cond(TicketListState.selected_department == "", "any", TicketListState.selected_department),
         on_change=TicketListState.set_department_filter,
@@ -102,32 +102,21 @@ def department_filter() -> rx.Component:
 
 
 def sort_choice() -> rx.Component:
-    return light.labelled_select(
+    return ui.labelled_select(
         STRINGS["sort_by"],
-        *[light.option(label, value) for value, label in SORT_LABELS.items()],
+        *[ui.option(label, value) for value, label in SORT_LABELS.items()],
         id="sort-choice",
         value=TicketListState.sort,
         on_change=TicketListState.set_sort,
     )
 
 
-# Visually hidden, read by screen readers (the dot says it to the eye).
-_SCREEN_READER_ONLY = {
-    "position": "absolute",
-    "width": "1px",
-    "height": "1px",
-    "overflow": "hidden",
-    "clip": "rect(0 0 0 0)",
-    "white_space": "nowrap",
-}
-
-
 def search_box() -> rx.Component:
-    return rx.form(
-        light.flex_column(
+    return ui.form(
+        ui.vstack(
             rx.el.label(STRINGS["search"], html_for="ticket-search", class_name="field-label"),
-            light.flex_row(
-                light.text_input(
+            ui.hstack(
+                ui.input(
                     id="ticket-search",
                     name="q",
                     default_value=TicketListState.search,
@@ -137,8 +126,9 @@ def search_box() -> rx.Component:
                     aria_invalid=rx.cond(TicketListState.search_error != "", "true", "false"),
                     aria_describedby="search-error",
                 ),
-                light.button(STRINGS["search"], type="submit", variant="soft"),
-                gap="2",
+                ui.button(STRINGS["search"], type="submit", variant="soft"),
+                spacing="2",
+                align="center",
             ),
             rx.el.p(
                 TicketListState.search_error,
@@ -147,7 +137,7 @@ def search_box() -> rx.Component:
                 class_name="rt-Text rt-r-size-2",
                 custom_attrs={"data-accent-color": "red"},
             ),
-            gap="1",
+            spacing="1",
         ),
         on_submit=TicketListState.submit_search,
         reset_on_submit=False,
@@ -163,14 +153,14 @@ def filters_bar() -> rx.Component:
             rx.cond(
                 TicketListState.is_team,
                 rx.fragment(
-                    light.checkbox(
+                    ui.checkbox(
                         STRINGS["waiting_on_team"],
                         checked=TicketListState.waiting_on_team,
                         on_change=lambda _value: TicketListState.toggle_waiting_on_team(
                             ~TicketListState.waiting_on_team
                         ),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                     ),
-                    light.checkbox(
+                    ui.checkbox(
                         STRINGS["assigned_to_me"],
                         checked=TicketListState.assigned_to_me,
                         on_change=lambda _value: TicketListState.toggle_assigned_to_me(~TicketListState.assigned_to_me),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
@@ -181,7 +171,7 @@ def filters_bar() -> rx.Component:
             search_box(),
             rx.cond(
                 TicketListState.filters_active,
-                light.button(STRINGS["clear_filters"], variant="ghost", on_click=TicketListState.clear_filters),
+                ui.button(STRINGS["clear_filters"], variant="ghost", on_click=TicketListState.clear_filters),
             ),
             class_name="rt-Flex rt-r-fd-row rt-r-fw-wrap rt-r-ai-end rt-r-gap-5",
         ),
@@ -201,33 +191,27 @@ def marked(marks, fallback) -> rx.Component:
 
 
 def ticket_row(row: ListRow) -> rx.Component:
-    """Plain elements with Radix Themes' classes (see components/light.py): fifty of them per page."""
-    return light.table_row(
-        light.row_header_cell(
-            light.flex_row(
-                rx.cond(
-                    row.unread,
-                    rx.el.span(
-                        aria_hidden="true",
-                        class_name="unread-dot",
-                        style={
-                            "width": "8px",
-                            "height": "8px",
-                            "border_radius": "50%",
-                            "background": "var(--accent-9)",
-                            "flex_shrink": "0",
-                        },
-                    ),
+    """Plain elements with Radix Themes' classes (see components/ui.py): fifty of them per page."""
+    return ui.table_row(
+        ui.row_header_cell(
+            ui.hstack(
+                rx.cond(row.unread, rx.el.span(aria_hidden="true", class_name="unread-dot")),
+                rx.el.a(
+                    row.ref,
+                    href=row.href,
+                    class_name="rt-Text rt-reset rt-Link rt-underline-auto light-link rt-r-weight-medium ticket-ref",
+                    custom_attrs={"data-accent-color": ""},
                 ),
-                light.link(row.ref, href=row.href, weight="medium", class_name="ticket-ref"),
+                spacing="2",
+                align="center",
             )
         ),
-        light.cell(
-            light.flex_column(
-                ReactRouterLink.create(  # the ticket opens in this page, without loading a new one
-                    rx.cond(row.unread, rx.el.span(STRINGS["unread"], style=_SCREEN_READER_ONLY)),
+        ui.cell(
+            ui.vstack(
+                rx.el.a(  # opened in this page by the row's click handler
+                    rx.cond(row.unread, rx.el.span(STRINGS["unread"], class_name="visually-hidden")),
                     marked(row.subject_marks, row.subject),
-                    to=row.href,
+                    href=row.href,
                     class_name=rx.cond(
                         row.unread,
                         "rt-Text rt-reset rt-Link rt-underline-auto light-link rt-high-contrast rt-r-weight-bold",
@@ -239,24 +223,25 @@ def ticket_row(row: ListRow) -> rx.Component:
                     row.snippet.length() > 0,  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
                     rx.el.p(marked(row.snippet, ""), class_name="rt-Text rt-r-size-1 search-snippet"),
                 ),
-                rx.cond(row.waiting != "", light.text(row.waiting, size="1", color="gray")),
+                rx.cond(row.waiting != "", ui.text(row.waiting, size="1", color_scheme="gray")),
+                spacing="0",
             )
         ),
-        rx.cond(TicketListState.is_team, light.cell(row.customer_name, label=STRINGS["customer"])),
+        rx.cond(TicketListState.is_team, ui.cell(row.customer_name, label=STRINGS["customer"])),
         rx.cond(
             TicketListState.is_team,
-            light.cell(
+            ui.cell(
                 rx.cond(row.assignee_name != "", row.assignee_name, STRINGS["no_assignee"]), label=STRINGS["assignee"]
             ),
         ),
-        light.cell(row.department, label=STRINGS["department"]),
-        light.cell(priority_badge(row.priority, row.priority_label), label=STRINGS["priority"]),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
-        light.cell(status_badge(row.status, row.status_label), label=STRINGS["status"]),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
-        light.cell(
+        ui.cell(row.department, label=STRINGS["department"]),
+        ui.cell(priority_badge(row.priority, row.priority_label), label=STRINGS["priority"]),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
+        ui.cell(status_badge(row.status, row.status_label), label=STRINGS["status"]),  # type: ignore[arg-type]  # Reflex: a foreach item is a Var
+        ui.cell(
             rx.el.time(row.last_activity, title=row.last_activity_exact, date_time=row.last_activity_exact),
             label=STRINGS["last_activity"],
         ),
-        on_click=rx.redirect(row.href),
+        on_click=ui.in_page_click(row.href),
         class_name="ticket-row",
         custom_attrs={"data-unread": rx.cond(row.unread, "true", "false")},
     )
@@ -267,9 +252,9 @@ def _header(title: str) -> rx.Component:
 
 
 def ticket_table() -> rx.Component:
-    return light.table(
+    return ui.table(
         rx.el.thead(
-            light.table_row(
+            ui.table_row(
                 _header(STRINGS["ticket_id"]),
                 _header(STRINGS["subject"]),
                 rx.cond(TicketListState.is_team, _header(STRINGS["customer"])),
@@ -292,24 +277,24 @@ def ticket_table() -> rx.Component:
 
 
 def empty_state() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(STRINGS["empty_title"], size="4", as_="h2"),
+    return ui.card(
+        ui.vstack(
+            ui.heading(STRINGS["empty_title"], size="4", as_="h2"),
             rx.cond(
                 TicketListState.filters_active,
-                rx.text(STRINGS["empty_filtered"]),
+                ui.text(STRINGS["empty_filtered"]),
                 rx.cond(
                     TicketListState.is_team,
-                    rx.text(STRINGS["empty_team"]),
-                    rx.text(STRINGS["empty_customer"]),
+                    ui.text(STRINGS["empty_team"]),
+                    ui.text(STRINGS["empty_customer"]),
                 ),
             ),
             rx.cond(
                 TicketListState.filters_active,
-                rx.button(STRINGS["clear_filters"], variant="soft", on_click=TicketListState.clear_filters),
+                ui.button(STRINGS["clear_filters"], variant="soft", on_click=TicketListState.clear_filters),
                 rx.cond(
                     ~TicketListState.is_team,
-                    rx.link(rx.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
+                    ui.link(ui.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
                 ),
             ),
             spacing="3",
@@ -324,13 +309,13 @@ def pager() -> rx.Component:
     return rx.el.div(
         rx.el.p(TicketListState.count_label, id="ticket-count", aria_live="polite", class_name="rt-Text rt-r-size-2"),
         rx.el.div(class_name="pager-gap"),
-        light.button(
+        ui.button(
             STRINGS["previous"],
             variant="soft",
             disabled=~TicketListState.has_previous,
             on_click=TicketListState.previous_page,
         ),
-        light.button(
+        ui.button(
             STRINGS["next"],
             variant="soft",
             disabled=TicketListState.next_cursor == "",
@@ -342,14 +327,14 @@ def pager() -> rx.Component:
 
 def ticket_list_page() -> rx.Component:
     return signed_in_page(
-        rx.vstack(
-            rx.hstack(
-                rx.heading(STRINGS["tickets"], as_="h1", size="6"),
-                rx.hstack(
+        ui.vstack(
+            ui.hstack(
+                ui.heading(STRINGS["tickets"], as_="h1", size="6"),
+                ui.hstack(
                     fold_button(STRINGS["filters"], "list-filter", "filters-button", "filters"),
                     rx.cond(
                         ~TicketListState.is_team,
-                        rx.link(rx.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
+                        ui.link(ui.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
                     ),
                     spacing="2",
                     align="center",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from xobito_web.components import light
+from xobito_web.components import ui
 from xobito_web.components.attachments import attachment_list, file_chooser
 from xobito_web.components.badges import priority_badge, status_badge
 from xobito_web.components.forms import length_counter, send_row
@@ -64,9 +64,9 @@ def _detail(label: str, value) -> rx.Component:
 
 
 def ticket_header() -> rx.Component:
-    """Plain elements with Radix Themes' classes (components/light.py), like the messages below."""
+    """Plain elements with Radix Themes' classes (components/ui.py), like the messages below."""
     return rx.el.div(
-        light.link(STRINGS["all_tickets"], href=TicketViewState.list_href, class_name="rt-r-size-2"),
+        ui.link(STRINGS["all_tickets"], href=TicketViewState.list_href, class_name="rt-r-size-2"),
         rx.el.div(
             rx.el.p(
                 TicketViewState.ref,
@@ -76,7 +76,7 @@ def ticket_header() -> rx.Component:
             ),
             status_badge(TicketViewState.status, TicketViewState.status_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             priority_badge(TicketViewState.priority, TicketViewState.priority_label),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            rx.cond(TicketViewState.waiting != "", light.text(TicketViewState.waiting, size="2", color="gray")),
+            rx.cond(TicketViewState.waiting != "", ui.text(TicketViewState.waiting, size="2", color_scheme="gray")),
             class_name="rt-Flex rt-r-fd-row rt-r-ai-center rt-r-fw-wrap rt-r-gap-3",
         ),
         rx.el.h1(TicketViewState.subject, class_name="rt-Heading rt-r-size-6"),
@@ -105,39 +105,29 @@ def assignment_controls() -> rx.Component:
     """Admins move the ticket and pick who works on it; staff take it."""
     return rx.cond(
         AssignmentState.can_assign | AssignmentState.can_take,
-        rx.card(
-            rx.hstack(
+        ui.card(
+            ui.hstack(
                 rx.cond(
                     AssignmentState.can_assign,
                     rx.fragment(
-                        rx.vstack(
+                        ui.vstack(
                             rx.el.label(
                                 STRINGS["assign_department"], html_for="assign-department", class_name="field-label"
                             ),
-                            rx.select.root(
-                                rx.select.trigger(id="assign-department", aria_label=STRINGS["assign_department"]),
-                                rx.select.content(
-                                    rx.foreach(
-                                        AssignmentState.department_choices,
-                                        lambda d: rx.select.item(d.label, value=d.value),
-                                    )
-                                ),
+                            ui.select(
+                                rx.foreach(AssignmentState.department_choices, lambda d: ui.option(d.label, d.value)),
+                                id="assign-department",
                                 value=AssignmentState.chosen_department,
                                 on_change=AssignmentState.choose_department,
                             ),
                             spacing="1",
                         ),
-                        rx.vstack(
+                        ui.vstack(
                             rx.el.label(STRINGS["assignee"], html_for="assign-person", class_name="field-label"),
-                            rx.select.root(
-                                rx.select.trigger(id="assign-person", aria_label=STRINGS["assignee"]),
-                                rx.select.content(
-                                    rx.select.item(STRINGS["unassigned"], value=UNASSIGNED),
-                                    rx.foreach(
-                                        AssignmentState.assignee_choices,
-                                        lambda p: rx.select.item(p.label, value=p.value),
-                                    ),
-                                ),
+                            ui.select(
+                                ui.option(STRINGS["unassigned"], UNASSIGNED),
+                                rx.foreach(AssignmentState.assignee_choices, lambda p: ui.option(p.label, p.value)),
+                                id="assign-person",
                                 value=rx.cond(
                                     AssignmentState.chosen_assignee == "", UNASSIGNED, AssignmentState.chosen_assignee
                                 ),
@@ -145,7 +135,7 @@ def assignment_controls() -> rx.Component:
                             ),
                             spacing="1",
                         ),
-                        rx.button(
+                        ui.button(
                             STRINGS["assign"],
                             variant="soft",
                             on_click=AssignmentState.assign,
@@ -155,7 +145,7 @@ def assignment_controls() -> rx.Component:
                 ),
                 rx.cond(
                     AssignmentState.can_take,
-                    rx.button(
+                    ui.button(
                         STRINGS["take"],
                         variant="soft",
                         on_click=AssignmentState.take,
@@ -168,13 +158,13 @@ def assignment_controls() -> rx.Component:
             ),
             rx.cond(
                 AssignmentState.assignment_error != "",
-                rx.callout(
+                ui.callout(
                     AssignmentState.assignment_error, color_scheme="red", role="alert", width="100%", margin_top="3"
                 ),
             ),
             rx.cond(
                 AssignmentState.assignment_notice != "",
-                rx.text(
+                ui.text(
                     AssignmentState.assignment_notice, size="2", color_scheme="gray", role="status", margin_top="3"
                 ),
             ),
@@ -194,35 +184,37 @@ def message_piece(piece: TextPiece) -> rx.Component:
 
 
 def thread_message(message: ThreadMessage) -> rx.Component:
-    """Plain elements with Radix Themes' classes (see components/light.py): a thread can be long.
+    """Plain elements with Radix Themes' classes (see components/ui.py): a thread can be long.
 
     An article per message, headed by its author (screen readers move from message to message)."""
     return rx.el.article(
-        light.flex_column(
-            light.flex_row(
+        ui.vstack(
+            ui.hstack(
                 rx.cond(
                     message.is_internal,
-                    light.badge(STRINGS["internal_note"], color="amber", size="1"),
+                    ui.badge(STRINGS["internal_note"], color="amber", size="1"),
                 ),
                 rx.el.h2(message.author_name, class_name="rt-Heading rt-r-size-2 rt-r-weight-bold message-author"),
-                light.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
+                ui.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
                 rx.el.time(
                     message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"
                 ),
+                spacing="2",
+                align="center",
             ),
             # Plain text with its line breaks; React escapes it, so markup shows as typed.
-            light.text(rx.foreach(message.pieces, message_piece), class_name="message-body"),
+            ui.text(rx.foreach(message.pieces, message_piece), class_name="message-body"),
             attachment_list(message.attachments),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            gap="2",
+            spacing="2",
             class_name="message-content",
         ),
         class_name=rx.cond(
             message.is_internal,
-            f"{light.CARD_CLASSES} message message-note",
+            f"{ui.CARD_CLASSES} message message-note",
             rx.cond(
                 message.is_team,
-                f"{light.CARD_CLASSES} message message-team",
-                f"{light.CARD_CLASSES} message message-customer",
+                f"{ui.CARD_CLASSES} message message-team",
+                f"{ui.CARD_CLASSES} message message-customer",
             ),
         ),
         tab_index=-1,  # focused when it is the reply just sent
@@ -233,18 +225,18 @@ def composer_kind() -> rx.Component:
     """The team chooses between a reply (the customer sees it) and an internal note."""
     return rx.cond(
         ReplyState.is_team,
-        rx.vstack(
-            rx.segmented_control.root(
-                rx.segmented_control.item(STRINGS["reply"], value="reply"),
-                rx.segmented_control.item(STRINGS["internal_note"], value="note"),
-                value=rx.cond(ReplyState.note_mode, "note", "reply"),
-                on_change=ReplyState.set_note_mode,
+        ui.vstack(
+            ui.segmented(
+                "composer-kind",
+                rx.cond(ReplyState.note_mode, "note", "reply"),
+                ReplyState.set_note_mode,
+                [(STRINGS["reply"], "reply"), (STRINGS["internal_note"], "note")],
                 aria_label=STRINGS["kind_label"],
                 id="composer-kind",
             ),
             rx.cond(
                 ReplyState.note_mode,
-                rx.text(
+                ui.text(
                     STRINGS["note_hint"],
                     size="2",
                     color_scheme="gray",
@@ -261,8 +253,8 @@ def saved_reply_picker() -> rx.Component:
     """The team's saved replies: type to narrow, choose one to insert it after what is typed."""
     return rx.cond(
         ReplyState.is_team,
-        rx.vstack(
-            rx.button(
+        ui.vstack(
+            ui.button(
                 rx.cond(ReplyState.picker_open, STRINGS["picker_close"], STRINGS["picker_open"]),
                 type="button",
                 variant="soft",
@@ -273,10 +265,10 @@ def saved_reply_picker() -> rx.Component:
             ),
             rx.cond(
                 ReplyState.picker_open,
-                rx.card(
-                    rx.vstack(
+                ui.card(
+                    ui.vstack(
                         rx.el.label(STRINGS["picker_search"], html_for="saved-reply-search", class_name="field-label"),
-                        rx.input(
+                        ui.input(
                             id="saved-reply-search",
                             value=ReplyState.picker_query,
                             on_change=ReplyState.set_picker_query.debounce(150),  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
@@ -291,8 +283,8 @@ def saved_reply_picker() -> rx.Component:
                                 # The button shows only the title (its name, "Insert <title>", contains
                                 # every word it shows); the preview below describes it.
                                 lambda choice: rx.el.li(
-                                    rx.button(
-                                        rx.text(choice.title, weight="bold", size="2"),
+                                    ui.button(
+                                        ui.text(choice.title, weight="bold", size="2"),
                                         type="button",
                                         variant="ghost",
                                         on_click=ReplyState.insert_saved_reply(choice.id),  # type: ignore[misc]  # Reflex: a state field or event is a Var on the class
@@ -300,7 +292,7 @@ def saved_reply_picker() -> rx.Component:
                                         aria_label=STRINGS["picker_insert"] + choice.title,
                                         aria_describedby="saved-reply-preview-" + choice.id,
                                     ),
-                                    rx.text(
+                                    ui.text(
                                         choice.preview,
                                         size="1",
                                         color_scheme="gray",
@@ -315,9 +307,9 @@ def saved_reply_picker() -> rx.Component:
                         ),
                         rx.cond(
                             ReplyState.picker_message != "",
-                            rx.text(ReplyState.picker_message, size="2", color_scheme="gray", role="status"),
+                            ui.text(ReplyState.picker_message, size="2", color_scheme="gray", role="status"),
                         ),
-                        rx.link(STRINGS["picker_manage"], href=ReplyState.saved_replies_href, size="2"),
+                        ui.link(STRINGS["picker_manage"], href=ReplyState.saved_replies_href, size="2"),
                         spacing="2",
                         width="100%",
                     ),
@@ -333,14 +325,14 @@ def saved_reply_picker() -> rx.Component:
 
 
 def composer() -> rx.Component:
-    return rx.form(
-        rx.vstack(
+    return ui.form(
+        ui.vstack(
             rx.el.label(
                 rx.cond(ReplyState.note_mode, STRINGS["internal_note"], STRINGS["message"]),
                 html_for="reply-body",
                 class_name="field-label",
             ),
-            rx.text_area(
+            ui.text_area(
                 # A new key per ticket and after each sent reply: the box starts as its own
                 # ticket's draft even when the browser never told the server what was typed
                 # (the typing events are debounced).
@@ -360,13 +352,13 @@ def composer() -> rx.Component:
             file_chooser(REPLY_UPLOAD_ID, "reply-body"),
             rx.cond(
                 ReplyState.composer_error != "",
-                rx.callout(ReplyState.composer_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
+                ui.callout(ReplyState.composer_error, color_scheme="red", role="alert", id="reply-error", width="100%"),
             ),
             rx.el.input(type="hidden", name="ref", value=ReplyState.draft_key),
             rx.el.input(type="hidden", name="kind", value=rx.cond(ReplyState.note_mode, "note", "reply")),
             rx.cond(
                 ReplyState.note_notice != "",
-                rx.text(ReplyState.note_notice, size="2", role="status", id="note-notice"),
+                ui.text(ReplyState.note_notice, size="2", role="status", id="note-notice"),
             ),
             send_row(
                 rx.cond(ReplyState.note_mode, STRINGS["send_note"], STRINGS["send_reply"]),
@@ -387,39 +379,48 @@ def composer() -> rx.Component:
 
 
 def close_button() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button(STRINGS["close_ticket"], variant="outline", color_scheme="gray")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(STRINGS["close_title"]),
-            rx.alert_dialog.description(STRINGS["close_text"]),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(STRINGS["cancel"], variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        STRINGS["close_ticket"],
-                        color_scheme="red",
-                        high_contrast=True,
-                        on_click=TicketViewState.close_ticket,
-                    )
+    return rx.fragment(
+        ui.button(
+            STRINGS["close_ticket"],
+            variant="outline",
+            color_scheme="gray",
+            on_click=TicketViewState.set_confirm_close_open(True),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+        ),
+        ui.dialog(
+            ui.hstack(
+                ui.dialog_cancel(
+                    STRINGS["cancel"],
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=TicketViewState.set_confirm_close_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                ),
+                ui.button(
+                    STRINGS["close_ticket"],
+                    color_scheme="red",
+                    high_contrast=True,
+                    on_click=TicketViewState.close_ticket,
                 ),
                 spacing="3",
                 justify="end",
                 margin_top="4",
             ),
+            dialog_id="close-dialog",
+            open=TicketViewState.confirm_close_open,
+            title=STRINGS["close_title"],
+            description=STRINGS["close_text"],
+            alert=True,
         ),
-        open=TicketViewState.confirm_close_open,
-        on_open_change=TicketViewState.set_confirm_close_open,
     )
 
 
 def closed_notice() -> rx.Component:
-    return rx.vstack(
-        rx.callout(
+    return ui.vstack(
+        ui.callout(
             rx.fragment(
                 STRINGS["closed"],
                 rx.cond(
                     ~TicketViewState.is_team,
-                    rx.link(STRINGS["closed_link"], href=TicketViewState.nav_new_ticket_href),
+                    ui.link(STRINGS["closed_link"], href=TicketViewState.nav_new_ticket_href),
                     STRINGS["closed_link"] + ".",
                 ),
             ),
@@ -431,9 +432,9 @@ def closed_notice() -> rx.Component:
         # Closed by the other party while this person was typing: their text stays, to copy.
         rx.cond(
             ReplyState.draft.strip() != "",
-            rx.vstack(
+            ui.vstack(
                 rx.el.label(STRINGS["unsent_text"], html_for="unsent-text", class_name="field-label"),
-                rx.text_area(id="unsent-text", value=ReplyState.draft, read_only=True, rows="4", width="100%"),
+                ui.text_area(id="unsent-text", value=ReplyState.draft, read_only=True, rows="4", width="100%"),
                 width="100%",
                 spacing="1",
             ),
@@ -444,10 +445,10 @@ def closed_notice() -> rx.Component:
 
 def presence_notice() -> rx.Component:
     """For the team: who else has the ticket open or is typing (a polite live region)."""
-    return rx.box(
+    return ui.box(
         rx.cond(
             TicketViewState.presence_line != "",
-            rx.callout(TicketViewState.presence_line, icon="users", color_scheme="gray", size="1", width="100%"),
+            ui.callout(TicketViewState.presence_line, icon="users", color_scheme="gray", size="1", width="100%"),
         ),
         role="status",
         aria_live="polite",
@@ -457,13 +458,13 @@ def presence_notice() -> rx.Component:
 
 
 def live_notice() -> rx.Component:
-    return rx.box(
+    return ui.box(
         rx.cond(
             TicketViewState.live_notice != "",
-            rx.callout(
-                rx.hstack(
-                    rx.text(TicketViewState.live_notice),
-                    rx.button(
+            ui.callout(
+                ui.hstack(
+                    ui.text(TicketViewState.live_notice),
+                    ui.button(
                         STRINGS["dismiss"], size="1", variant="ghost", on_click=TicketViewState.dismiss_live_notice
                     ),
                     justify="between",
@@ -486,13 +487,13 @@ def ticket_view_page() -> rx.Component:
     return signed_in_page(
         rx.cond(
             TicketViewState.found,
-            rx.vstack(
+            ui.vstack(
                 ticket_header(),
                 presence_notice(),
                 assignment_controls(),
                 rx.cond(
                     TicketViewState.action_error != "",
-                    rx.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),
+                    ui.callout(TicketViewState.action_error, color_scheme="red", role="alert", width="100%"),
                 ),
                 rx.cond(
                     TicketViewState.messages.length() + TicketViewState.later_messages.length() >= LONG_THREAD,  # type: ignore[attr-defined]  # Reflex: a state field is a Var on the class
@@ -504,7 +505,7 @@ def ticket_view_page() -> rx.Component:
                         id="jump-latest",
                     ),
                 ),
-                rx.vstack(
+                ui.vstack(
                     rx.foreach(TicketViewState.messages, thread_message),
                     rx.foreach(TicketViewState.later_messages, thread_message),
                     spacing="3",
@@ -516,13 +517,13 @@ def ticket_view_page() -> rx.Component:
                     TicketViewState.can_reply,
                     # The switch and the picker stay outside the form: Enter in the picker's
                     # search box must not send the message.
-                    rx.card(
-                        rx.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
+                    ui.card(
+                        ui.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
                         width="100%",
                     ),
                     closed_notice(),
                 ),
-                rx.cond(TicketViewState.can_close, rx.hstack(close_button(), justify="start", width="100%")),
+                rx.cond(TicketViewState.can_close, ui.hstack(close_button(), justify="start", width="100%")),
                 spacing="4",
                 width="100%",
                 max_width="800px",

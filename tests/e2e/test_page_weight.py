@@ -1,0 +1,61 @@
+"""A page brings only the code and styles the app uses (issue 17): no Radix Themes JavaScript, and
+of Radix Themes' stylesheet only the rules of what the pages draw."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.test_ticket_portal import create_ticket, open_as
+
+# Class names only Radix Themes' own components put on elements (a select's pop-up, a dialog, a
+# scroll area): a script containing them is Radix Themes' JavaScript.
+RADIX_THEMES_CODE = ("rt-SelectContent", "rt-BaseDialogContent", "rt-ScrollAreaRoot")
+
+STYLE_RULES = """() => [...document.styleSheets]
+    .flatMap((sheet) => { try { return [...sheet.cssRules].map((rule) => rule.cssText); } catch { return []; } })
+    .join("\\n")"""
+SCRIPTS = (
+    """() => performance.getEntriesByType("resource").map((entry) => entry.name).filter((url) => url.endsWith(".js"))"""
+)
+
+
+def test_the_list_and_a_ticket_load_no_radix_themes_code(browser: Browser, app, workspace):
+    customer = open_as(browser, app, workspace, workspace.customer)
+    create_ticket(customer, "Weighing the page", "Support", "Low", "How heavy is this page?")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+    admin = open_as(browser, app, workspace, workspace.admin)
+    expect(admin.locator("table tbody tr")).to_have_count(1)
+    admin.goto(app.url(f"/{workspace.subdomain}/tickets/TKT-000001"))
+    expect(admin.locator(".message-body").first).to_have_text("How heavy is this page?")
+
+    scripts = admin.evaluate(SCRIPTS)
+    assert len(scripts) >= 5  # the page's own modules were found
+    for url in scripts:
+        code = admin.request.get(url).text()
+        assert [name for name in RADIX_THEMES_CODE if name in code] == [], url
+
+
+def test_the_stylesheet_holds_what_the_pages_draw_and_not_the_rest(browser: Browser, app, workspace):
+    admin = open_as(browser, app, workspace, workspace.admin)
+    expect(admin.get_by_role("heading", name="Tickets", exact=True)).to_be_visible()
+    rules = admin.evaluate(STYLE_RULES)
+    # What the pages use: buttons' variants, the layout's gaps, the accent colour, the table.
+    for kept in (
+        ".rt-variant-soft",
+        ".rt-variant-solid",
+        ".rt-r-gap-3",
+        '[data-accent-color="indigo"]',
+        ".rt-TableCell",
+    ):
+        assert kept in rules, kept
+    # Radix's own select pop-up and dialog, a variant no page uses, a colour the app never names,
+    # and spacing steps no page asks for.
+    for dropped in (
+        ".rt-SelectContent",
+        ".rt-BaseDialogContent",
+        ".rt-variant-classic",
+        "crimson",
+        ".rt-r-m-9",
+        ".rt-r-p-9",
+    ):
+        assert dropped not in rules, dropped

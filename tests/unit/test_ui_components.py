@@ -1,0 +1,142 @@
+"""The app's components (components/ui.py) compile to plain elements that keep
+Radix Themes' look and the filters' events."""
+
+from __future__ import annotations
+
+import pytest
+from reflex_base.components.component import Component
+from reflex_components_radix.themes.base import RadixThemesComponent
+
+from xobito_web.components import ui
+from xobito_web.pages.account_links import password_link_page, sign_up_page
+from xobito_web.pages.admin_departments import departments_page
+from xobito_web.pages.admin_people import people_page
+from xobito_web.pages.api_tokens import profile_tokens_page
+from xobito_web.pages.login import login_page
+from xobito_web.pages.new_ticket import new_ticket_page
+from xobito_web.pages.profile import profile_page
+from xobito_web.pages.saved_replies import saved_replies_page
+from xobito_web.pages.ticket_list import filters_bar, pager, ticket_list_page
+from xobito_web.pages.ticket_view import ticket_view_page
+from xobito_web.state.reply import ReplyState
+from xobito_web.state.ticket_list import TicketListState
+from xobito_web.state.ticket_view import TicketViewState
+
+
+def test_a_button_is_marked_disabled_for_radix_only_while_its_condition_holds():
+    compiled = str(ui.button("Next", variant="soft", disabled=TicketListState.next_cursor == ""))
+    assert compiled.startswith('jsx("button",')
+    assert "rt-reset rt-BaseButton rt-r-size-2 rt-variant-soft rt-Button" in compiled
+    # [data-disabled] greys the button whatever its value: it must be absent, not "false".
+    assert '"data-disabled":((' in compiled and '? "" : undefined)' in compiled
+    assert '"data-disabled"' not in str(ui.button("Search", type="submit"))
+
+
+def test_the_filters_are_native_controls_named_by_their_labels():
+    compiled = str(filters_bar())
+    for control in ("priority-filter", "department-filter", "sort-choice"):
+        assert f'id:"{control}"' in compiled
+    assert 'jsx("select",' in compiled and 'type:"checkbox"' in compiled
+    assert "RadixThemesSelect" not in compiled and "RadixThemesCheckbox" not in compiled
+    # Each checkbox sends the opposite of what it shows (the handlers take the new value).
+    assert '["checked"] : !(' in compiled
+
+
+def test_the_pager_disables_previous_and_next_at_the_ends():
+    compiled = str(pager())
+    assert compiled.count('"data-disabled":(') == 2 and compiled.count('? "" : undefined)') == 2
+    assert "RadixThemesButton" not in compiled
+
+
+def every_component(component) -> list:
+    found, stack = [], [component]
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        stack.extend(getattr(item, "children", []))
+        for prop in ("cond_state", "comp1", "comp2", "render_fn"):  # rx.cond / rx.foreach branches
+            branch = getattr(item, prop, None)
+            if isinstance(branch, Component):
+                stack.append(branch)
+    return found
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        ticket_list_page,
+        ticket_view_page,
+        new_ticket_page,
+        login_page,
+        people_page,
+        departments_page,
+        saved_replies_page,
+        profile_page,
+        profile_tokens_page,
+        sign_up_page,
+        password_link_page,
+    ],
+)
+def test_no_page_holds_a_radix_themes_component(page):
+    """Plain elements only: Radix Themes' JavaScript stays off every page (issue 17)."""
+    components = every_component(page())
+    assert len(components) > 20  # the walk reaches into the page
+    assert [type(item).__name__ for item in components if isinstance(item, RadixThemesComponent)] == []
+    assert "RadixThemes" not in str(page())
+
+
+def test_a_dialog_is_a_named_modal_that_escape_closes_through_its_cancel_button():
+    compiled = str(
+        ui.dialog(
+            ui.dialog_cancel("Cancel", on_click=TicketViewState.set_confirm_close_open(False)),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+            dialog_id="close-dialog",
+            open=TicketViewState.confirm_close_open,
+            title="Close this ticket?",
+            description="The customer can no longer reply.",
+            alert=True,
+        )
+    )
+    assert compiled.startswith('jsx("dialog",')
+    assert 'role:"alertdialog"' in compiled
+    assert '"aria-labelledby":"close-dialog-title"' in compiled
+    assert '"aria-describedby":"close-dialog-description"' in compiled
+    assert 'id:"close-dialog-title"' in compiled and "Close this ticket?" in compiled
+    assert '"data-dialog-cancel":""' in compiled
+    hooks = "".join(ui.dialog(dialog_id="d", open=TicketViewState.confirm_close_open, title="T")._get_all_hooks())
+    assert "showModal()" in hooks and "dialog.close()" in hooks
+    assert 'querySelector("[data-dialog-cancel]")?.click()' in hooks  # Escape goes through the state
+
+
+def test_a_segmented_choice_is_a_group_of_radio_buttons_named_by_their_words():
+    compiled = str(
+        ui.segmented(
+            "kind",
+            TicketViewState.ref,
+            TicketViewState.set_confirm_close_open,
+            [("Reply", "reply"), ("Internal note", "note")],
+        )
+    )
+    assert 'role:"radiogroup"' in compiled
+    assert compiled.count('type:"radio"') == 2 and compiled.count('name:"kind"') == 2
+    assert '"Internal note"' in compiled
+
+
+def test_checkboxes_and_switches_send_whether_they_are_checked():
+    box = str(ui.checkbox("Replies on my tickets", checked=True, on_change=TicketViewState.set_confirm_close_open))
+    assert box.startswith('jsx("label",') and 'type:"checkbox"' in box and "Replies on my tickets" in box
+    assert '["value"] : _e?.["target"]?.["checked"]' in box
+    switch = str(ui.switch(checked=True, on_change=TicketViewState.set_confirm_close_open))
+    assert 'role:"switch"' in switch and '["value"] : _e?.["target"]?.["checked"]' in switch
+
+
+def test_a_field_the_state_controls_sends_its_changes_after_a_pause_in_typing():
+    controlled = ui.text_area(value=TicketViewState.ref, on_change=ReplyState.set_note_mode)
+    assert "DebounceInput" in str(controlled)
+    assert "DebounceInput" not in str(ui.text_area(default_value="x", name="body"))
+    assert "DebounceInput" not in str(ui.input(name="q"))
+
+
+def test_a_loading_button_keeps_its_words_and_is_disabled():
+    compiled = str(ui.button("Send Reply", type="submit", loading=TicketViewState.closing))
+    assert '"Send Reply"' in compiled and "disabled:" in compiled and "rt-Spinner" in compiled
+    assert '"aria-busy":' in compiled
