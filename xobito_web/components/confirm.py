@@ -21,11 +21,10 @@ def confirm_dialog(
     """Open while the page's state asks about `confirm_id`: "<title><confirm_name>?", `text`,
     then Cancel (closes it) and the red `confirm` button, which runs `on_confirm`."""
     return ui.dialog(
-        ui.hstack(
-            ui.dialog_cancel(cancel, variant="soft", color_scheme="gray", on_click=state.set_confirm_open(False)),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+        ui.dialog_buttons(
+            cancel,
+            state.set_confirm_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
             ui.button(confirm, color_scheme="red", high_contrast=high_contrast, on_click=on_confirm),
-            spacing="3",
-            justify="end",
             margin_top="4",
         ),
         dialog_id=f"confirm-{state.get_name()}",

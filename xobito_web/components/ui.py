@@ -404,7 +404,18 @@ def dialog_cancel(*children, **props) -> rx.Component:
     return button(*children, **props)
 
 
-def in_page_click(href: Var) -> Var:
+def dialog_buttons(cancel: str, on_cancel: Any, confirm: rx.Component, **props) -> rx.Component:
+    """A dialog's closing row: its Cancel (which Escape presses too) and the button that acts."""
+    return hstack(
+        dialog_cancel(cancel, variant="soft", color_scheme="gray", on_click=on_cancel),
+        confirm,
+        justify="end",
+        spacing="3",
+        **props,
+    )
+
+
+def in_page_click(href: StrOrVar) -> Var:
     """A click handler for a container of plain links (a list's row): a plain click anywhere in it
     opens `href` in this page (React Router, no page load); a click with a modifier key or another
     button keeps the browser's own behaviour (a new tab or window). One handler per row instead of a

@@ -111,16 +111,10 @@ def invite_dialog() -> rx.Component:
                     ),
                 ),
                 form_error(state.invite_errors, "invite-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-                ui.hstack(
-                    ui.dialog_cancel(
-                        STRINGS["cancel"],
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=state.set_invite_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                    ),
+                ui.dialog_buttons(
+                    STRINGS["cancel"],
+                    state.set_invite_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                     ui.button(STRINGS["send_invitation"], type="submit", loading=state.busy),
-                    justify="end",
-                    spacing="3",
                     width="100%",
                 ),
                 spacing="4",
@@ -149,16 +143,10 @@ def edit_dialog() -> rx.Component:
                 "edit-departments",
             ),
             form_error(state.edit_errors, "edit-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
-            ui.hstack(
-                ui.dialog_cancel(
-                    STRINGS["cancel"],
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=state.set_edit_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                ),
+            ui.dialog_buttons(
+                STRINGS["cancel"],
+                state.set_edit_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 ui.button(STRINGS["save_changes"], on_click=state.save_edit, loading=state.busy),
-                justify="end",
-                spacing="3",
                 width="100%",
             ),
             spacing="4",

@@ -387,21 +387,15 @@ def close_button() -> rx.Component:
             on_click=TicketViewState.set_confirm_close_open(True),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
         ),
         ui.dialog(
-            ui.hstack(
-                ui.dialog_cancel(
-                    STRINGS["cancel"],
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=TicketViewState.set_confirm_close_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
-                ),
+            ui.dialog_buttons(
+                STRINGS["cancel"],
+                TicketViewState.set_confirm_close_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
                 ui.button(
                     STRINGS["close_ticket"],
                     color_scheme="red",
                     high_contrast=True,
                     on_click=TicketViewState.close_ticket,
                 ),
-                spacing="3",
-                justify="end",
                 margin_top="4",
             ),
             dialog_id="close-dialog",
