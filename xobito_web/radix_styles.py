@@ -10,8 +10,10 @@ are plain elements carrying Radix's class names (components/ui.py), so this plug
 - only the colour scales the app names (its accent indigo; slate, the grey the Theme pairs with
   indigo when gray_color is "auto"; plain gray; the badge, callout and button colours), then the
   tokens' base, the components and the utilities, in the order styles.css has them;
-- without the breakpoint-prefixed rules (the app passes no responsive props) and with only the
-  rules of USED_COMPONENTS: a PostCSS step (`postcss-radix-trim.js`, written into the web
+- without the breakpoint-prefixed rules (the app passes no responsive props), with only the
+  rules of USED_COMPONENTS, only the utility, size and variant classes the compiled pages name
+  (read from the web directory, like Tailwind's content scan; RUNTIME_VARIANTS always), and only
+  the accent colours loaded: a PostCSS step (`postcss-radix-trim.js`, written into the web
   directory and added to its postcss.config.js) drops the rest when Vite builds the stylesheet;
 - around the app, the element <Theme> would render (`theme_root`), and no Radix JavaScript: a
   Radix Themes component in a page stops the build (`RadixComponentUsed`).

@@ -14,7 +14,6 @@ from reflex_components_core.core.upload import get_upload_files_context_var_data
 from xobito_web.components import ui
 from xobito_web.services.attachments import ALLOWED_EXTENSIONS, MAX_FILE_SIZE, MAX_FILES
 
-ACCEPT = ",".join(f".{extension}" for extension in ALLOWED_EXTENSIONS)
 MAX_MB = MAX_FILE_SIZE // (1024 * 1024)
 EXTENSION_LIST = ", ".join(ALLOWED_EXTENSIONS[:-1]) + " and " + ALLOWED_EXTENSIONS[-1]
 # The composer's words, in one place ({name}, {size} are filled in the browser).
