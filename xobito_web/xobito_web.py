@@ -1,6 +1,7 @@
 """The Reflex app: pages, plain HTTP routes and start-up."""
 
 import reflex as rx
+from reflex_components_core.core.upload import Upload
 
 from xobito_web import urls
 from xobito_web.api import build_http_app
@@ -53,6 +54,10 @@ app = rx.App(
     # session cookie), and the compiled frontend's documents and cache headers outermost.
     api_transformer=[build_http_app(), guard, frontend_serving],
 )
+# The composers send their files through Reflex's upload endpoint (rx.upload_files_chunk) from the
+# browser's own file input (components/attachments.py); Reflex registers that endpoint only for an
+# app that renders its drop-zone component, so it is asked for here.
+Upload.is_used = True
 app.add_middleware(SessionBinding(), index=0)  # before Reflex's hydrate sends the state
 app.add_middleware(EventGate(), index=1)  # a socket sends only the app's events, as written
 app.register_lifespan_task(hub.run)  # live updates into open screens
