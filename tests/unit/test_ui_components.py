@@ -4,6 +4,7 @@ Radix Themes' look and the filters' events."""
 from __future__ import annotations
 
 import pytest
+import reflex as rx
 from reflex_base.components.component import Component
 from reflex_components_radix.themes.base import RadixThemesComponent
 
@@ -38,8 +39,9 @@ def test_the_filters_are_native_controls_named_by_their_labels():
         assert f'id:"{control}"' in compiled
     assert 'jsx("select",' in compiled and 'type:"checkbox"' in compiled
     assert "RadixThemesSelect" not in compiled and "RadixThemesCheckbox" not in compiled
-    # Each checkbox sends the opposite of what it shows (the handlers take the new value).
-    assert '["checked"] : !(' in compiled
+    # "Waiting on team" and "Assigned to me" send whether the box is now checked (the new value).
+    assert compiled.count('toggle_waiting_on_team", ({ ["checked"] : _e?.["target"]?.["checked"] })') == 1
+    assert compiled.count('toggle_assigned_to_me", ({ ["checked"] : _e?.["target"]?.["checked"] })') == 1
 
 
 def test_the_pager_disables_previous_and_next_at_the_ends():
@@ -88,7 +90,7 @@ def test_no_page_holds_a_radix_themes_component(page):
 def test_a_dialog_is_a_named_modal_that_escape_closes_through_its_cancel_button():
     compiled = str(
         ui.dialog(
-            ui.dialog_cancel("Cancel", on_click=TicketViewState.set_confirm_close_open(False)),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+            ui.dialog_buttons("Cancel", TicketViewState.set_confirm_close_open, ui.button("Close Ticket")),
             dialog_id="close-dialog",
             open=TicketViewState.confirm_close_open,
             title="Close this ticket?",
@@ -102,6 +104,7 @@ def test_a_dialog_is_a_named_modal_that_escape_closes_through_its_cancel_button(
     assert '"aria-describedby":"close-dialog-description"' in compiled
     assert 'id:"close-dialog-title"' in compiled and "Close this ticket?" in compiled
     assert '"data-dialog-cancel":""' in compiled
+    assert 'set_confirm_close_open", ({ ["value"] : false })' in compiled  # Cancel closes it through the state
     hooks = "".join(ui.dialog(dialog_id="d", open=TicketViewState.confirm_close_open, title="T")._get_all_hooks())
     assert "showModal()" in hooks and "dialog.close()" in hooks
     assert 'querySelector("[data-dialog-cancel]")?.click()' in hooks  # Escape goes through the state
@@ -140,3 +143,10 @@ def test_a_loading_button_keeps_its_words_and_is_disabled():
     compiled = str(ui.button("Send Reply", type="submit", loading=TicketViewState.closing))
     assert '"Send Reply"' in compiled and "disabled:" in compiled and "rt-Spinner" in compiled
     assert '"aria-busy":' in compiled
+
+
+def test_a_variant_chosen_from_the_state_becomes_radix_s_variant_class():
+    variant = rx.cond(TicketViewState.closing, "solid", "soft")
+    for compiled in (str(ui.badge("Urgent", color="red", variant=variant)), str(ui.button("Go", variant=variant))):
+        assert "rt-variant-" in compiled and '"solid"' in compiled and '"soft"' in compiled
+        assert "rt-variant-soft" not in compiled and "rt-variant-solid" not in compiled  # chosen at run time

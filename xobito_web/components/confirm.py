@@ -23,7 +23,7 @@ def confirm_dialog(
     return ui.dialog(
         ui.dialog_buttons(
             cancel,
-            state.set_confirm_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+            state.set_confirm_open,
             ui.button(confirm, color_scheme="red", high_contrast=high_contrast, on_click=on_confirm),
             margin_top="4",
         ),

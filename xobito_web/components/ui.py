@@ -11,11 +11,13 @@ segmented choice, <progress>, and <dialog> opened as a modal (focus kept inside,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import reflex as rx
 from reflex.vars.base import LiteralVar, Var, VarData
 from reflex_base.event import EventChain, checked_input_event
+from reflex_base.utils.types import ArgsSpec
 from reflex_components_core.core.debounce import DebounceInput
 from reflex_components_core.el.elements.forms import Input
 from reflex_components_core.react_router.dom import ReactRouterLink
@@ -152,8 +154,6 @@ def link(
     href: StrOrVar,
     size: str = "",
     weight: str = "",
-    high_contrast: bool = False,
-    color_scheme: str = "",
     class_name: StrOrVar = "",
     **props,
 ) -> rx.Component:
@@ -163,11 +163,10 @@ def link(
         "rt-Text rt-reset rt-Link rt-underline-auto light-link",
         f"rt-r-size-{size}" if size else "",
         f"rt-r-weight-{weight}" if weight else "",
-        "rt-high-contrast" if high_contrast else "",
         class_name,
     )
     # Radix's link always carries the attribute ("": the accent colour), which colours it.
-    _merge_attrs(props, {"data-accent-color": color_scheme})
+    _merge_attrs(props, {"data-accent-color": ""})
     return ReactRouterLink.create(*children, to=href, class_name=classes, **props)
 
 
@@ -201,7 +200,7 @@ def button(
     """A <button> with Radix's button classes. `loading`: disabled with a spinner beside the words
     (which stay, so the button keeps its name); `disabled`/`loading` may be state conditions."""
     classes: list[Any] = ["rt-reset rt-BaseButton", f"rt-r-size-{size}"]
-    classes.append(Var.create("rt-variant-") + variant if isinstance(variant, Var) else f"rt-variant-{variant}")  # type: ignore[operator]  # Reflex: str Var + str
+    classes.append(f"rt-variant-{variant}")  # a Var in an f-string stays a Var (Reflex)
     if isinstance(high_contrast, Var):
         classes.append(rx.cond(high_contrast, "rt-high-contrast", ""))
     elif high_contrast:
@@ -297,7 +296,9 @@ def text_area(width: str = "", class_name: str = "", **props) -> rx.Component:
 class _CheckboxInput(Input):
     """<input type="checkbox"> whose on_change passes whether it is checked (not its value)."""
 
-    on_change: rx.EventHandler[checked_input_event]  # type: ignore[type-arg,valid-type]  # Reflex: a trigger is typed by its argument spec
+    @classmethod
+    def get_event_triggers(cls) -> dict[str, ArgsSpec | Sequence[ArgsSpec]]:
+        return {**super().get_event_triggers(), "on_change": checked_input_event}
 
 
 def checkbox(label: StrOrVar | None = None, **props) -> rx.Component:
@@ -404,10 +405,16 @@ def dialog_cancel(*children, **props) -> rx.Component:
     return button(*children, **props)
 
 
-def dialog_buttons(cancel: str, on_cancel: Any, confirm: rx.Component, **props) -> rx.Component:
-    """A dialog's closing row: its Cancel (which Escape presses too) and the button that acts."""
+def dialog_opener(*children, set_open: Any, **props) -> rx.Component:
+    """The button that opens a dialog: `set_open(True)` (the dialog's state handler)."""
+    return button(*children, on_click=set_open(True), **props)
+
+
+def dialog_buttons(cancel: str, set_open: Any, confirm: rx.Component, **props) -> rx.Component:
+    """A dialog's closing row: its Cancel (which Escape presses too), `set_open(False)` through
+    the dialog's state handler, and the button that acts."""
     return hstack(
-        dialog_cancel(cancel, variant="soft", color_scheme="gray", on_click=on_cancel),
+        dialog_cancel(cancel, variant="soft", color_scheme="gray", on_click=set_open(False)),
         confirm,
         justify="end",
         spacing="3",
@@ -438,7 +445,7 @@ def badge(*children, color: StrOrVar, variant: StrOrVar = "soft", size: str = "2
     return rx.el.span(
         *children,
         # High contrast: text of 4.5:1 and more on the pale badges, a dark solid for Urgent and High.
-        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-high-contrast rt-variant-" + variant,  # type: ignore[operator]  # Reflex: str + a string Var is a Var
+        class_name=f"rt-reset rt-Badge rt-r-size-{size} rt-high-contrast rt-variant-{variant}",
         custom_attrs={"data-accent-color": color},
     )
 

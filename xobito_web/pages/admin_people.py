@@ -113,7 +113,7 @@ def invite_dialog() -> rx.Component:
                 form_error(state.invite_errors, "invite-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
                 ui.dialog_buttons(
                     STRINGS["cancel"],
-                    state.set_invite_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                    state.set_invite_open,
                     ui.button(STRINGS["send_invitation"], type="submit", loading=state.busy),
                     width="100%",
                 ),
@@ -145,7 +145,7 @@ def edit_dialog() -> rx.Component:
             form_error(state.edit_errors, "edit-form-error"),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
             ui.dialog_buttons(
                 STRINGS["cancel"],
-                state.set_edit_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                state.set_edit_open,
                 ui.button(STRINGS["save_changes"], on_click=state.save_edit, loading=state.busy),
                 width="100%",
             ),

@@ -156,14 +156,12 @@ def filters_bar() -> rx.Component:
                     ui.checkbox(
                         STRINGS["waiting_on_team"],
                         checked=TicketListState.waiting_on_team,
-                        on_change=lambda _value: TicketListState.toggle_waiting_on_team(
-                            ~TicketListState.waiting_on_team
-                        ),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                        on_change=TicketListState.toggle_waiting_on_team,  # the box sends whether it is checked
                     ),
                     ui.checkbox(
                         STRINGS["assigned_to_me"],
                         checked=TicketListState.assigned_to_me,
-                        on_change=lambda _value: TicketListState.toggle_assigned_to_me(~TicketListState.assigned_to_me),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                        on_change=TicketListState.toggle_assigned_to_me,
                     ),
                     sort_choice(),
                 ),

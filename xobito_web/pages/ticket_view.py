@@ -380,16 +380,16 @@ def composer() -> rx.Component:
 
 def close_button() -> rx.Component:
     return rx.fragment(
-        ui.button(
+        ui.dialog_opener(
             STRINGS["close_ticket"],
+            set_open=TicketViewState.set_confirm_close_open,
             variant="outline",
             color_scheme="gray",
-            on_click=TicketViewState.set_confirm_close_open(True),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
         ),
         ui.dialog(
             ui.dialog_buttons(
                 STRINGS["cancel"],
-                TicketViewState.set_confirm_close_open(False),  # type: ignore[operator]  # Reflex: calling an event handler makes an EventSpec
+                TicketViewState.set_confirm_close_open,
                 ui.button(
                     STRINGS["close_ticket"],
                     color_scheme="red",
