@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -33,6 +34,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+log = logging.getLogger(__name__)
 
 ASSETS_PREFIX = "/assets/"
 IMMUTABLE = b"public, max-age=31536000, immutable"
@@ -116,11 +118,16 @@ def _client_dir() -> Path | None:
     return client if (client / FALLBACK).is_file() else None
 
 
+# Told of each page document sent, before it is sent: (path, query string, Cookie header).
+DocumentHook = Callable[[str, str, str], None]
+
+
 class FrontendServing:
-    def __init__(self, app: ASGIApp, client_dir: Path | None = None):
+    def __init__(self, app: ASGIApp, client_dir: Path | None = None, on_document: DocumentHook | None = None):
         self.app = app
         self._client_dir = client_dir
         self._documents: list[RouteDocument] | None = None
+        self._on_document = on_document
 
     def documents(self) -> list[RouteDocument]:
         if self._documents is None:
@@ -143,8 +150,18 @@ class FrontendServing:
             for route in self.documents():
                 if route.pattern.match(path):
                     await _send_document(scope, send, route.document)
+                    if self._on_document is not None and scope["method"] == "GET":
+                        self._tell(path, scope)  # after: the document itself waits for nothing
                     return
         await self.app(scope, receive, send)
+
+    def _tell(self, path: str, scope: Scope) -> None:
+        assert self._on_document is not None
+        cookie = b"; ".join(value for name, value in scope.get("headers") or [] if name == b"cookie")
+        try:
+            self._on_document(path, scope.get("query_string", b"").decode("latin-1"), cookie.decode("latin-1"))
+        except Exception:
+            log.exception("the document hook failed for %s", path)
 
 
 def _with_cache_control(send: Send, value: bytes) -> Send:
@@ -178,5 +195,6 @@ async def _send_document(scope: Scope, send: Send, document: Document) -> None:
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
-def frontend_serving(app: ASGIApp) -> ASGIApp:
-    return FrontendServing(app)
+def frontend_serving(on_document: DocumentHook | None = None) -> Callable[[ASGIApp], ASGIApp]:
+    """For `rx.App(api_transformer=[..., frontend_serving(hook)])`."""
+    return lambda app: FrontendServing(app, on_document=on_document)

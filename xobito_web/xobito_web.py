@@ -29,6 +29,7 @@ from xobito_web.state.event_gate import EventGate
 from xobito_web.state.live import hub
 from xobito_web.state.login import LoginState
 from xobito_web.state.new_ticket import NewTicketState
+from xobito_web.state.prefetch import document_requested
 from xobito_web.state.presence import ticker as presence_ticker
 from xobito_web.state.profile import ProfileState
 from xobito_web.state.saved_replies import SavedRepliesState
@@ -52,7 +53,8 @@ app = rx.App(
     # The HTTP routes (sign-in, sign-out, download, reply, close, the JSON API) around Reflex's
     # app, and the session guard around everything (the socket and /_upload never see a raw
     # session cookie), and the compiled frontend's documents and cache headers outermost.
-    api_transformer=[build_http_app(), guard, frontend_serving],
+    # A page's document also starts its data read (state/prefetch.py).
+    api_transformer=[build_http_app(), guard, frontend_serving(document_requested)],
 )
 # The composers send their files through Reflex's upload endpoint (rx.upload_files_chunk) from the
 # browser's own file input (components/attachments.py); Reflex registers that endpoint only for an

@@ -51,12 +51,15 @@ def build(tmp_path: Path) -> Path:
     return client
 
 
-def call(app, path: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+def call(
+    app, path: str, method: str = "GET", headers: dict[str, str] | None = None, query: str = ""
+) -> tuple[int, dict, bytes]:
     sent: list[dict] = []
     scope = {
         "type": "http",
         "method": method,
         "path": path,
+        "query_string": query.encode(),
         "headers": [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()],
     }
 
@@ -122,3 +125,26 @@ def test_hashed_assets_are_cached_for_good_and_nothing_changes_without_a_build(t
     no_build = FrontendServing(reflex_app, tmp_path / "missing")
     _status, headers, body = call(no_build, "/acme/tickets")
     assert body == b"from reflex /acme/tickets" and "cache-control" not in headers
+
+
+def test_each_page_document_sent_is_told_to_the_hook_with_its_address_and_cookie(tmp_path):
+    """The hook starts the page's data read (state/prefetch.py); it never costs the document."""
+    told: list[tuple[str, str, str]] = []
+    app = FrontendServing(reflex_app, build(tmp_path), on_document=lambda *request: told.append(request))
+    call(app, "/acme/tickets", query="status=all&q=invoice", headers={"Cookie": "xobito_session=abc; theme=x"})
+    call(app, "/acme/tickets/T-12", headers={"If-None-Match": "anything"})
+    for path in ("/assets/list-L.js", "/_event", "/favicon.ico"):
+        call(app, path, headers={"Cookie": "xobito_session=abc"})
+    call(app, "/acme/tickets", method="HEAD")
+    assert told == [
+        ("/acme/tickets", "status=all&q=invoice", "xobito_session=abc; theme=x"),
+        ("/acme/tickets/T-12", "", ""),
+    ]
+
+    def broken(*_request):
+        raise RuntimeError("the hook failed")
+
+    status, _headers, body = call(
+        FrontendServing(reflex_app, build(tmp_path / "again"), on_document=broken), "/acme/tickets"
+    )
+    assert status == 200 and b"/assets/list-L.js" in body

@@ -17,8 +17,8 @@ from xobito_web.pages.login import login_page
 from xobito_web.pages.new_ticket import new_ticket_page
 from xobito_web.pages.profile import profile_page
 from xobito_web.pages.saved_replies import saved_replies_page
-from xobito_web.pages.ticket_list import filters_bar, pager, ticket_list_page
-from xobito_web.pages.ticket_view import ticket_view_page
+from xobito_web.pages.ticket_list import filters_bar, pager, ticket_list_page, ticket_table
+from xobito_web.pages.ticket_view import thread_message, ticket_view_page
 from xobito_web.state.reply import ReplyState
 from xobito_web.state.ticket_list import TicketListState
 from xobito_web.state.ticket_view import TicketViewState
@@ -150,3 +150,27 @@ def test_a_variant_chosen_from_the_state_becomes_radix_s_variant_class():
     for compiled in (str(ui.badge("Urgent", color="red", variant=variant)), str(ui.button("Go", variant=variant))):
         assert "rt-variant-" in compiled and '"solid"' in compiled and '"soft"' in compiled
         assert "rt-variant-soft" not in compiled and "rt-variant-solid" not in compiled  # chosen at run time
+
+
+def test_list_rows_and_message_links_are_the_browsers_own_anchors():
+    """`rx.el.a` is React Router's link component in Reflex 0.10 (location and navigation hooks in
+    every instance): fifty of them made a large part of the list's render (issue 17). Rows open in
+    the page through their click handler; message links leave the app; files download."""
+    rows = str(ticket_table())
+    messages = str(rx.foreach(TicketViewState.messages, thread_message))
+    for rendered in (rows, messages):
+        assert "ReactRouterLink" not in rendered
+        assert 'jsx("a",' in rendered
+    assert "download:" in messages  # the attachment links
+    assert "ReactRouterLink" in str(ui.link("Tickets", href="/acme/tickets"))  # in-app links stay in the page
+
+
+def test_what_follows_a_thread_renders_a_frame_after_its_messages():
+    """The messages are committed (and painted) first; the composer and the close button follow
+    in the next frame. Nothing above the messages waits, so nothing on screen moves."""
+    page = str(ticket_view_page())
+    deferred = page.index("jsx(AfterFirstPaint")
+    assert page.index('id:"thread"') < deferred < page.index('id:"composer-kind"') < page.index('id:"reply-body"')
+    assert page.count("jsx(AfterFirstPaint") == 1
+    code = "\n".join(ui.AfterFirstPaint.create().add_custom_code())
+    assert "requestAnimationFrame" in code and "return shown ? children : null" in code

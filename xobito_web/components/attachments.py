@@ -218,8 +218,8 @@ def attachment_list(attachments: ArrayVar) -> rx.Component:
                     ui.vstack(
                         rx.cond(
                             file.preview_href != "",
-                            # reload_document: the browser itself fetches the file (no in-app routing).
-                            rx.el.a(
+                            # A plain <a>: the browser itself fetches the file (no in-app routing).
+                            ui.plain_link(
                                 rx.image(
                                     src=file.preview_href,
                                     alt=file.name,
@@ -229,17 +229,15 @@ def attachment_list(attachments: ArrayVar) -> rx.Component:
                                 ),
                                 href=file.href,
                                 download=file.name,
-                                reload_document=True,
                                 tab_index=-1,
                             ),
                         ),
                         ui.hstack(
                             rx.icon("file-down", size=14),
-                            rx.el.a(
+                            ui.plain_link(
                                 file.name,
                                 href=file.href,
                                 download=file.name,
-                                reload_document=True,
                                 class_name="attachment-link rt-Text rt-r-size-2 rt-Link",
                                 aria_label=STRINGS["download"] + file.name,
                             ),

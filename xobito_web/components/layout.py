@@ -165,7 +165,7 @@ def _tab_title(title: Var | str) -> rx.Component:
 
 
 def skip_link() -> rx.Component:
-    return rx.el.a(STRINGS["skip"], href=f"#{MAIN_ID}", class_name="skip-link")
+    return ui.plain_link(STRINGS["skip"], href=f"#{MAIN_ID}", class_name="skip-link")
 
 
 def signed_in_page(content: rx.Component, title: Var | str = "") -> rx.Component:

@@ -20,6 +20,7 @@ from reflex_base.event import EventChain, checked_input_event
 from reflex_base.utils.types import ArgsSpec
 from reflex_components_core.core.debounce import DebounceInput
 from reflex_components_core.el.elements.forms import Input
+from reflex_components_core.el.elements.inline import A as HtmlAnchor
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 StrOrVar = str | Var
@@ -168,6 +169,41 @@ def link(
     # Radix's link always carries the attribute ("": the accent colour), which colours it.
     _merge_attrs(props, {"data-accent-color": ""})
     return ReactRouterLink.create(*children, to=href, class_name=classes, **props)
+
+
+class AfterFirstPaint(rx.Component):
+    """Its children render one frame after it mounts: a page's main content (a thread's messages)
+    is committed and painted first, and what comes after it (the composer, the close button) right
+    after, instead of all of it in one long first render (issue 17)."""
+
+    tag = "AfterFirstPaint"
+
+    def add_imports(self) -> dict[str, Any]:
+        return {"react": ["useState", "useEffect"]}
+
+    def add_custom_code(self) -> list[str]:
+        return [
+            """function AfterFirstPaint({ children }) {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => setShown(true));
+    return () => cancelAnimationFrame(frame);
+  }, []);
+  return shown ? children : null;
+}"""
+        ]
+
+
+def after_first_paint(*children) -> rx.Component:
+    return AfterFirstPaint.create(*children)
+
+
+def plain_link(*children, **props) -> rx.Component:
+    """The browser's own <a>. In Reflex 0.10 `rx.el.a` is React Router's link component (hooks for
+    the location, the href and the click handler in every instance): a list of fifty of them made a
+    large part of its render. For links that leave the app, download a file, jump within the page,
+    or sit in a row opened by `in_page_click`."""
+    return HtmlAnchor.create(*children, **props)
 
 
 CARD_CLASSES = "rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface"

@@ -194,7 +194,7 @@ def ticket_row(row: ListRow) -> rx.Component:
         ui.row_header_cell(
             ui.hstack(
                 rx.cond(row.unread, rx.el.span(aria_hidden="true", class_name="unread-dot")),
-                rx.el.a(
+                ui.plain_link(
                     row.ref,
                     href=row.href,
                     class_name="rt-Text rt-reset rt-Link rt-underline-auto light-link rt-r-weight-medium ticket-ref",
@@ -206,7 +206,7 @@ def ticket_row(row: ListRow) -> rx.Component:
         ),
         ui.cell(
             ui.vstack(
-                rx.el.a(  # opened in this page by the row's click handler
+                ui.plain_link(  # opened in this page by the row's click handler
                     rx.cond(row.unread, rx.el.span(STRINGS["unread"], class_name="visually-hidden")),
                     marked(row.subject_marks, row.subject),
                     href=row.href,

@@ -178,7 +178,7 @@ def message_piece(piece: TextPiece) -> rx.Component:
     """Text as typed (React escapes it), or a web address as a link (http and https only)."""
     return rx.cond(
         piece.href != "",
-        rx.el.a(piece.text, href=piece.href, rel=STRINGS["link_rel"], target="_blank"),
+        ui.plain_link(piece.text, href=piece.href, rel=STRINGS["link_rel"], target="_blank"),
         rx.el.span(piece.text),
     )
 
@@ -506,18 +506,21 @@ def ticket_view_page() -> rx.Component:
                     width="100%",
                     id="thread",
                 ),
-                live_notice(),
-                rx.cond(
-                    TicketViewState.can_reply,
-                    # The switch and the picker stay outside the form: Enter in the picker's
-                    # search box must not send the message.
-                    ui.card(
-                        ui.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
-                        width="100%",
+                # Below the messages, so nothing above them moves: shown a frame after them.
+                ui.after_first_paint(
+                    live_notice(),
+                    rx.cond(
+                        TicketViewState.can_reply,
+                        # The switch and the picker stay outside the form: Enter in the picker's
+                        # search box must not send the message.
+                        ui.card(
+                            ui.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
+                            width="100%",
+                        ),
+                        closed_notice(),
                     ),
-                    closed_notice(),
+                    rx.cond(TicketViewState.can_close, ui.hstack(close_button(), justify="start", width="100%")),
                 ),
-                rx.cond(TicketViewState.can_close, ui.hstack(close_button(), justify="start", width="100%")),
                 spacing="4",
                 width="100%",
                 max_width="800px",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +102,11 @@ async def _pick(job: asyncio.Future, request: tuple[str, str]) -> auth.Visitor:
 class LiveHub:
     def __init__(self) -> None:
         self._watches: dict[str, Watch] = {}
+        # Changes heard so far, and the count at each workspace's latest: a page read made a moment
+        # before its screen watches (state/prefetch.py) is used only if nothing changed since.
+        self._changes_heard = 0
+        self._last_change: dict[int, int] = {}
+        self._count_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: rx.App | None = None  # set by run(), before the bus is heard
         self.on_presence: Callable[[], None] | None = None  # someone's presence changed somewhere
@@ -144,8 +150,26 @@ class LiveHub:
         finally:
             unsubscribe()
 
+    def change_mark(self) -> int:
+        """How many changes this process has heard; compare with `changed_since`."""
+        return self._changes_heard
+
+    def changed_since(self, mark: int, workspace_id: int) -> bool:
+        """Whether the workspace had a change after `change_mark()` returned `mark`, or anyone's
+        sessions ended (that change names no workspace: 0)."""
+        return max(self._last_change.get(workspace_id, 0), self._last_change.get(0, 0)) > mark
+
+    def note(self, change: live.Change) -> None:
+        if change.kind == live.PRESENCE:  # who is looking: no page read shows it (its ticker does)
+            return
+        with self._count_lock:
+            self._changes_heard += 1
+            self._last_change[change.workspace_id] = self._changes_heard
+
     def _hear(self, change: live.Change) -> None:
-        # Called from whichever thread published (or the Redis reader): hop onto the app's loop.
+        # Called from whichever thread published (or the Redis reader), at once: noted here, then
+        # a hop onto the app's loop.
+        self.note(change)
         if self._loop is not None and not self._loop.is_closed():
             asyncio.run_coroutine_threadsafe(self._dispatch(change), self._loop)
 

@@ -27,6 +27,7 @@ from xobito_web.services import auth
 from xobito_web.services.auth import CurrentUser, Visitor
 from xobito_web.session_scripts import sign_out_script
 from xobito_web.state.live import LiveBatch, Watch, hub, visitor_key
+from xobito_web.state.prefetch import prefetches
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -134,7 +135,9 @@ class SessionState(rx.State):
         """The body of every page's background `load` event: the database is read off the loop."""
         async with self:
             request = self._load_request()
-        result = await asyncio.to_thread(self._read_page, request)
+        result = await prefetches.take(request)  # read since its document was asked for, if it was
+        if result is None:
+            result = await asyncio.to_thread(self._read_page, request)
         async with self:
             if self._page() != request.page:
                 return None  # the person has moved on; this page's data is not shown
@@ -259,5 +262,9 @@ class SessionBinding(Middleware):
         token = event.router_data.get("token", "")
         # The boot event of a connection ("hydrate", "hydrate_and_load") records the binding.
         if token and (changed or event.name.rsplit(".", 1)[-1].startswith(HYDRATE)):
-            await asyncio.to_thread(session_guard.bindings().bind, token, session_hash)
+            bindings = session_guard.bindings()
+            if isinstance(bindings, session_guard.LocalBindings):
+                bindings.bind(token, session_hash)  # a dict in memory: no thread hop on the page's way
+            else:
+                await asyncio.to_thread(bindings.bind, token, session_hash)  # Redis
         return None

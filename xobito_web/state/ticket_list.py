@@ -227,9 +227,13 @@ class TicketListState(SessionState):
         return await self._run_load()
 
     def _load_request(self) -> ListRequest:
-        query = self.router.url.query_parameters
+        return self.request_for(self._page_request(), self.router.url.query_parameters)
+
+    @staticmethod
+    def request_for(page: PageRequest, query: Mapping[str, str]) -> ListRequest:
+        """The list's read for an address (also made from its document request: state/prefetch.py)."""
         after = query.get("after", "")[:64] or None
-        return ListRequest(**vars(self._page_request()), filters=ListFilters.from_query(query), after=after)
+        return ListRequest(**vars(page), filters=ListFilters.from_query(query), after=after)
 
     @classmethod
     def _read_page(cls, request: ListRequest) -> ListResult:

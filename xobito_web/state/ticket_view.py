@@ -147,7 +147,12 @@ class TicketViewState(SessionState):
         return await self._run_load()
 
     def _load_request(self) -> TicketRequest:
-        return TicketRequest(**vars(self._page_request()), number=parse_ref(self.ticket))
+        return self.request_for(self._page_request(), self.ticket)
+
+    @staticmethod
+    def request_for(page: PageRequest, ticket: str) -> TicketRequest:
+        """The thread's read for an address (also made from its document request: state/prefetch.py)."""
+        return TicketRequest(**vars(page), number=parse_ref(ticket))
 
     @classmethod
     def _read_page(cls, request: TicketRequest) -> TicketPage:
