@@ -11,7 +11,9 @@ This wrapper, around the whole app (plain ASGI, no Reflex import):
   links for the route's module and its imports (from React Router's manifest in the build), and
   the route's module among the ones the document loads at once;
 - marks `/assets/*` (file names carry their content's hash) `immutable` for a year, and the
-  documents `no-cache` (always revalidated: a new build is seen at once).
+  documents `no-cache` (always revalidated: a new build is seen at once);
+- tells a hook of each page document it sent (the app starts that page's data read there:
+  state/prefetch.py).
 
 Everything else passes through untouched; without a build (development) it does nothing.
 """
@@ -118,7 +120,7 @@ def _client_dir() -> Path | None:
     return client if (client / FALLBACK).is_file() else None
 
 
-# Told of each page document sent, before it is sent: (path, query string, Cookie header).
+# Told of each page document once it is sent: (path, query string, Cookie header).
 DocumentHook = Callable[[str, str, str], None]
 
 

@@ -181,6 +181,7 @@ def test_only_page_documents_of_signed_in_browsers_start_a_read(app_database, re
         document_requested("/acme/tickets", "", "")  # signed out
         document_requested("/acme/tickets/new", "", cookie("abc"))  # the new-ticket form
         document_requested("/acme/profile", "", cookie("abc"))
+        document_requested("/acme/tickets", "q=" + "x" * 5000, cookie("abc"))  # a link the socket refuses
         await asyncio.sleep(0.1)
 
     asyncio.run(scenario())

@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 
 from xobito_web import session_guard
 from xobito_web.services import auth
+from xobito_web.state.event_gate import MAX_ROUTE_PART
 from xobito_web.state.live import hub
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ prefetches = PagePrefetch()
 
 
 def document_requested(path: str, query_string: str, cookie_header: str) -> None:
-    """FrontendServing's hook: a page's document is being sent; start that page's read."""
+    """FrontendServing's hook: a page's document was sent; start that page's read."""
     # Here, not at the top: the states import this module (their loads take the results).
     from xobito_web.state.session import PageRequest
     from xobito_web.state.ticket_list import TicketListState
@@ -118,6 +119,8 @@ def document_requested(path: str, query_string: str, cookie_header: str) -> None
     token = session_guard.session_token_from(cookie_header)
     if not token:
         return  # signed out: the page sends the browser to sign in, nothing to read
+    if len(path) > MAX_ROUTE_PART or len(query_string) > MAX_ROUTE_PART:
+        return  # its events are refused (EventGate): nothing will take a read
     session_hash = auth.hash_token(token)
     if found := LIST_PATH.match(path):
         base = PageRequest(path, session_hash, found.group(1).lower())
