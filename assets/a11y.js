@@ -1,7 +1,7 @@
 // What every page does in the browser alone (loaded in <head> by xobito_web.py):
 // times in the viewer's own time zone that keep themselves current, focus on the page's
 // heading after a navigation, long threads opened at the newest message, focus on the reply
-// just sent, and a name for the drop zone's hidden file input.
+// just sent.
 (() => {
   // Made on first use, when the browser is idle: building it loads the locale's data, which took
   // 10–20 ms of a first visit's main thread, right when the page was asking for its data.
@@ -120,9 +120,6 @@
     focusHeading();
     showNewestOnce();
     updateTimes();
-    for (const input of document.querySelectorAll('input[type="file"]:not([aria-label])')) {
-      input.setAttribute("aria-label", "Files to attach");
-    }
     // The reply this tab just sent appeared: focus goes to it.
     const count = document.querySelectorAll("#thread article").length;
     if (sentAt && count > articlesBefore && Date.now() - sentAt < 60000) {

@@ -152,13 +152,14 @@ class FrontendServing:
             for route in self.documents():
                 if route.pattern.match(path):
                     await _send_document(scope, send, route.document)
-                    if self._on_document is not None and scope["method"] == "GET":
+                    if scope["method"] == "GET":
                         self._tell(path, scope)  # after: the document itself waits for nothing
                     return
         await self.app(scope, receive, send)
 
     def _tell(self, path: str, scope: Scope) -> None:
-        assert self._on_document is not None
+        if self._on_document is None:
+            return
         cookie = b"; ".join(value for name, value in scope.get("headers") or [] if name == b"cookie")
         try:
             self._on_document(path, scope.get("query_string", b"").decode("latin-1"), cookie.decode("latin-1"))
