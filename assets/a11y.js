@@ -1,7 +1,7 @@
 // What every page does in the browser alone (loaded in <head> by xobito_web.py):
 // times in the viewer's own time zone that keep themselves current, focus on the page's
 // heading after a navigation, long threads opened at the newest message, focus on the reply
-// just sent.
+// just sent, and a page left without laying it out again.
 (() => {
   // Made on first use, when the browser is idle: building it loads the locale's data, which took
   // 10–20 ms of a first visit's main thread, right when the page was asking for its data.
@@ -137,6 +137,23 @@
     }
     closedShown = Boolean(closed);
   }
+
+  // --- Leaving the page ---
+  // React Router's ScrollRestoration (in Reflex's document) saves window.scrollY in `pagehide`.
+  // By then Chromium has invalidated the style of the page being left, so that one read restyles
+  // and lays out the whole page: 5-20 ms of every reload and every link to another document,
+  // before the next page may start. The position is noted as the page scrolls (free then) and
+  // that read is given the note instead; a page restored from the back-forward cache gets the
+  // browser's own scrollY back.
+  let scrolledTo = 0;
+  window.addEventListener("scroll", () => { scrolledTo = window.scrollY; }, { passive: true });
+  const nativeScrollY = Object.getOwnPropertyDescriptor(window, "scrollY");
+  window.addEventListener("pagehide", () => {
+    Object.defineProperty(window, "scrollY", { configurable: true, get: () => scrolledTo });
+  }, true);
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && nativeScrollY) Object.defineProperty(window, "scrollY", nativeScrollY);
+  });
 
   // The skip link: focus the main content itself (the router would not move the focus).
   document.addEventListener("click", (event) => {

@@ -1,5 +1,6 @@
 """A page brings only the code and styles the app uses (issue 17): no Radix Themes JavaScript, and
-of Radix Themes' stylesheet only the rules of what the pages draw."""
+of Radix Themes' stylesheet only the rules of what the pages draw; leaving a page does not lay it
+out again."""
 
 from __future__ import annotations
 
@@ -59,3 +60,40 @@ def test_the_stylesheet_holds_what_the_pages_draw_and_not_the_rest(browser: Brow
         ".rt-r-p-9",
     ):
         assert dropped not in rules, dropped
+
+
+NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def test_leaving_a_page_saves_its_scroll_position_without_laying_the_page_out(browser: Browser, app, workspace):
+    admin = open_as(browser, app, workspace, workspace.admin)
+    admin.set_viewport_size({"width": 390, "height": 300})
+    expect(admin.get_by_role("heading", name="Tickets", exact=True)).to_be_visible()
+    room = admin.evaluate("() => document.documentElement.scrollHeight - window.innerHeight")
+    assert room > 40  # the page scrolls at this size
+    target = min(120, room)
+    admin.evaluate(f"window.scrollTo(0, {target})")
+    admin.evaluate(NEXT_FRAME)
+
+    # Leaving: React Router saves the position in `pagehide` (assets/a11y.js hands it the position
+    # noted while scrolling). A scroll after that moment is not measured: the page is not laid out.
+    read_while_leaving = admin.evaluate(
+        """() => {
+            window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: false }));
+            window.scrollTo(0, 0);
+            return window.scrollY;
+        }"""
+    )
+    assert read_while_leaving == target
+    saved = admin.evaluate("() => JSON.parse(sessionStorage.getItem('react-router-scroll-positions'))")
+    assert target in saved.values()
+
+    # Back from the back-forward cache, the page reads the browser's own position again.
+    live = admin.evaluate(
+        """() => {
+            window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true }));
+            window.scrollTo(0, 30);
+            return window.scrollY;
+        }"""
+    )
+    assert live == 30
