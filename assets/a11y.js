@@ -99,6 +99,9 @@
   function showNewestOnce() {
     if (!threadDeadline || pending) return;
     if (Date.now() > threadDeadline) { threadDeadline = 0; return; }
+    // The part below the messages renders a frame after them (ui.AfterFirstPaint): scrolled
+    // before it is there, a long thread would stop short of its newest message.
+    if (document.querySelector("[data-rendering-later]")) return;
     const thread = document.querySelectorAll("#thread article");
     if (!thread.length) return;
     threadDeadline = 0;

@@ -163,3 +163,14 @@ def test_list_rows_and_message_links_are_the_browsers_own_anchors():
         assert 'jsx("a",' in rendered
     assert "download:" in messages  # the attachment links
     assert "ReactRouterLink" in str(ui.link("Tickets", href="/acme/tickets"))  # in-app links stay in the page
+
+
+def test_what_follows_a_thread_renders_a_frame_after_its_messages():
+    """The messages are committed (and painted) first; the composer and the close button follow
+    in the next frame. Nothing above the messages waits, so nothing on screen moves."""
+    page = str(ticket_view_page())
+    deferred = page.index("jsx(AfterFirstPaint")
+    assert page.index('id:"thread"') < deferred < page.index('id:"composer-kind"') < page.index('id:"reply-body"')
+    assert page.count("jsx(AfterFirstPaint") == 1
+    code = "\n".join(ui.AfterFirstPaint.create().add_custom_code())
+    assert "requestAnimationFrame" in code and "return shown ? children : <div data-rendering-later" in code

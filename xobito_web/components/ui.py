@@ -171,6 +171,35 @@ def link(
     return ReactRouterLink.create(*children, to=href, class_name=classes, **props)
 
 
+class AfterFirstPaint(rx.Component):
+    """Its children render one frame after it mounts: a page's main content (a thread's messages)
+    is committed and painted first, and what comes after it (the composer, the close button) right
+    after, instead of all of it in one long first render (issue 17)."""
+
+    tag = "AfterFirstPaint"
+
+    def add_imports(self) -> dict[str, Any]:
+        return {"react": ["useState", "useEffect"]}
+
+    def add_custom_code(self) -> list[str]:
+        return [
+            """function AfterFirstPaint({ children }) {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => setShown(true));
+    return () => cancelAnimationFrame(frame);
+  }, []);
+  // Until then a hidden marker says the page is still rendering (assets/a11y.js waits for it
+  // before it scrolls a long thread to its newest message).
+  return shown ? children : <div data-rendering-later="" hidden />;
+}"""
+        ]
+
+
+def after_first_paint(*children) -> rx.Component:
+    return AfterFirstPaint.create(*children)
+
+
 def plain_link(*children, **props) -> rx.Component:
     """The browser's own <a>. In Reflex 0.10 `rx.el.a` is React Router's link component (hooks for
     the location, the href and the click handler in every instance): a list of fifty of them made a

@@ -506,18 +506,21 @@ def ticket_view_page() -> rx.Component:
                     width="100%",
                     id="thread",
                 ),
-                live_notice(),
-                rx.cond(
-                    TicketViewState.can_reply,
-                    # The switch and the picker stay outside the form: Enter in the picker's
-                    # search box must not send the message.
-                    ui.card(
-                        ui.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
-                        width="100%",
+                # Below the messages, so nothing above them moves: shown a frame after them.
+                ui.after_first_paint(
+                    live_notice(),
+                    rx.cond(
+                        TicketViewState.can_reply,
+                        # The switch and the picker stay outside the form: Enter in the picker's
+                        # search box must not send the message.
+                        ui.card(
+                            ui.vstack(composer_kind(), saved_reply_picker(), composer(), spacing="3", width="100%"),
+                            width="100%",
+                        ),
+                        closed_notice(),
                     ),
-                    closed_notice(),
+                    rx.cond(TicketViewState.can_close, ui.hstack(close_button(), justify="start", width="100%")),
                 ),
-                rx.cond(TicketViewState.can_close, ui.hstack(close_button(), justify="start", width="100%")),
                 spacing="4",
                 width="100%",
                 max_width="800px",
