@@ -109,6 +109,23 @@ def test_own_reply_appends_the_message_and_keeps_the_thread(app_database):
     assert var("live_notice") not in delta  # nobody is told of their own reply
 
 
+def test_a_reload_shows_the_thread_from_its_hydrate_and_the_load_sends_it_again_only_if_it_changed(app_database):
+    world = app_database
+    created = open_ticket(world)
+    reply(world, world.admin, created.number, "Looking into it now.")
+    tab = open_tab(TicketViewState, f"/acme/tickets/{created.ref}", cookie_of(world, "carol@customer.example.com"))
+    load(tab)
+    assert len(sent(tab)[var("messages")]) == 2
+
+    # A reload: the hydrate sent the tab's whole state (the thread too), then the page's load runs.
+    load(tab)
+    assert var("messages") not in sent(tab)  # the browser does not render the thread a second time
+
+    reply(world, world.admin, created.number, "The technician is on the way.")  # missed while away
+    load(tab)
+    assert [m["body"] for m in sent(tab)[var("messages")]][-1] == "The technician is on the way."
+
+
 def test_tabs_of_one_user_share_one_read_and_others_read_with_their_own_visibility(app_database, monkeypatch):
     world = app_database
     created = open_ticket(world, department="Support")

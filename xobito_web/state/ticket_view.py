@@ -248,7 +248,8 @@ class TicketViewState(SessionState):
         self.live_notice = ""
 
     def _show(self, view: tickets.TicketView, fresh: bool = False) -> None:
-        """Show `view`; unless `fresh`, messages already on screen are not sent again."""
+        """Show `view`. A live change (not `fresh`) adds only the messages after those on screen; a
+        load shows the whole thread, sent only when it differs from what the tab shows."""
         self._set_if_changed(
             found=True,
             ref=view.ref,
@@ -275,8 +276,9 @@ class TicketViewState(SessionState):
                     *(self._message(view.ref, m) for m in incoming[len(shown) :]),
                 ]
             return
-        self.messages = [self._message(view.ref, message) for message in incoming]
-        self._set_if_changed(later_messages=[])
+        # The same messages (a reload: its hydrate showed them already) are not sent again, so the
+        # browser does not render the whole thread a second time.
+        self._set_if_changed(messages=[self._message(view.ref, message) for message in incoming], later_messages=[])
 
     @staticmethod
     def _key(message: tickets.MessageRecord) -> str:
