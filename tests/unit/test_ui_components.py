@@ -165,6 +165,16 @@ def test_list_rows_and_message_links_are_the_browsers_own_anchors():
     assert "ReactRouterLink" in str(ui.link("Tickets", href="/acme/tickets"))  # in-app links stay in the page
 
 
+def test_a_message_is_its_article_and_its_plain_text_is_text():
+    """A thread renders as few elements as it can (issue 17): the article lays out its header, text
+    and attachments itself (no wrapper), and text between links is a text node, not a span."""
+    messages = str(rx.foreach(TicketViewState.messages, thread_message))
+    assert "message-content" not in messages
+    assert 'tabIndex:-1},jsx("div",{className:"rt-Flex rt-r-ai-center rt-r-gap-2"}' in messages  # header first
+    assert 'jsx("span",{},piece' not in messages
+    assert ':(jsx(Fragment,{},piece_rx_state_?.["text"]))' in messages
+
+
 def test_what_follows_a_thread_renders_a_frame_after_its_messages():
     """The messages are committed (and painted) first; the composer and the close button follow
     in the next frame. Nothing above the messages waits, so nothing on screen moves."""

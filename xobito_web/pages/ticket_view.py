@@ -179,35 +179,30 @@ def message_piece(piece: TextPiece) -> rx.Component:
     return rx.cond(
         piece.href != "",
         ui.plain_link(piece.text, href=piece.href, rel=STRINGS["link_rel"], target="_blank"),
-        rx.el.span(piece.text),
+        piece.text,  # a text node: no element per piece of a thread's text
     )
 
 
 def thread_message(message: ThreadMessage) -> rx.Component:
     """Plain elements with Radix Themes' classes (see components/ui.py): a thread can be long.
 
-    An article per message, headed by its author (screen readers move from message to message)."""
+    An article per message, headed by its author (screen readers move from message to message).
+    The article lays out its parts itself (`.message` in styles.css): one element less per message."""
     return rx.el.article(
-        ui.vstack(
-            ui.hstack(
-                rx.cond(
-                    message.is_internal,
-                    ui.badge(STRINGS["internal_note"], color="amber", size="1"),
-                ),
-                rx.el.h2(message.author_name, class_name="rt-Heading rt-r-size-2 rt-r-weight-bold message-author"),
-                ui.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
-                rx.el.time(
-                    message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"
-                ),
-                spacing="2",
-                align="center",
+        ui.hstack(
+            rx.cond(
+                message.is_internal,
+                ui.badge(STRINGS["internal_note"], color="amber", size="1"),
             ),
-            # Plain text with its line breaks; React escapes it, so markup shows as typed.
-            ui.text(rx.foreach(message.pieces, message_piece), class_name="message-body"),
-            attachment_list(message.attachments),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
+            rx.el.h2(message.author_name, class_name="rt-Heading rt-r-size-2 rt-r-weight-bold message-author"),
+            ui.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
+            rx.el.time(message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"),
             spacing="2",
-            class_name="message-content",
+            align="center",
         ),
+        # Plain text with its line breaks; React escapes it, so markup shows as typed.
+        ui.text(rx.foreach(message.pieces, message_piece), class_name="message-body"),
+        attachment_list(message.attachments),  # type: ignore[arg-type]  # Reflex: a state field is a Var on the class
         class_name=rx.cond(
             message.is_internal,
             f"{ui.CARD_CLASSES} message message-note",
