@@ -176,6 +176,34 @@ def test_a_read_is_kept_ten_seconds_at_most_and_a_flood_of_documents_is_bounded(
     assert len(prefetches) == prefetch.MAX_KEPT
 
 
+def test_a_read_that_failed_is_dropped_and_the_load_reads_again(app_database, reads, monkeypatch):
+    world = app_database
+    carol = open_session_of(world, world.customer)
+    counted_list = ticket_list.read_list_page
+    failures = [RuntimeError("the database went away")]
+
+    def failing_once(user, *args, **kwargs):
+        if failures:
+            reads.append(("failed", user.email))
+            raise failures.pop()
+        return counted_list(user, *args, **kwargs)
+
+    monkeypatch.setattr(ticket_list, "read_list_page", failing_once)
+
+    async def scenario():
+        async with Browser() as browser:
+            document_requested("/acme/tickets", "", cookie(carol))
+            await asyncio.sleep(0.2)
+            tab = Tab("/acme/tickets", carol)
+            await browser.open(tab, TicketListState)
+            return browser.crashes, await browser.state(tab, TicketListState)
+
+    crashes, screen = asyncio.run(scenario())
+    assert crashes == []
+    assert reads == [("failed", world.customer.email), ("list", world.customer.email)]
+    assert screen.signed_in is True and screen.loaded is True
+
+
 def test_only_page_documents_of_signed_in_browsers_start_a_read(app_database, reads):
     async def scenario():
         document_requested("/acme/tickets", "", "")  # signed out

@@ -79,11 +79,12 @@ class PagePrefetch:
         kept = self._reads.pop(request, None)
         if kept is None or _now() - kept.started > LIFETIME:
             return None
-        try:
-            result = await asyncio.shield(kept.job)
-        except Exception:  # noqa: BLE001 (the load reads again and reports its own failure)
-            return None
-        user = getattr(result, "visitor", result).user  # a page's result, or a bare Visitor
+        # Waiting does not cancel the read if this load is cancelled (another may be started).
+        await asyncio.wait([kept.job])
+        if kept.job.cancelled() or kept.job.exception() is not None:
+            return None  # the load reads again and reports its own failure (_retrieve logged this one)
+        result = kept.job.result()
+        user = result.visitor.user  # the list's and the thread's results both carry the visitor
         if user is not None and hub.changed_since(kept.mark, user.workspace_id):
             return None  # something changed in that workspace since: read again
         return result
