@@ -1,6 +1,7 @@
 import reflex as rx
 from reflex_components_radix.plugin import RADIX_THEMES_PACKAGE
 
+from xobito_web.bundling import FewerChunks
 from xobito_web.config import settings
 from xobito_web.frontend_origin import BackendAtPageOrigin
 from xobito_web.radix_styles import UsedRadixThemes
@@ -23,6 +24,7 @@ config = rx.Config(
     plugins=[
         UsedRadixThemes(),  # only the Radix Themes CSS the app uses, none of its JavaScript
         BackendAtPageOrigin(),  # one build serves any host and port (see frontend_origin.py)
+        FewerChunks(),  # the icons and the composer's small library in one script file
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
     frontend_packages=[RADIX_THEMES_PACKAGE],  # for its stylesheet

@@ -36,6 +36,19 @@ def test_the_list_and_a_ticket_load_no_radix_themes_code(browser: Browser, app, 
         assert [name for name in RADIX_THEMES_CODE if name in code] == [], url
 
 
+def test_a_ticket_s_icons_and_composer_library_come_in_one_script(browser: Browser, app, workspace):
+    """Each icon was a file of its own (bundling.py): over HTTP/1.1's six connections every extra
+    file waited for a free one, and the page's own code arrived last (issue 17)."""
+    customer = open_as(browser, app, workspace, workspace.customer)
+    create_ticket(customer, "Counting files", "Support", "Urgent", "How many files does this page load?")
+    expect(customer.locator("#ticket-ref")).to_have_text("TKT-000001")
+    expect(customer.locator("#reply-body")).to_be_visible()  # the composer (a debounced field) is there
+    names = [url.rsplit("/", 1)[-1] for url in customer.evaluate(SCRIPTS)]
+    assert len([name for name in names if name.startswith("ui-libs-")]) == 1, names
+    split_out = ("createLucideIcon-", "paperclip-", "arrow-up-", "flame-", "menu-", "lib-")
+    assert [name for name in names if name.startswith(split_out)] == [], names
+
+
 def test_the_stylesheet_holds_what_the_pages_draw_and_not_the_rest(browser: Browser, app, workspace):
     admin = open_as(browser, app, workspace, workspace.admin)
     expect(admin.get_by_role("heading", name="Tickets", exact=True)).to_be_visible()

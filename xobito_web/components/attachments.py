@@ -216,7 +216,7 @@ def attachment_list(attachments: ArrayVar) -> rx.Component:
                 attachments,
                 lambda file: ui.card(
                     ui.vstack(
-                        rx.cond(
+                        ui.when(
                             file.preview_href != "",
                             # A plain <a>: the browser itself fetches the file (no in-app routing).
                             ui.plain_link(

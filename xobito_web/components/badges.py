@@ -16,8 +16,8 @@ def status_badge(status: rx.Var, label: rx.Var) -> rx.Component:
 
 def priority_badge(priority: rx.Var, label: rx.Var) -> rx.Component:
     return ui.badge(
-        rx.cond(priority == "urgent", rx.icon("flame", size=12)),
-        rx.cond(priority == "high", rx.icon("arrow-up", size=12)),
+        ui.when(priority == "urgent", rx.icon("flame", size=12)),
+        ui.when(priority == "high", rx.icon("arrow-up", size=12)),
         label,
         color=rx.match(priority, *PRIORITY_COLORS.items(), "gray"),
         variant=rx.cond((priority == "urgent") | (priority == "high"), "solid", "soft"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import Var
 
 from xobito_web.components import ui
 from xobito_web.components.badges import priority_badge, status_badge
@@ -179,12 +180,12 @@ def filters_bar() -> rx.Component:
     )
 
 
-def marked(marks, fallback) -> rx.Component:
-    """A text with the words a search matched highlighted (<mark>); each piece is plain text."""
-    return rx.cond(
-        marks.length() > 0,
-        rx.foreach(marks, lambda mark: rx.cond(mark.hit, rx.el.mark(mark.text), rx.fragment(mark.text))),
-        fallback,
+def marked(marks, fallback) -> tuple[rx.Component, Var]:
+    """A text with the words a search matched highlighted (<mark>), each piece plain text; the
+    fallback when nothing was matched (no pieces). Children, not a component: no fragments."""
+    return (
+        rx.foreach(marks, lambda mark: ui.when(mark.hit, rx.el.mark(mark.text), mark.text)),
+        rx.cond(marks.length() > 0, "", fallback),
     )
 
 
@@ -193,7 +194,7 @@ def ticket_row(row: ListRow) -> rx.Component:
     return ui.table_row(
         ui.row_header_cell(
             ui.hstack(
-                rx.cond(row.unread, rx.el.span(aria_hidden="true", class_name="unread-dot")),
+                ui.when(row.unread, rx.el.span(aria_hidden="true", class_name="unread-dot")),
                 ui.plain_link(
                     row.ref,
                     href=row.href,
@@ -207,8 +208,8 @@ def ticket_row(row: ListRow) -> rx.Component:
         ui.cell(
             ui.vstack(
                 ui.plain_link(  # opened in this page by the row's click handler
-                    rx.cond(row.unread, rx.el.span(STRINGS["unread"], class_name="visually-hidden")),
-                    marked(row.subject_marks, row.subject),
+                    ui.when(row.unread, rx.el.span(STRINGS["unread"], class_name="visually-hidden")),
+                    *marked(row.subject_marks, row.subject),
                     href=row.href,
                     class_name=rx.cond(
                         row.unread,
@@ -219,14 +220,14 @@ def ticket_row(row: ListRow) -> rx.Component:
                 ),
                 rx.cond(
                     row.snippet.length() > 0,  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
-                    rx.el.p(marked(row.snippet, ""), class_name="rt-Text rt-r-size-1 search-snippet"),
+                    rx.el.p(*marked(row.snippet, ""), class_name="rt-Text rt-r-size-1 search-snippet"),
                 ),
-                rx.cond(row.waiting != "", ui.text(row.waiting, size="1", color_scheme="gray")),
+                ui.when(row.waiting != "", ui.text(row.waiting, size="1", color_scheme="gray")),
                 spacing="0",
             )
         ),
-        rx.cond(TicketListState.is_team, ui.cell(row.customer_name, label=STRINGS["customer"])),
-        rx.cond(
+        ui.when(TicketListState.is_team, ui.cell(row.customer_name, label=STRINGS["customer"])),
+        ui.when(
             TicketListState.is_team,
             ui.cell(
                 rx.cond(row.assignee_name != "", row.assignee_name, STRINGS["no_assignee"]), label=STRINGS["assignee"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import Var
 
 from xobito_web.components import ui
 from xobito_web.components.attachments import attachment_list, file_chooser
@@ -174,9 +175,9 @@ def assignment_controls() -> rx.Component:
     )
 
 
-def message_piece(piece: TextPiece) -> rx.Component:
+def message_piece(piece: TextPiece) -> Var:
     """Text as typed (React escapes it), or a web address as a link (http and https only)."""
-    return rx.cond(
+    return ui.when(
         piece.href != "",
         ui.plain_link(piece.text, href=piece.href, rel=STRINGS["link_rel"], target="_blank"),
         piece.text,  # a text node: no element per piece of a thread's text
@@ -190,10 +191,7 @@ def thread_message(message: ThreadMessage) -> rx.Component:
     The article lays out its parts itself (`.message` in styles.css): one element less per message."""
     return rx.el.article(
         ui.hstack(
-            rx.cond(
-                message.is_internal,
-                ui.badge(STRINGS["internal_note"], color="amber", size="1"),
-            ),
+            ui.when(message.is_internal, ui.badge(STRINGS["internal_note"], color="amber", size="1")),
             rx.el.h2(message.author_name, class_name="rt-Heading rt-r-size-2 rt-r-weight-bold message-author"),
             ui.badge(message.author_role, color=rx.cond(message.is_team, "indigo", "gray"), size="1"),
             rx.el.time(message.when, title=message.when_exact, date_time=message.when_exact, class_name="message-time"),
