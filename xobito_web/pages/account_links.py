@@ -168,7 +168,7 @@ def _link_problem() -> rx.Component:
         ),
         rx.cond(
             state.purpose == "reset",
-            ui.link(STRINGS["new_reset_link"], href=state.forgot_href),
+            ui.link(STRINGS["new_reset_link"], href=state.forgot_password_href),
             ui.link(STRINGS["go_to_sign_in"], href=state.login_href),
         ),
         spacing="3",

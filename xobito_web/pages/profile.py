@@ -147,7 +147,7 @@ def tokens_section() -> rx.Component:
     return section(
         STRINGS["tokens_section"],
         ui.text(STRINGS["tokens_text"], size="2"),
-        ui.link(STRINGS["manage_tokens"], href=ProfileState.tokens_href),
+        ui.link(STRINGS["manage_tokens"], href=ProfileState.profile_tokens_href),
         rx.cond(ProfileState.is_team, ui.link(STRINGS["manage_saved_replies"], href=ProfileState.saved_replies_href)),
         section_id="api-tokens",
     )

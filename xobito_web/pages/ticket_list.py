@@ -293,7 +293,7 @@ def empty_state() -> rx.Component:
                 ui.button(STRINGS["clear_filters"], variant="soft", on_click=TicketListState.clear_filters),
                 rx.cond(
                     ~TicketListState.is_team,
-                    ui.link(ui.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
+                    ui.link(ui.button(STRINGS["new_ticket"]), href=TicketListState.nav_new_ticket_href),
                 ),
             ),
             spacing="3",
@@ -333,7 +333,7 @@ def ticket_list_page() -> rx.Component:
                     fold_button(STRINGS["filters"], "list-filter", "filters-button", "filters"),
                     rx.cond(
                         ~TicketListState.is_team,
-                        ui.link(ui.button(STRINGS["new_ticket"]), href=TicketListState.new_ticket_href),
+                        ui.link(ui.button(STRINGS["new_ticket"]), href=TicketListState.nav_new_ticket_href),
                     ),
                     spacing="2",
                     align="center",

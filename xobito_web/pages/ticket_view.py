@@ -67,7 +67,7 @@ def _detail(label: str, value) -> rx.Component:
 def ticket_header() -> rx.Component:
     """Plain elements with Radix Themes' classes (components/ui.py), like the messages below."""
     return rx.el.div(
-        ui.link(STRINGS["all_tickets"], href=TicketViewState.list_href, class_name="rt-r-size-2"),
+        ui.link(STRINGS["all_tickets"], href=TicketViewState.tickets_href, class_name="rt-r-size-2"),
         rx.el.div(
             rx.el.p(
                 TicketViewState.ref,

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from xobito_web import urls
 from xobito_web.db import read_session
 from xobito_web.services import accounts, auth
 from xobito_web.services.auth import Visitor
@@ -99,10 +98,6 @@ class ForgotPasswordState(SessionState):
             self.sending, self.errors, self.sent_message = False, errors, sent
             self._sent_for = email if sent else ""
 
-    @rx.var
-    def login_href(self) -> str:
-        return urls.login(self.workspace_subdomain)
-
 
 # --- Sign up -------------------------------------------------------------------------------
 
@@ -162,10 +157,6 @@ class SignUpState(SessionState):
         async with self:
             self.sending, self.errors, self.sent_message = False, errors, sent
             self._sent_for = f"{name}\n{email}" if sent else ""
-
-    @rx.var
-    def login_href(self) -> str:
-        return urls.login(self.workspace_subdomain)
 
 
 # --- The one-time link pages -------------------------------------------------------------------
@@ -237,11 +228,3 @@ class LinkState(SessionState):
             accounts.INVITATION: "Set password",
             accounts.VERIFICATION: "Confirm your email address",
         }.get(self.purpose, "")
-
-    @rx.var
-    def login_href(self) -> str:
-        return urls.login(self.workspace_subdomain)
-
-    @rx.var
-    def forgot_href(self) -> str:
-        return urls.forgot_password(self.workspace_subdomain)

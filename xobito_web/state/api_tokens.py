@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import reflex as rx
 
-from xobito_web import urls
 from xobito_web.db import read_session, write_session
 from xobito_web.formatting import iso_time, relative_time
 from xobito_web.services import api_tokens, auth
@@ -222,10 +221,6 @@ class ProfileTokensState(TokenListMixin, SessionState):
                 self.created_name, self.new_name, self._created_from = name, "", sent_name
                 yield rx.set_value(NEW_TOKEN_FIELD_ID, token)
 
-    @rx.var
-    def admin_tokens_href(self) -> str:
-        return urls.admin_tokens(self.workspace_subdomain)
-
 
 class AdminTokensState(TokenListMixin, SessionState):
     """Every token of the workspace, for admins: who owns it, when it was last used, Revoke."""
@@ -237,7 +232,3 @@ class AdminTokensState(TokenListMixin, SessionState):
     @rx.event(background=True)
     async def load(self):
         return await self._run_load()
-
-    @rx.var
-    def profile_tokens_href(self) -> str:
-        return urls.profile_tokens(self.workspace_subdomain)

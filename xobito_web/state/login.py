@@ -27,6 +27,7 @@ class LoginState(SessionState):
     error: str = ""
     error_field: str = ""
     signup_open: bool = False
+    next_target: str = ""  # where a sign-in goes on to (the address's ?next=; routes.py checks it)
 
     @rx.event(background=True)
     async def load(self):
@@ -41,7 +42,14 @@ class LoginState(SessionState):
     async def _show_page(self, request: PageRequest, result: LoginPage):
         self._show_visitor_on_login(result.visitor)
         code = self.router.url.query_parameters.get("error", "")
-        self._set_if_changed(error=auth.SIGN_IN_REFUSALS.get(code, ""), error_field="", signup_open=result.signup_open)
+        self._set_if_changed(
+            error=auth.SIGN_IN_REFUSALS.get(code, ""),
+            error_field="",
+            signup_open=result.signup_open,
+            # Read here, not as a computed var: one that reads the router is recomputed (and its
+            # state loaded) for every event of every page.
+            next_target=self.router.url.query_parameters.get("next", "")[:2000],
+        )
         if result.visitor.user is not None:  # already signed in here
             return self._go_to_next_page()
         return None
@@ -75,15 +83,3 @@ class LoginState(SessionState):
         self.error = str(refusal.get("message", ""))[:300] or "The sign-in did not work. Try again."
         field = str(refusal.get("field", ""))
         self.error_field = field if field in ("email", "password") else ""
-
-    @rx.var
-    def forgot_password_href(self) -> str:
-        return urls.forgot_password(self.workspace_subdomain)
-
-    @rx.var
-    def sign_up_href(self) -> str:
-        return urls.sign_up(self.workspace_subdomain)
-
-    @rx.var
-    def next_target(self) -> str:
-        return self.router.url.query_parameters.get("next", "")[:2000]

@@ -186,7 +186,3 @@ class ProfileState(SessionState):
                 self._unwatch()
                 subdomain = self.subdomain.lower()
             yield rx.call_script(sign_out_script(urls.logout(subdomain), urls.login(subdomain)))
-
-    @rx.var
-    def tokens_href(self) -> str:
-        return urls.profile_tokens(self.workspace_subdomain)

@@ -238,6 +238,29 @@ class SessionState(rx.State):
     def saved_replies_href(self) -> str:
         return urls.saved_replies(self.workspace_subdomain)
 
+    # The pages' own links live here too, not on each page's state: a computed var of a page's
+    # state that reads the workspace made every first load recompute and send nine other pages'
+    # states (and load them from Redis on the scale path), for links those pages alone show.
+    @rx.var
+    def login_href(self) -> str:
+        return urls.login(self.workspace_subdomain)
+
+    @rx.var
+    def forgot_password_href(self) -> str:
+        return urls.forgot_password(self.workspace_subdomain)
+
+    @rx.var
+    def sign_up_href(self) -> str:
+        return urls.sign_up(self.workspace_subdomain)
+
+    @rx.var
+    def profile_tokens_href(self) -> str:
+        return urls.profile_tokens(self.workspace_subdomain)
+
+    @rx.var
+    def admin_tokens_href(self) -> str:
+        return urls.admin_tokens(self.workspace_subdomain)
+
 
 class SessionBinding(Middleware):
     """A tab's state belongs to the session of the connection that uses it.

@@ -392,7 +392,3 @@ class TicketListState(SessionState):
             return title
         more = "+" if self.unread_count >= unread.COUNT_WINDOW else ""
         return f"({self.unread_count:,}{more}) {title}"
-
-    @rx.var
-    def new_ticket_href(self) -> str:
-        return urls.new_ticket(self.workspace_subdomain)

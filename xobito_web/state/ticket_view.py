@@ -341,10 +341,6 @@ class TicketViewState(SessionState):
                     self._show(view)
 
     @rx.var
-    def list_href(self) -> str:
-        return urls.tickets(self.workspace_subdomain)
-
-    @rx.var
     def tab_title(self) -> str:
         """`TKT-000042 · Subject` (the page frame adds the workspace's name)."""
         return f"{self.ref} · {self.subject}" if self.ref else ""
