@@ -180,32 +180,36 @@ def when(condition: Var | bool, component: rx.Component, otherwise: rx.Component
 
 
 class AfterFirstPaint(rx.Component):
-    """Its children render one frame after it mounts: a page's main content (a thread's messages)
-    is committed and painted first, and what comes after it (the composer, the close button) right
-    after, instead of all of it in one long first render (issue 17)."""
+    """Its children render one frame after it mounts: a page's main content (a thread's messages,
+    a list's first rows) is committed and painted first, and what comes after it (the composer,
+    the rows below the first screen) right after, instead of all of it in one long first render
+    (issue 17)."""
 
     tag = "AfterFirstPaint"
+
+    # Until then, a hidden marker says the page is still rendering (assets/a11y.js waits for it
+    # before it scrolls a long thread to its newest message); False: nothing (inside a table body).
+    marked: Var[bool] = Var.create(True)
 
     def add_imports(self) -> dict[str, Any]:
         return {"react": ["useState", "useEffect"]}
 
     def add_custom_code(self) -> list[str]:
         return [
-            """function AfterFirstPaint({ children }) {
+            """function AfterFirstPaint({ children, marked }) {
   const [shown, setShown] = useState(false);
   useEffect(() => {
     const frame = requestAnimationFrame(() => setShown(true));
     return () => cancelAnimationFrame(frame);
   }, []);
-  // Until then a hidden marker says the page is still rendering (assets/a11y.js waits for it
-  // before it scrolls a long thread to its newest message).
-  return shown ? children : <div data-rendering-later="" hidden />;
+  if (shown) return children;
+  return marked ? <div data-rendering-later="" hidden /> : null;
 }"""
         ]
 
 
-def after_first_paint(*children) -> rx.Component:
-    return AfterFirstPaint.create(*children)
+def after_first_paint(*children, marked: bool = True) -> rx.Component:
+    return AfterFirstPaint.create(*children, marked=marked)
 
 
 def plain_link(*children, **props) -> rx.Component:
