@@ -184,13 +184,13 @@ def filters_bar() -> rx.Component:
     )
 
 
-def marked(marks, fallback) -> tuple[rx.Component, Var]:
+def marked(marks, fallback=None) -> list[rx.Component | Var]:
     """A text with the words a search matched highlighted (<mark>), each piece plain text; the
     fallback when nothing was matched (no pieces). Children, not a component: no fragments."""
-    return (
-        rx.foreach(marks, lambda mark: ui.when(mark.hit, rx.el.mark(mark.text), mark.text)),
-        rx.cond(marks.length() > 0, "", fallback),
-    )
+    pieces: list[rx.Component | Var] = [
+        rx.foreach(marks, lambda mark: ui.when(mark.hit, rx.el.mark(mark.text), mark.text))
+    ]
+    return pieces if fallback is None else [*pieces, rx.cond(marks.length() > 0, "", fallback)]
 
 
 def ticket_row(row: ListRow) -> rx.Component:
@@ -224,7 +224,7 @@ def ticket_row(row: ListRow) -> rx.Component:
                 ),
                 rx.cond(
                     row.snippet.length() > 0,  # type: ignore[attr-defined]  # Reflex: a state field or event is a Var on the class
-                    rx.el.p(*marked(row.snippet, ""), class_name="rt-Text rt-r-size-1 search-snippet"),
+                    rx.el.p(*marked(row.snippet), class_name="rt-Text rt-r-size-1 search-snippet"),
                 ),
                 ui.when(row.waiting != "", ui.text(row.waiting, size="1", color_scheme="gray")),
                 spacing="0",
