@@ -174,8 +174,8 @@ def link(
 def when(condition: Var | bool, component: rx.Component, otherwise: rx.Component | Var | str | None = None) -> Var:
     """`component` where `condition` holds, else `otherwise` (a component or a text; by default
     nothing), as one JavaScript conditional. `rx.cond` wraps each branch and itself in a React
-    fragment: three fibers for every optional part of a list's row or a thread's message, about a
-    third of what the list's rows rendered (issue 17)."""
+    fragment: three fibers for every optional part of a list's row or a thread's message (the
+    list's render after its data went from 986 to 870 fibers with this, issue 17)."""
     return rx.cond(condition, Var.create(component), Var.create(otherwise))
 
 
