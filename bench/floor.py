@@ -19,7 +19,8 @@ the new document), two ways:
 
 Each round visits the four pages cold and then warm, in an order that rotates every round, so
 the machine's other load (it is shared) falls on ours and the floor alike. Prints medians, p95s
-and the ratios ours / floor (target <= 1.2), and where the time goes (bytes and requests per
+and the ratios ours / floor (target <= 1.2), with the median of the per-round ratios and its 95 %
+interval (whether the run can tell the target met or not), and where the time goes (bytes and requests per
 page, requests that went to the network on a warm load, when the event socket opened, when the
 rows arrived). Writes bench/results/floor-<date>.json. `--trace DIR` also saves a Chromium
 performance trace of one cold and one warm load of each page (open in chrome://tracing or
@@ -33,7 +34,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +63,7 @@ from xobito_web.seed import seed_tickets
 from xobito_web.services import tickets
 
 WARMUP_ROUNDS = 2
+TARGET = 1.2  # ours / floor
 LIST_ROWS = 25  # the list's page size
 ROWS_DATA = '"rows_rx_state_":[{'  # the socket message that brings the rows
 
@@ -236,6 +240,38 @@ def warm(browser, target: Target, trace: Path | None = None) -> dict:
     return figures
 
 
+# ---------------------------------------------------------------- the ratio's uncertainty
+
+
+def median_interval(values: list[float], confidence: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval for the median of what `values` sample (order statistics).
+
+    With n samples the true median lies below the k-th smallest with probability P(Bin(n, ½) ≥ k),
+    so [k-th smallest, k-th largest] covers it with at least `confidence` for the largest such k.
+    Needs no assumption about how load spreads the per-round ratios; n = 15 gives the 4th and 12th."""
+    ordered = sorted(values)
+    n = len(ordered)
+    below = 0.0  # P(Bin(n, ½) < k)
+    k = 0
+    while k < n:
+        step = math.comb(n, k) / 2**n
+        if 2 * (below + step) > 1 - confidence:
+            break
+        below += step
+        k += 1
+    if k == 0:  # too few samples for this confidence
+        return ordered[0], ordered[-1]
+    return ordered[k - 1], ordered[n - k]
+
+
+def verdict(low: float, high: float, target: float) -> str:
+    if high <= target:
+        return "met"
+    if low > target:
+        return "NOT met"
+    return "cannot tell at this many rounds"
+
+
 # ---------------------------------------------------------------- the floor app
 
 
@@ -399,14 +435,18 @@ def main() -> None:
                 )
             )
             ratio = round(ours / floor, 2)
+            low, high = median_interval(paired)
             results["ratios"][f"{page} {kind}"] = {
                 "ours_ms": ours,
                 "floor_ms": floor,
                 "ratio": ratio,
-                "median_of_round_ratios": round(paired[len(paired) // 2], 2),
+                "median_of_round_ratios": round(statistics.median(paired), 2),
+                "median_of_round_ratios_95": [round(low, 2), round(high, 2)],
             }
             print(
                 f"  {page:<7}{kind}: {ours:7.1f} / {floor:7.1f} ms = {ratio:.2f}x  {'met' if ratio <= 1.2 else 'NOT met'}"
+                f"   per-round ratios: median {statistics.median(paired):.2f}, 95% interval {low:.2f}–{high:.2f}"
+                f" ({verdict(low, high, TARGET)})"
             )
     print(
         textwrap.dedent(f"""
