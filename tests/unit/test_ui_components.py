@@ -221,4 +221,15 @@ def test_a_list_renders_its_first_screenful_of_rows_with_its_data_and_the_rest_a
     later = table.index("jsx(AfterFirstPaint,{marked:false}")
     assert first < later < table.index(f"rows_rx_state_.slice({FIRST_ROWS}, undefined)")
     assert table.count("rows_rx_state_.slice(") == 2 and "rows_rx_state_ ?? []" not in table  # each row once
-    assert '(row_rx_state_?.["snippet"].length > 0) ? "" : ""' not in table  # a snippet has no fallback text
+
+
+def test_a_search_snippet_is_its_words_with_the_matches_marked_and_no_fallback():
+    """A row's subject falls back to the plain subject when the search matched nothing in it; a
+    snippet is shown only when it has words, so a fallback would be an always-empty conditional
+    in every row (issue 17)."""
+    table = str(ticket_table())
+    snippet = table[table.index('className:"rt-Text rt-r-size-1 search-snippet"') :]
+    snippet = snippet[: snippet.index("))))") + 4]
+    assert 'row_rx_state_?.["snippet"]' in snippet and 'jsx("mark"' in snippet  # matched words marked
+    assert '(row_rx_state_?.["subject_marks"].length > 0) ? "" : row_rx_state_?.["subject"]' in table
+    assert '(row_rx_state_?.["snippet"].length > 0) ? "" : ""' not in table
